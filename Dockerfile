@@ -1,0 +1,40 @@
+# Prozesslotse container: CPU-only torch, non-root, gunicorn, health check.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PROZESSLOTSE_DATA_DIR=/data \
+    HF_HUB_OFFLINE=1 \
+    ANONYMIZED_TELEMETRY=False
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 10001 prozesslotse
+
+WORKDIR /srv/prozesslotse
+
+# CPU build of torch before anything that depends on it.
+RUN pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
+
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY retrieval ./retrieval
+COPY bench ./bench
+RUN pip install .
+
+COPY corpus ./corpus
+COPY prompts ./prompts
+COPY gunicorn.conf.py docker-entrypoint.sh ./
+
+RUN mkdir -p /data && chown prozesslotse:prozesslotse /data
+USER prozesslotse
+VOLUME ["/data"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
+
+ENTRYPOINT ["./docker-entrypoint.sh"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "app:create_app()"]

@@ -1,0 +1,9 @@
+"""JSON API under ``/api`` (see ``shared/CONTRACT.md``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from . import catalogue, processes  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,63 @@
+"""Who is asking: a bearer token or the browser session, resolved once per request."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable, TypeVar
+
+from flask import g, request, session
+
+from app.context import db_session
+from app.problems import problem
+from app.storage.models import UserRow
+from app.storage.users import user_for_token
+
+F = TypeVar("F", bound=Callable)
+
+
+def load_identity() -> None:
+    g.user = None
+    g.via_token = False
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+        user = user_for_token(db_session(), token) if token else None
+        if user is None:
+            raise problem(401, "Das Zugangstoken ist ungültig oder wurde widerrufen.")
+        db_session().commit()  # records last_used_at
+        g.user = user
+        g.via_token = True
+        return
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = db_session().get(UserRow, user_id)
+        if user is not None and user.active:
+            g.user = user
+        else:
+            session.clear()
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("user") is None:
+            raise problem(401)
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = g.get("user")
+            if user is None:
+                raise problem(401)
+            if user.role not in roles:
+                raise problem(403, "Diese Aktion ist Ihrer Rolle nicht erlaubt.")
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,18 @@
+"""``flask --app app …`` commands (see ``shared/CONTRACT.md``).
+
+With ``--json`` a command prints exactly one JSON object on standard output;
+progress and logs go to standard error.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .corpus import corpus_group
+from .db import db_group
+from .users import users_group
+
+
+def register_commands(app: Flask) -> None:
+    for group in (db_group, users_group, corpus_group):
+        app.cli.add_command(group)

@@ -1,0 +1,62 @@
+"""Configuration from the environment (see ``shared/CONTRACT.md``).
+
+Everything a deployment changes is an environment variable; tests pass a
+dict to ``create_app`` instead. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _data_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("PROZESSLOTSE_DATA_DIR") or "instance").resolve()
+
+
+def _secret_key(data_dir: Path) -> str:
+    """A stable secret per data dir, so sessions survive restarts without configuration."""
+    env = os.environ.get("SECRET_KEY")
+    if env:
+        return env
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    data_dir = _data_dir(overrides.get("DATA_DIR"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = os.environ.get
+    config: dict[str, Any] = {
+        "DATA_DIR": data_dir,
+        "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{data_dir / 'prozesslotse.db'}",
+        "CHROMA_HOST": env("CHROMA_HOST") or None,
+        "CHROMA_PORT": int(env("CHROMA_PORT") or 8000),
+        "EMBEDDING_BACKEND": env("EMBEDDING_BACKEND") or "use",
+        "EMBEDDING_MODEL": env("EMBEDDING_MODEL") or None,
+        "LLM_PROVIDER": env("LLM_PROVIDER") or None,
+        "LLM_MODEL": env("LLM_MODEL") or None,
+        "LLM_BASE_URL": env("LLM_BASE_URL") or None,
+        "LLM_API_KEY": env("LLM_API_KEY") or None,
+        "LLM_TIMEOUT_SECONDS": float(env("LLM_TIMEOUT_SECONDS") or 20),
+        "DEFAULT_HOURLY_RATE_EUR": float(env("DEFAULT_HOURLY_RATE_EUR") or 60),
+        # 1 MB JSON bodies; import uploads get their own, larger limit.
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "MAX_JSON_BYTES": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": (env("SESSION_COOKIE_SECURE") or "").lower() in ("1", "true", "yes"),
+        "JSON_SORT_KEYS": False,
+    }
+    config.update(overrides)
+    config["DATA_DIR"] = data_dir
+    config.setdefault("SECRET_KEY", _secret_key(data_dir))
+    return config

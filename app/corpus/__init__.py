@@ -1,0 +1,1 @@
+"""Reading and writing process catalogues: the demo corpus and foreign formats."""

@@ -1,0 +1,68 @@
+"""The application factory: configuration, database, blueprints, errors, commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from . import problems, status
+from .config import load_config
+from .context import close_session
+from .storage.db import Database
+
+csrf = CSRFProtect()
+
+
+def _csrf_for_browser_requests() -> None:
+    """Cookie-authenticated writes need a CSRF token; bearer-token clients carry no ambient authority."""
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return
+    if request.routing_exception is not None or request.path == "/api/auth/token":
+        return
+    if request.blueprint == "api" and g.get("user") is None:
+        return  # answered with 401 by the view; no ambient authority to protect
+    csrf.protect()
+
+
+def build_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(load_config(overrides))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    app.extensions["prozesslotse.db"] = Database(app.config["DATABASE_URL"])
+    app.teardown_appcontext(close_session)
+
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    problems.register(app)
+    status.register(app)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_exc: CSRFError):
+        return problems.render(problems.problem(
+            400, "Das Formular ist abgelaufen oder unvollständig (CSRF-Schutz). Bitte laden Sie die Seite neu."))
+
+    from .auth import bp as auth_bp
+    from .auth.identity import load_identity
+    from .api import bp as api_bp
+    from .health import bp as health_bp
+    from .web import bp as web_bp
+
+    app.before_request(load_identity)
+    app.before_request(_csrf_for_browser_requests)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(web_bp)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

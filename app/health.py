@@ -1,0 +1,39 @@
+"""``GET /healthz``: is the database reachable, is the index built, which models are configured."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, current_app
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .context import database
+
+bp = Blueprint("health", __name__)
+
+
+
+def _database_status() -> dict[str, object]:
+    started = time.perf_counter()
+    try:
+        with database().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "backend": database().engine.dialect.name,
+            "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+@bp.get("/healthz")
+def healthz():
+    report: dict[str, object] = {"database": _database_status()}
+    providers = current_app.extensions.get("prozesslotse.health", {})
+    for name, provider in providers.items():
+        try:
+            report[name] = provider()
+        except Exception as exc:  # a broken component must not break the health check
+            report[name] = {"ok": False, "error": str(exc)}
+    healthy = bool(report["database"]["ok"])  # type: ignore[index]
+    report["status"] = "ok" if healthy else "unavailable"
+    return report, (200 if healthy else 503)

@@ -1,0 +1,17 @@
+"""Gunicorn settings; every value can be overridden with GUNICORN_* variables or flags."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Threads share one embedder per worker; more workers cost one model each.
+workers = int(os.environ.get("GUNICORN_WORKERS", max(1, min(4, multiprocessing.cpu_count()))))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+accesslog = "-"
+errorlog = "-"
+# Keep the model out of the master so each worker loads it lazily and a
+# crashing worker never takes the others down.
+preload_app = False
