@@ -10,9 +10,10 @@ from flask import Flask
 
 from .corpus import corpus_group
 from .db import db_group
+from .index import index_group, search_command
 from .users import users_group
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_group, users_group, corpus_group):
+    for group in (db_group, users_group, corpus_group, index_group, search_command):
         app.cli.add_command(group)

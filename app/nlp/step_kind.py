@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from typing import Iterable
 
@@ -69,8 +70,8 @@ RULES: tuple[Rule, ...] = tuple(chain(
            r"\blande[nt]\b", r"\bbekomme?n?\b", r"\beingang|posteingang|\w+eingang\b",
            r"\beinsend|\beingesandt|\beingeschickt",
            r"\b(reiche|reicht|reichen)\b.*\bein\s*$|\b(nehme|nimmt|nehmen)\b.*\ban\b"),
-    _rules("receive", 2, r"\bpost\w* (oeffnen|sortieren|verteilen)"),
-    _rules("receive", 2, r"\berhalten\b|\berhalte\b|\berhaelt\b", r"\bliegt\b.*\bvor\b"),
+    _rules("receive", 2, r"\berhalten\b|\berhalte\b|\berhaelt\b", r"\bliegt\b.*\bvor\b",
+           r"\bpost\w* (oeffnen|sortieren|verteilen)"),
     _rules("send", 4,
            r"(bescheid|genehmigung|erlaubnis|urkunde|bescheinigung|ausweis|nachricht|bestaetigung|antwort|entscheidung|zusage|absage|ergebnis|schreiben|pass|karte)\w*( \w+){0,2} (erhalten|bekommen|zugestellt|abholen)",
            r"\beingang\w* bestaetig"),
@@ -253,8 +254,12 @@ def explain_step(label: str, description: str = "") -> dict[str, float]:
     return dict(sorted(scores.items(), key=lambda item: (-item[1], rank[item[0]])))
 
 
+@lru_cache(maxsize=8192)
 def classify_step(label: str, description: str = "") -> str:
-    """The most likely building-block kind of a step, ``other`` if nothing fits."""
+    """The most likely building-block kind of a step, ``other`` if nothing fits.
+
+    Cached: catalogues repeat the same step wording hundreds of times.
+    """
     scores = explain_step(label, description or "")
     if not scores:
         return "other"

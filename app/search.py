@@ -1,0 +1,128 @@
+"""Glue between stored profiles and the retrieval engine.
+
+The database is the source of truth: the index is rebuilt from it, updated
+whenever a profile is published or changed, and checked against it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain import ProcessProfile
+from app.storage.models import ProfileRow
+from app.storage.profiles import to_domain
+from retrieval.cache import CachedEmbedder, EmbeddingCache
+from retrieval.documents import IndexedDoc, to_indexed
+from retrieval.embedders import make_embedder
+from retrieval.engine import Hit, SearchEngine, SearchResponse
+from retrieval.filters import Filters
+from retrieval.vector import VectorIndex, make_client
+
+EXTENSION = "prozesslotse.search"
+# Only published profiles are searchable; drafts and archived ones are not.
+INDEXED_STATES = ("published",)
+
+
+def collection_name(backend: str, model: str | None) -> str:
+    tag = backend if not model else f"{backend}-{Path(model).name}"
+    return "profiles-" + re.sub(r"[^a-zA-Z0-9._-]+", "-", tag).strip("-.")[:60]
+
+
+def build_engine(config: dict[str, Any]) -> SearchEngine:
+    data_dir = Path(config["DATA_DIR"])
+    backend, model = config["EMBEDDING_BACKEND"], config.get("EMBEDDING_MODEL")
+
+    def embedder_factory():
+        return CachedEmbedder(make_embedder(backend, model), EmbeddingCache(data_dir / "cache" / "embeddings.sqlite"))
+
+    host = config.get("CHROMA_HOST")
+    port = int(config.get("CHROMA_PORT") or 8000)
+    vector = VectorIndex(lambda: make_client(path=data_dir / "chroma", host=host, port=port),
+                         collection=collection_name(backend, model))
+    return SearchEngine(data_dir / "index", embedder_factory, vector)
+
+
+def engine(app: Flask | None = None) -> SearchEngine:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    found = app.extensions.get(EXTENSION)
+    if found is None:
+        found = app.extensions[EXTENSION] = build_engine(app.config)
+    return found
+
+
+def is_indexable(row: ProfileRow) -> bool:
+    return row.state in INDEXED_STATES
+
+
+def indexed_doc(row: ProfileRow) -> IndexedDoc:
+    return to_indexed(to_domain(row), municipality_id=row.municipality_id)
+
+
+def indexable_rows(session: Session) -> Iterable[ProfileRow]:
+    return session.scalars(select(ProfileRow).where(ProfileRow.state.in_(INDEXED_STATES)).order_by(ProfileRow.id))
+
+
+def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> int:
+    docs = [indexed_doc(row) for row in indexable_rows(session)]
+    return engine().rebuild(docs, progress=progress)
+
+
+def sync_profiles(rows: Iterable[ProfileRow]) -> None:
+    """Bring the index in line with these rows: index published ones, drop the others."""
+    keep, drop = [], []
+    for row in rows:
+        (keep if is_indexable(row) else drop).append(row)
+    search_engine = engine()
+    if keep:
+        search_engine.upsert([indexed_doc(r) for r in keep])
+    if drop:
+        search_engine.remove([r.id for r in drop])
+
+
+def check(session: Session) -> dict[str, list[int]]:
+    return engine().check(indexed_doc(row) for row in indexable_rows(session))
+
+
+def result_dict(hit: Hit) -> dict[str, Any]:
+    meta = hit.metadata
+    return {
+        "id": hit.id,
+        "external_id": meta.get("external_id") or None,
+        "title": meta.get("title", ""),
+        "municipality": meta.get("municipality") or None,
+        "land": meta.get("land") or None,
+        "category": meta.get("category") or None,
+        "has_steps": bool(meta.get("has_steps")),
+        "score": round(float(hit.score), 4),
+        "snippet": hit.snippet,
+        "variants": hit.group_size - 1,
+    }
+
+
+def search(query: str, *, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
+           group: bool = True) -> SearchResponse:
+    return engine().search(query, k=k, mode=mode, filters=filters, group=group)
+
+
+def profile_query_text(profile: ProcessProfile) -> str:
+    from retrieval.documents import DENSE_RECIPES, DEFAULT_DENSE_RECIPE
+
+    return DENSE_RECIPES[DEFAULT_DENSE_RECIPE](profile)
+
+
+def similar(profile: ProcessProfile, *, k: int, reader_municipality_id: int | None,
+            own_municipality: str | None) -> SearchResponse:
+    """Similar profiles, other municipalities first (they are what a clerk can reuse)."""
+    filters = Filters(exclude_ids={profile.id} if profile.id else set(),
+                      reader_municipality_id=reader_municipality_id)
+    response = engine().search(profile_query_text(profile), k=k * 2, mode="hybrid", filters=filters, group=False)
+    others = [h for h in response.results if h.metadata.get("municipality") != own_municipality]
+    own = [h for h in response.results if h.metadata.get("municipality") == own_municipality]
+    response.results = (others + own)[:k]
+    return response

@@ -1,0 +1,122 @@
+"""BM25 (bm25s) over the analysed terms of every indexed profile.
+
+The index is rebuilt from the doc store's terms whenever the store's
+lexical version changes; each process notices the change on its next query,
+so several gunicorn workers stay consistent without talking to each other.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from .docstore import DocStore
+from .german import Analyzer, CompoundSplitter
+
+VERSION_KEY = "lexical_version"
+VOCAB_KEY = "lexical_vocabulary"
+
+
+class LexicalIndex:
+    def __init__(self, store: DocStore, directory: Path, *, split_compounds: bool = True) -> None:
+        self.store = store
+        self.directory = directory
+        self.split_compounds = split_compounds
+        self._lock = threading.Lock()
+        self._version: str | None = None
+        self._bm25: bm25s.BM25 | None = None
+        self._vocab_ids: dict[str, int] = {}
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.metadata: list[dict[str, Any]] = []
+        self.analyzer = Analyzer()
+
+    # -- writing ---------------------------------------------------------
+    def analyzer_for(self, vocabulary: set[str]) -> Analyzer:
+        splitter = CompoundSplitter(vocabulary) if self.split_compounds else None
+        return Analyzer(splitter)
+
+    def save_vocabulary(self, vocabulary: set[str]) -> None:
+        self.store.set_meta(VOCAB_KEY, json.dumps(sorted(vocabulary), ensure_ascii=False))
+
+    def load_vocabulary(self) -> set[str]:
+        raw = self.store.get_meta(VOCAB_KEY)
+        return set(json.loads(raw)) if raw else set()
+
+    def publish(self) -> None:
+        """Build BM25 from the store, save it and bump the version so every process reloads."""
+        import time
+
+        version = f"{time.time_ns()}"
+        bm25, ids, metadata = self._build()
+        target = self.directory / version
+        target.mkdir(parents=True, exist_ok=True)
+        if bm25 is not None:
+            bm25.save(str(target), show_progress=False)
+        np.save(target / "ids.npy", ids)
+        self.store.set_meta(VERSION_KEY, version)
+        for old in self.directory.iterdir():
+            if old.is_dir() and old.name != version:
+                shutil.rmtree(old, ignore_errors=True)
+        with self._lock:
+            self._install(version, bm25, ids, metadata)
+
+    def _build(self) -> tuple[bm25s.BM25 | None, np.ndarray, list[dict[str, Any]]]:
+        ids, terms, metadata = self.store.all_terms()
+        if not ids:
+            return None, np.zeros(0, dtype=np.int64), []
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index([t or [""] for t in terms], show_progress=False)
+        return bm25, np.asarray(ids, dtype=np.int64), metadata
+
+    # -- reading ---------------------------------------------------------
+    def _install(self, version: str, bm25: bm25s.BM25 | None, ids: np.ndarray,
+                 metadata: list[dict[str, Any]]) -> None:
+        self._bm25 = bm25
+        self._vocab_ids = dict(bm25.vocab_dict) if bm25 is not None else {}
+        self.ids = ids
+        self.metadata = metadata
+        self.analyzer = self.analyzer_for(self.load_vocabulary())
+        self._version = version
+
+    def refresh(self) -> None:
+        """Load the current version if another process (or this one) published a newer one."""
+        version = self.store.get_meta(VERSION_KEY)
+        if version is None or version == self._version:
+            return
+        with self._lock:
+            if version == self._version:
+                return
+            target = self.directory / version
+            bm25: bm25s.BM25 | None = None
+            ids_path = target / "ids.npy"
+            if ids_path.exists():
+                ids = np.load(ids_path)
+                _, _, metadata = self.store.all_terms()
+                if len(ids) and (target / "params.index.json").exists():
+                    bm25 = bm25s.BM25.load(str(target), show_progress=False)
+                if len(metadata) != len(ids):  # store moved on since; rebuild from it
+                    bm25, ids, metadata = self._build()
+            else:
+                bm25, ids, metadata = self._build()
+            self._install(version, bm25, ids, metadata)
+
+    @property
+    def size(self) -> int:
+        return int(len(self.ids))
+
+    def query_terms(self, query: str) -> list[str]:
+        return self.analyzer.terms(query)
+
+    def scores(self, query: str) -> tuple[np.ndarray, list[str]]:
+        """BM25 score of every document (aligned with ``self.ids``) and the query terms that exist."""
+        self.refresh()
+        terms = [t for t in dict.fromkeys(self.query_terms(query)) if t in self._vocab_ids]
+        if self._bm25 is None or not terms:
+            return np.zeros(self.size, dtype=np.float32), terms
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32), terms
