@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) corpus load
+	$(FLASK) index rebuild
 	$(MAKE) --no-print-directory serve
 
 serve:

@@ -42,6 +42,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CHROMA_PORT": int(env("CHROMA_PORT") or 8000),
         "EMBEDDING_BACKEND": env("EMBEDDING_BACKEND") or "use",
         "EMBEDDING_MODEL": env("EMBEDDING_MODEL") or None,
+        # Shared across data dirs when set (tests, benchmarks); default: DATA_DIR/cache.
+        "EMBEDDING_CACHE_DIR": env("EMBEDDING_CACHE_DIR") or None,
         "LLM_PROVIDER": env("LLM_PROVIDER") or None,
         "LLM_MODEL": env("LLM_MODEL") or None,
         "LLM_BASE_URL": env("LLM_BASE_URL") or None,

@@ -18,7 +18,7 @@ from app.domain import ProcessProfile
 from app.storage.models import ProfileRow
 from app.storage.profiles import to_domain
 from retrieval.cache import CachedEmbedder, EmbeddingCache
-from retrieval.documents import IndexedDoc, to_indexed
+from retrieval.documents import IndexedDoc, dense_text, to_indexed
 from retrieval.embedders import make_embedder
 from retrieval.engine import Hit, SearchEngine, SearchResponse
 from retrieval.filters import Filters
@@ -38,8 +38,10 @@ def build_engine(config: dict[str, Any]) -> SearchEngine:
     data_dir = Path(config["DATA_DIR"])
     backend, model = config["EMBEDDING_BACKEND"], config.get("EMBEDDING_MODEL")
 
+    cache_dir = Path(config.get("EMBEDDING_CACHE_DIR") or data_dir / "cache")
+
     def embedder_factory():
-        return CachedEmbedder(make_embedder(backend, model), EmbeddingCache(data_dir / "cache" / "embeddings.sqlite"))
+        return CachedEmbedder(make_embedder(backend, model), EmbeddingCache(cache_dir / "embeddings.sqlite"))
 
     host = config.get("CHROMA_HOST")
     port = int(config.get("CHROMA_PORT") or 8000)
@@ -85,6 +87,12 @@ def sync_profiles(rows: Iterable[ProfileRow]) -> None:
         search_engine.remove([r.id for r in drop])
 
 
+def sync_ids(session: Session, ids: Iterable[int]) -> None:
+    ids = list(ids)
+    if ids:
+        sync_profiles(session.scalars(select(ProfileRow).where(ProfileRow.id.in_(ids))).all())
+
+
 def check(session: Session) -> dict[str, list[int]]:
     return engine().check(indexed_doc(row) for row in indexable_rows(session))
 
@@ -111,9 +119,7 @@ def search(query: str, *, k: int = 10, mode: str = "hybrid", filters: Filters | 
 
 
 def profile_query_text(profile: ProcessProfile) -> str:
-    from retrieval.documents import DENSE_RECIPES, DEFAULT_DENSE_RECIPE
-
-    return DENSE_RECIPES[DEFAULT_DENSE_RECIPE](profile)
+    return dense_text(profile)
 
 
 def similar(profile: ProcessProfile, *, k: int, reader_municipality_id: int | None,

@@ -42,7 +42,7 @@ DENSE_RECIPES = {
     "full": lambda p: _join(p.title, p.description, p.trigger, p.result, [s.label for s in p.steps],
                             p.org_unit, p.legal_basis),
 }
-DEFAULT_DENSE_RECIPE = "title_trigger_result"
+DEFAULT_DENSE_RECIPE = "full"
 
 
 def lexical_text(profile: ProcessProfile) -> str:
@@ -62,7 +62,11 @@ class IndexedDoc:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-def to_indexed(profile: ProcessProfile, *, municipality_id: int, recipe: str = DEFAULT_DENSE_RECIPE) -> IndexedDoc:
+def dense_text(profile: ProcessProfile, recipe: str | None = None) -> str:
+    return DENSE_RECIPES[recipe or DEFAULT_DENSE_RECIPE](profile)
+
+
+def to_indexed(profile: ProcessProfile, *, municipality_id: int, recipe: str | None = None) -> IndexedDoc:
     if profile.id is None:
         raise ValueError("Only stored profiles (with id) can be indexed.")
     metadata = {
@@ -87,4 +91,4 @@ def to_indexed(profile: ProcessProfile, *, municipality_id: int, recipe: str = D
         "org_unit": profile.org_unit or "",
     }
     return IndexedDoc(id=profile.id, group=metadata["group"], metadata=metadata,
-                      dense_text=DENSE_RECIPES[recipe](profile), lexical_text=lexical_text(profile), fields=fields)
+                      dense_text=dense_text(profile, recipe), lexical_text=lexical_text(profile), fields=fields)

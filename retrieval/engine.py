@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from . import thesaurus
 from .docstore import DocStore, text_hash
 from .documents import IndexedDoc
 from .embedders import Embedder
@@ -39,6 +40,8 @@ class FusionParams:
     alpha: float = 0.35
     gate_tau: float = 8.0
     candidates: int = 60
+    expand_queries: bool = True
+    expansion_weight: float = 0.5
 
 
 @dataclass
@@ -172,11 +175,12 @@ class SearchEngine:
         degraded = False
         started = time.perf_counter()
         n = max(self.fusion.candidates, k * 5 if group else k * 2)
+        expansion = " ".join(thesaurus.expansions(query)) if self.fusion.expand_queries else ""
 
         dense: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
-            vector = self.embedder.encode([query])[0]
+            vector = self.embedder.encode([f"{query} ({expansion})" if expansion else query])[0]
             timings["embed"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             try:
@@ -193,7 +197,7 @@ class SearchEngine:
         terms: list[str] = []
         if mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
-            scores, terms = self.lexical.scores(query)
+            scores, terms = self.lexical.scores(query, expansion, self.fusion.expansion_weight)
             metadata = self.lexical.metadata
             ids_arr = self.lexical.ids
             if scores.size and terms:

@@ -113,10 +113,19 @@ class LexicalIndex:
     def query_terms(self, query: str) -> list[str]:
         return self.analyzer.terms(query)
 
-    def scores(self, query: str) -> tuple[np.ndarray, list[str]]:
-        """BM25 score of every document (aligned with ``self.ids``) and the query terms that exist."""
+    def scores(self, query: str, expansion: str = "", expansion_weight: float = 0.5) -> tuple[np.ndarray, list[str]]:
+        """BM25 score of every document (aligned with ``self.ids``) and the query terms that exist.
+
+        Terms from the thesaurus expansion count with ``expansion_weight``.
+        """
         self.refresh()
         terms = [t for t in dict.fromkeys(self.query_terms(query)) if t in self._vocab_ids]
-        if self._bm25 is None or not terms:
-            return np.zeros(self.size, dtype=np.float32), terms
-        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32), terms
+        extra = [t for t in dict.fromkeys(self.query_terms(expansion)) if t in self._vocab_ids and t not in terms]
+        total = np.zeros(self.size, dtype=np.float32)
+        if self._bm25 is None:
+            return total, terms
+        if terms:
+            total += np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        if extra:
+            total += expansion_weight * np.asarray(self._bm25.get_scores(extra), dtype=np.float32)
+        return total, terms + extra

@@ -84,10 +84,21 @@ def database_url(request, tmp_path: Path, db_backend: str) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def embedding_cache_dir(tmp_path_factory) -> Path:
+    """One embedding cache for the whole run: each text is embedded once per worker."""
+    return tmp_path_factory.mktemp("embedding-cache")
+
+
 @pytest.fixture
-def app(tmp_path: Path, database_url: str):
-    app = create_app({"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url, "TESTING": True,
-                      "SECRET_KEY": "test-secret"})
+def app_config(tmp_path: Path, database_url: str, embedding_cache_dir: Path) -> dict:
+    return {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url, "TESTING": True,
+            "SECRET_KEY": "test-secret", "EMBEDDING_CACHE_DIR": str(embedding_cache_dir)}
+
+
+@pytest.fixture
+def app(app_config: dict):
+    app = create_app(app_config)
     yield app
     app.extensions["prozesslotse.db"].dispose()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import distinct, func, select
@@ -28,7 +30,7 @@ def corpus_group() -> None:
 
 
 def _progress(total: int, label: str):
-    bar = tqdm(total=total, desc=label, unit="Datei", file=click.get_text_stream("stderr"), leave=False)
+    bar = tqdm(total=total, desc=label, unit="Datei", file=sys.stderr, leave=False)
     return bar
 
 
@@ -57,6 +59,7 @@ def load_command(path: Path | None, as_json: bool) -> None:
     bar = _progress(len(files), "Demo-Korpus")
     report = store_files(db, files, municipality_for, note="Demo-Korpus", progress=bar.update)
     bar.close()
+    _update_index(report.changed_ids)
     for error in corpus.errors:
         info(f"Fehler in {error.file}: {error.error}")
     if as_json:
@@ -115,6 +118,7 @@ def import_command(fmt: str, path: Path, municipality: str, land: str | None, st
         fail(f"Import abgebrochen (--strict): {exc}")
         return
     bar.close()
+    _update_index(report.changed_ids)
     for error in report.errors:
         info(f"Fehler in {error.file}: {error.error}")
     if as_json:
@@ -122,6 +126,17 @@ def import_command(fmt: str, path: Path, municipality: str, land: str | None, st
     else:
         info(f"{report.imported} importiert ({report.created} neu, {report.updated} aktualisiert), "
              f"{report.unchanged} unverändert, {len(report.errors)} Fehler.")
+
+
+def _update_index(ids: list[int]) -> None:
+    """Imported and changed profiles are searchable at once."""
+    if not ids:
+        return
+    from app import search as search_service
+
+    with database().session() as session:
+        for start in range(0, len(ids), 500):
+            search_service.sync_ids(session, ids[start:start + 500])
 
 
 def _read_foreign(fmt: str, path: Path, municipality: str, land: str | None) -> list[ParsedFile]:

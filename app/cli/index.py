@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 from tqdm import tqdm
@@ -28,7 +30,7 @@ def rebuild_command(as_json: bool) -> None:
     started = time.perf_counter()
     with database().session() as session:
         total = sum(1 for _ in search_service.indexable_rows(session))
-        bar = tqdm(total=total, desc="Index", unit="Steckbrief", file=click.get_text_stream("stderr"))
+        bar = tqdm(total=total, desc="Index", unit="Steckbrief", file=sys.stderr)
         count = search_service.rebuild(session, progress=bar.update)
         bar.close()
     seconds = round(time.perf_counter() - started, 2)

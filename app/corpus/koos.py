@@ -133,17 +133,23 @@ def split_front_matter(text: str) -> tuple[Any, str]:
     try:
         data = safe_load("".join(lines[1:end]))
     except yaml.YAMLError as exc:
-        raise KoosFileError(f"Ungültiges YAML im Kopfbereich{_yaml_position(exc, offset=1)}: {_yaml_problem(exc)}") from exc
+        raise KoosFileError(f"Ungültiges YAML im Kopfbereich{_yaml_position(exc, offset=1)}. {_yaml_problem(exc)}") from exc
     return data, "".join(lines[end + 1:])
 
 
 def _yaml_position(exc: yaml.YAMLError, offset: int = 0) -> str:
+    """`` (Zeile 4, begonnen in Zeile 3)``: where the parser gave up and where the construct began."""
     mark = getattr(exc, "problem_mark", None)
-    return f" (Zeile {mark.line + 1 + offset})" if mark is not None else ""
+    if mark is None:
+        return ""
+    context = getattr(exc, "context_mark", None)
+    started = f", begonnen in Zeile {context.line + 1 + offset}" if context is not None and context.line != mark.line else ""
+    return f" (Zeile {mark.line + 1 + offset}{started})"
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
-    return str(getattr(exc, "problem", None) or exc).strip()
+    detail = str(getattr(exc, "problem", None) or exc).strip()
+    return f"Meldung des YAML-Parsers: {detail}"
 
 
 def _read_text(path: Path) -> str:
@@ -179,7 +185,7 @@ def read_orga(path: Path) -> dict[str, str]:
     try:
         data = safe_load(_read_text(path))
     except yaml.YAMLError as exc:
-        raise KoosFileError(f"Ungültiges YAML{_yaml_position(exc)}: {_yaml_problem(exc)}") from exc
+        raise KoosFileError(f"Ungültiges YAML{_yaml_position(exc)}. {_yaml_problem(exc)}") from exc
     entries = data.get("einheiten") if isinstance(data, dict) else data
     if not isinstance(entries, list):
         raise KoosFileError("Erwartet wird eine Liste „einheiten“ mit Einträgen aus id und name.")
@@ -216,7 +222,7 @@ def _land_from_config(path: Path, lookups: Lookups) -> str | None:
     try:
         data = safe_load(_read_text(path))
     except yaml.YAMLError as exc:
-        lookups.problems.append(_failed(path, f"Ungültiges YAML{_yaml_position(exc)}: {_yaml_problem(exc)}"))
+        lookups.problems.append(_failed(path, f"Ungültiges YAML{_yaml_position(exc)}. {_yaml_problem(exc)}"))
         return None
     except KoosFileError as exc:
         lookups.problems.append(_failed(path, str(exc)))

@@ -92,7 +92,7 @@ def store_files(
 
 
 def municipality_by_name(name: str, land: str | None) -> Callable[..., MunicipalityRow]:
-    def resolve(session, _profile) -> MunicipalityRow:
-        return ensure_municipality(session, name, land)
+    def resolve(session, profile) -> MunicipalityRow:
+        return ensure_municipality(session, name, land or profile.land)
 
     return resolve

@@ -49,7 +49,8 @@ def _message(error: dict[str, Any]) -> str:
     if kind == "too_long":
         return f"Höchstens {ctx.get('max_length')} Einträge erlaubt."
     if kind == "literal_error":
-        return f"Ungültiger Wert. Erlaubt sind: {ctx.get('expected')}."
+        allowed = str(ctx.get("expected", "")).replace(" or ", " oder ")
+        return f"Ungültiger Wert. Erlaubt sind: {allowed}."
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "Muss eine ganze Zahl sein."
     if kind in ("float_parsing", "float_type"):

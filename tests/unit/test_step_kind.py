@@ -216,3 +216,19 @@ def test_explain_ranks_scores() -> None:
     assert kinds[0] == "receive"
     assert "check_formal" in kinds
     assert list(scores.values()) == sorted(scores.values(), reverse=True)
+
+
+def test_agreement_with_demo_corpus_kinds() -> None:
+    """The demo corpus's hand-assigned kinds are an independent check (written by other authors)."""
+    from pathlib import Path
+
+    from app.corpus.demo import read_demo_corpus
+
+    root = Path(__file__).resolve().parents[2] / "corpus"
+    if not (root / "profiles").is_dir():
+        pytest.skip("demo corpus not present")
+    steps = [s for p in read_demo_corpus(root).profiles for s in p.steps]
+    if len(steps) < 100:
+        pytest.skip("demo corpus too small for a meaningful check")
+    agreement = sum(classify_step(s.label, s.description or "") == s.kind for s in steps) / len(steps)
+    assert agreement >= 0.70, f"agreement {agreement:.2f} on {len(steps)} demo steps"

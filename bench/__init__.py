@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations (see docs/benchmarks.md)."""
