@@ -74,41 +74,63 @@ class VectorIndex:
         del collection
         self._get()
 
-    def upsert(self, ids: Sequence[int], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]],
-               documents: Sequence[str] | None = None, batch: int = 1000) -> None:
+    def upsert(self, ids: Sequence[int], views: dict[str, np.ndarray], metadatas: Sequence[dict[str, Any]],
+               batch: int = 1000) -> None:
+        """Store one vector per view of each document (e.g. its title and its full text)."""
         for start in range(0, len(ids), batch):
             stop = start + batch
-            self._call("upsert", ids=[str(i) for i in ids[start:stop]], embeddings=vectors[start:stop],
-                       metadatas=[_clean(m) for m in metadatas[start:stop]],
-                       documents=list(documents[start:stop]) if documents is not None else None)
+            chunk_ids = ids[start:stop]
+            meta = [_clean(m) for m in metadatas[start:stop]]
+            all_ids, all_vectors, all_meta = [], [], []
+            for view, vectors in views.items():
+                all_ids.extend(_vector_id(i, view) for i in chunk_ids)
+                all_vectors.append(vectors[start:stop])
+                all_meta.extend(meta)
+            self._call("upsert", ids=all_ids, embeddings=np.vstack(all_vectors), metadatas=all_meta)
 
-    def delete(self, ids: Sequence[int]) -> None:
+    def delete(self, ids: Sequence[int], views: Sequence[str] = ("full", "title")) -> None:
         if ids:
-            self._call("delete", ids=[str(i) for i in ids])
+            self._call("delete", ids=[_vector_id(i, v) for i in ids for v in views])
 
     def count(self) -> int:
         return int(self._call("count"))
 
     def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> tuple[list[int], list[float]]:
-        """Nearest ``n`` ids and cosine similarities (1 - distance)."""
+        """Nearest ``n`` documents and their best cosine similarity over all views."""
         total = self.count()
         if total == 0:
             return [], []
-        result = self._call("query", query_embeddings=[vector], n_results=min(n, total), where=where or None,
+        result = self._call("query", query_embeddings=[vector], n_results=min(2 * n, total), where=where or None,
                             include=["distances"])
-        ids = [int(i) for i in result["ids"][0]]
-        sims = [1.0 - float(d) for d in result["distances"][0]]
-        return ids, sims
+        best: dict[int, float] = {}
+        for vector_id, distance in zip(result["ids"][0], result["distances"][0]):
+            doc_id = _doc_id(vector_id)
+            best[doc_id] = max(best.get(doc_id, -1.0), 1.0 - float(distance))
+        ranked = sorted(best.items(), key=lambda item: -item[1])[:n]
+        return [i for i, _ in ranked], [s for _, s in ranked]
 
-    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+    def similarities(self, ids: Sequence[int], vector: np.ndarray, views: Sequence[str] = ("full", "title")) -> dict[int, float]:
+        """Best cosine similarity of ``vector`` to the stored views of these documents."""
         if not ids:
             return {}
-        result = self._call("get", ids=[str(i) for i in ids], include=["embeddings"])
-        return {int(i): np.asarray(e, dtype=np.float32) for i, e in zip(result["ids"], result["embeddings"])}
+        result = self._call("get", ids=[_vector_id(i, v) for i in ids for v in views], include=["embeddings"])
+        best: dict[int, float] = {}
+        for vector_id, embedding in zip(result["ids"], result["embeddings"]):
+            doc_id = _doc_id(vector_id)
+            best[doc_id] = max(best.get(doc_id, -1.0), float(np.dot(np.asarray(embedding, dtype=np.float32), vector)))
+        return best
 
     def all_ids(self) -> set[int]:
         result = self._call("get", include=[])
-        return {int(i) for i in result["ids"]}
+        return {_doc_id(i) for i in result["ids"]}
+
+
+def _vector_id(doc_id: int, view: str) -> str:
+    return str(doc_id) if view == "full" else f"{doc_id}:{view}"
+
+
+def _doc_id(vector_id: str) -> int:
+    return int(vector_id.split(":", 1)[0])
 
 
 def _clean(metadata: dict[str, Any]) -> dict[str, Any]:
