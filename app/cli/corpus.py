@@ -110,8 +110,15 @@ def import_command(fmt: str, path: Path, municipality: str, land: str | None, st
         fail("Bitte eine Kommune angeben (--municipality).")
     files = _read_foreign(fmt, path, municipality, land)
     bar = _progress(len(files), f"Import {fmt}")
+    owner = municipality_by_name(municipality, land)
+
+    def municipality_for(session, profile):
+        if fmt == "json" and profile.municipality and profile.municipality != municipality:
+            return ensure_municipality(session, profile.municipality, profile.land)
+        return owner(session, profile)
+
     try:
-        report = store_files(database(), files, municipality_by_name(municipality, land), strict=strict,
+        report = store_files(database(), files, municipality_for, strict=strict,
                              note=f"Import {fmt}: {path.name}", progress=bar.update)
     except StrictImportAborted as exc:
         bar.close()
@@ -154,10 +161,10 @@ def _read_foreign(fmt: str, path: Path, municipality: str, land: str | None) -> 
     from app.corpus.json_format import read_json
 
     files = read_json(path)
-    for parsed in files:  # our JSON carries municipalities; the option decides ownership
+    for parsed in files:  # our own exports name their municipality; keep it, else use the option
         for profile in parsed.profiles:
-            profile.municipality = municipality
-            profile.land = land
+            if not profile.municipality:
+                profile.municipality, profile.land = municipality, land
     return files
 
 
