@@ -75,7 +75,8 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(path, device="cpu")
         self.batch_size = batch_size
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dimension() or 0)
         self.name = f"st:{Path(path).name}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
