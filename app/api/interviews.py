@@ -1,0 +1,121 @@
+"""The interview API: start, talk, finish (see ``shared/CONTRACT.md``)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from app import interviews as service
+from app.auth.identity import login_required
+from app.context import current_user, db_session
+from app.domain import ProcessProfile
+from app.problems import problem, validation_problem
+from app.storage.models import InterviewRow
+
+from . import bp
+from .body import json_body
+
+
+class StartInterview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, max_length=300)
+    retrieval: bool = True
+
+
+class ClerkMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    client_id: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+def _draft_dict(interview: InterviewRow) -> dict:
+    return ProcessProfile.model_validate(interview.draft).model_dump(mode="json")
+
+
+def load_interview(interview_id: int) -> InterviewRow:
+    """Clerks see their own interviews; modellers and admins all of their municipality."""
+    user = current_user()
+    row = db_session().get(InterviewRow, interview_id)
+    visible = row is not None and row.municipality_id == user.municipality_id and (
+        user.role in ("modeller", "admin") or row.user_id == user.id)
+    if not visible:
+        raise problem(404, f"Ein Interview mit der Nummer {interview_id} gibt es nicht oder es ist für Sie nicht sichtbar.")
+    return row
+
+
+@bp.post("/interviews")
+@login_required
+def start_interview():
+    try:
+        body = StartInterview.model_validate(json_body(required=False))
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+    title = (body.title or "").strip() or None
+    interview, turn = service.start(db_session(), current_user(), title, retrieval=body.retrieval)
+    return {"id": interview.id, "messages": [turn.reply.model_dump(mode="json")], "draft": _draft_dict(interview),
+            "open_points": turn.open_points}, 201
+
+
+@bp.get("/interviews/<int:interview_id>")
+@login_required
+def get_interview(interview_id: int):
+    interview = load_interview(interview_id)
+    state = interview.dialogue_state or {}
+    from app.dialogue.engine import open_points
+
+    return {"id": interview.id, "status": interview.status, "title": interview.title,
+            "messages": [service.message_dict(m) for m in interview.messages], "draft": _draft_dict(interview),
+            "open_points": open_points(ProcessProfile.model_validate(interview.draft), state),
+            "draft_id": interview.draft_profile_id}
+
+
+@bp.post("/interviews/<int:interview_id>/messages")
+@login_required
+def post_message(interview_id: int):
+    session = db_session()
+    interview = load_interview(interview_id)
+    try:
+        body = ClerkMessage.model_validate(json_body())
+    except ValidationError as exc:
+        raise validation_problem(exc, "Die Nachricht") from exc
+    if interview.status != "open":
+        raise problem(409, "Dieses Interview ist bereits abgeschlossen. Starten Sie für einen neuen Ablauf ein neues Interview.")
+    text = body.text.strip()
+    if not text:
+        raise problem(422, "Die Nachricht ist leer. Bitte schreiben Sie, wie der Ablauf bei Ihnen ist.")
+    if len(text) > service.MAX_MESSAGE_CHARS:
+        raise problem(422, f"Die Nachricht ist zu lang ({len(text)} Zeichen). Bitte teilen Sie sie auf; "
+                           f"höchstens {service.MAX_MESSAGE_CHARS} Zeichen pro Nachricht.")
+    user = current_user()
+    if body.client_id:
+        earlier = service.find_reply(session, interview, body.client_id)
+        if earlier is not None:  # the same message again: answer once
+            return {"reply": service.message_dict(earlier), "draft": _draft_dict(interview), "repeated": True}
+    try:
+        clerk = service.store_clerk_message(session, interview, text, body.client_id)
+    except IntegrityError:
+        session.rollback()  # a parallel request with the same client_id won; answer with its reply
+        earlier = service.find_reply(session, interview, body.client_id or "")
+        if earlier is None:
+            raise problem(409, "Diese Nachricht wird gerade schon bearbeitet. Bitte einen Moment warten.")
+        return {"reply": service.message_dict(earlier), "draft": _draft_dict(interview), "repeated": True}
+    try:
+        reply, turn = service.answer(session, interview, clerk, user)
+    except Exception:
+        # The clerk's message is already stored; never answer with a 500 here.
+        current_app.logger.exception("Interview %s: answering failed", interview.id)
+        session.rollback()
+        reply = service.apologise(session, interview, clerk)
+        return {"reply": service.message_dict(reply), "draft": _draft_dict(interview), "degraded": True}
+    return {"reply": service.message_dict(reply), "draft": turn.draft.model_dump(mode="json"),
+            "open_points": turn.open_points}
+
+
+@bp.post("/interviews/<int:interview_id>/finish")
+@login_required
+def finish_interview(interview_id: int):
+    session = db_session()
+    interview = load_interview(interview_id)
+    row = service.finish(session, interview, current_user())
+    return {"draft_id": row.id}

@@ -1,0 +1,53 @@
+"""Corrections in chat: "Schritt 3 fällt weg", "nach Schritt 2 kommt noch …",
+"das macht bei uns die Kasse", "Schritt 4 heißt …", "Schritt 2 und 3 tauschen"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.nlp.figures import NUMBER_WORDS
+
+_N = r"(\d+|" + "|".join(w for w, v in NUMBER_WORDS.items() if isinstance(v, int) and v < 20) + r")"
+DELETE = re.compile(r"schritt\s+" + _N + r"\s+(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|brauchen wir nicht|"
+                    r"gibt es (?:bei uns )?nicht|machen wir nicht|kann weg)|(?:streich|lösch|entfern)\w*\s+(?:bitte\s+)?"
+                    r"(?:den\s+)?schritt\s+" + _N, re.IGNORECASE)
+INSERT = re.compile(r"(?P<where>nach|vor)\s+schritt\s+" + _N + r"\s+(?:kommt|folgt|gibt es|machen wir)\s+(?:noch\s+)?"
+                    r"(?:(?:ein(?:en)?|der)\s+(?:weiterer?|zusätzlicher?)?\s*(?:schritt)?:?\s*)?(?P<what>.+)", re.IGNORECASE)
+RENAME = re.compile(r"schritt\s+" + _N + r"\s+(?:heißt|lautet|ist eigentlich|ist eher|sollte heißen)\s*:?\s*(?P<what>.+)",
+                    re.IGNORECASE)
+SWAP = re.compile(r"schritt(?:e)?\s+" + _N + r"\s+und\s+" + _N + r"\s+(?:tauschen|vertauschen|sind vertauscht)",
+                  re.IGNORECASE)
+ACTOR = re.compile(r"(?:das|den|diesen schritt|schritt\s+" + _N + r")\s+(?:macht|erledigt|übernimmt|bearbeitet)\s+"
+                   r"(?:bei uns\s+)?(?:(?:die|der|das|unsere?)\s+)?(?P<who>[A-ZÄÖÜ][\w\-äöüß]+(?:\s+[A-ZÄÖÜ][\w\-äöüß]+)?)",
+                   re.IGNORECASE)
+
+
+def number(raw: str) -> int:
+    return int(raw) if raw.isdigit() else int(NUMBER_WORDS[raw.lower()])
+
+
+@dataclass
+class Correction:
+    action: str  # delete | insert_after | insert_before | rename | swap | actor
+    step: int | None = None
+    other: int | None = None
+    text: str = ""
+
+
+def find_corrections(text: str) -> list[Correction]:
+    found: list[Correction] = []
+    for match in DELETE.finditer(text):
+        raw = match.group(1) or match.group(2)
+        found.append(Correction("delete", number(raw)))
+    for match in INSERT.finditer(text):
+        where = "insert_after" if match.group("where").lower() == "nach" else "insert_before"
+        found.append(Correction(where, number(match.group(2)), text=match.group("what").strip()))
+    for match in RENAME.finditer(text):
+        found.append(Correction("rename", number(match.group(1)), text=match.group("what").strip(" .")))
+    for match in SWAP.finditer(text):
+        found.append(Correction("swap", number(match.group(1)), number(match.group(2))))
+    for match in ACTOR.finditer(text):
+        step = number(match.group(1)) if match.group(1) else None
+        found.append(Correction("actor", step, text=match.group("who").strip()))
+    return found

@@ -1,0 +1,80 @@
+"""Facts a clerk mentions, asked for or in passing.
+
+Each function reads one kind of fact from German free text; ``facts``
+collects everything a message says so the dialogue never asks again for
+what was already said.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.nlp.figures import case_volume_per_year, minutes_per_case
+from app.nlp.gazetteer import Gazetteer, looks_like_actor
+from app.nlp.legal import legal_references
+
+_UNIT_PHRASE = re.compile(
+    r"(?i:\b(?:ich (?:bin|arbeite|sitze)|wir sind|das (?:machen|erledigen|bearbeiten) wir|zuständig (?:ist|sind)|"
+    r"das macht|macht das|bei uns (?:ist|macht das)|liegt bei)\s+(?:hier\s+|bei uns\s+|alles\s+)?(?:im|in der|beim|"
+    r"bei der|in dem|an der|am|die|der|das|unser(?:e|em|er)?)?\s*)"
+    r"(?P<unit>[A-ZÄÖÜ][\w\-äöüß]*(?:\s+(?:für|und)\s+[A-ZÄÖÜ][\w\-äöüß]+)*(?:\s+[A-ZÄÖÜ][\w\-äöüß]+)?)")
+_TITLE_PHRASE = re.compile(r"\b(?:der (?:prozess|ablauf|vorgang) heißt|nennen wir|heißt bei uns)\s+„?\"?(?P<t>[^\".“”]+)")
+_LEAD_IN = re.compile(
+    r"^(?:also|ja|nun|naja|hm+|ok(?:ay)?|gut)?[,\s]*(?:der |die |das )?(?:auslöser ist|ausgelöst wird (?:das|der vorgang) durch|"
+    r"los geht es mit|es beginnt mit|am ende (?:steht|haben wir|liegt vor)|am ende|ergebnis ist|das ergebnis ist|"
+    r"kunden sind|kunde ist|für|beteiligt (?:ist|sind)|wir haben|es gibt|das sind|das ist|es sind|"
+    r"der kunde ist|die kunden sind|meistens|in der regel)\s*:?\s*", re.IGNORECASE)
+_NOTHING = re.compile(r"^(?:nein|nichts|keine?s?|gibt es nicht|dazu kann ich nichts sagen|weiß ich nicht|"
+                      r"keine ahnung|entfällt|-)\W*$", re.IGNORECASE)
+
+
+@dataclass
+class Facts:
+    it_systems: list[str] = field(default_factory=list)
+    legal_basis: list[str] = field(default_factory=list)
+    case_volume_per_year: int | None = None
+    minutes_per_case: float | None = None
+    org_unit: str | None = None
+    title: str | None = None
+
+
+def clean_answer(text: str) -> str:
+    """A free-text answer without lead-in phrases and closing punctuation."""
+    value = _LEAD_IN.sub("", text.strip()).strip()
+    value = re.sub(r"\s+", " ", value).strip(" .!")
+    return value[:1].upper() + value[1:] if value else value
+
+
+def says_nothing(text: str) -> bool:
+    return bool(_NOTHING.match(text.strip()))
+
+
+def split_list(text: str) -> list[str]:
+    """"Anmeldeformular, Steuerbescheid und ein Nachweis." → three items."""
+    value = clean_answer(text)
+    value = re.sub(r"\b(?:bei \w+ )?(?:ein|eine|einen|der|die|das|den)\s+", "", value)
+    parts = re.split(r",\s*|\s+und\s+|\s+sowie\s+|;\s*|\n", value)
+    return [p.strip(" .")[:200] for p in parts if p.strip(" .") and not says_nothing(p)]
+
+
+def org_unit(text: str) -> str | None:
+    for match in _UNIT_PHRASE.finditer(text):
+        unit = match.group("unit").strip()
+        words = unit.split()
+        if words and (looks_like_actor(words[0]) or looks_like_actor(words[-1])):
+            return unit
+    return None
+
+
+def facts(text: str, gazetteer: Gazetteer, slot: str | None = None) -> Facts:
+    found = Facts()
+    found.it_systems = gazetteer.systems(text)
+    found.legal_basis = legal_references(text)
+    found.case_volume_per_year = case_volume_per_year(text, asked=slot == "case_volume")
+    found.minutes_per_case = minutes_per_case(text)
+    found.org_unit = org_unit(text)
+    match = _TITLE_PHRASE.search(text)
+    if match:
+        found.title = match.group("t").strip()[:300]
+    return found
