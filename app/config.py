@@ -49,6 +49,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LLM_BASE_URL": env("LLM_BASE_URL") or None,
         "LLM_API_KEY": env("LLM_API_KEY") or None,
         "LLM_TIMEOUT_SECONDS": float(env("LLM_TIMEOUT_SECONDS") or 20),
+        # function_calling | json_schema | json_mode | parser (plain JSON parsed by PydanticOutputParser)
+        "LLM_STRUCTURED_METHOD": env("LLM_STRUCTURED_METHOD") or None,
         "DEFAULT_HOURLY_RATE_EUR": float(env("DEFAULT_HOURLY_RATE_EUR") or 60),
         # 1 MB JSON bodies; import uploads get their own, larger limit.
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,

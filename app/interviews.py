@@ -63,8 +63,35 @@ def template_search(session: Session, user: UserRow):
     return run
 
 
+def extractor():
+    """The LLM extractor when an LLM is configured (one per process), else None."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("LLM_PROVIDER"):
+        return None
+    if "prozesslotse.llm" not in app.extensions:
+        from app.dialogue.llm import LLMExtractor, build_chat_model
+
+        try:
+            model = app.extensions.get("prozesslotse.chat_model") or build_chat_model(app.config)
+            app.extensions["prozesslotse.llm"] = LLMExtractor(
+                model, timeout=float(app.config["LLM_TIMEOUT_SECONDS"]),
+                method=app.config.get("LLM_STRUCTURED_METHOD"), fallbacks=fallback_log())
+        except Exception as exc:
+            log.error("LLM not usable, the built-in interviewer answers: %s", exc)
+            fallback_log().record(f"LLM nicht nutzbar: {exc}")
+            return None
+    return app.extensions["prozesslotse.llm"]
+
+
+def fallback_log():
+    from app.dialogue.llm import FallbackLog
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions.setdefault("prozesslotse.llm_fallback_log", FallbackLog())
+
+
 def interviewer(session: Session, user: UserRow) -> Interviewer:
-    return Interviewer(search=template_search(session, user), gazetteer=gazetteer())
+    return Interviewer(search=template_search(session, user), gazetteer=gazetteer(), extractor=extractor())
 
 
 def _message_row(interview: InterviewRow, seq: int, message: InterviewMessage, client_id: str | None = None,

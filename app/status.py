@@ -30,7 +30,8 @@ def index_status(app: Flask) -> dict[str, Any]:
 
 def models_status(app: Flask) -> dict[str, Any]:
     llm = app.config.get("LLM_PROVIDER")
-    fallbacks = app.extensions.get("prozesslotse.llm_fallbacks", {"count": 0, "last": None})
+    log = app.extensions.get("prozesslotse.llm_fallback_log")
+    fallbacks = log.as_dict() if log is not None else {"count": 0, "last": None}
     return {
         "ok": True,
         "embedding": {"backend": app.config["EMBEDDING_BACKEND"], "model": app.config.get("EMBEDDING_MODEL"),

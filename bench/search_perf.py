@@ -118,6 +118,47 @@ def disk_mb(path: Path) -> float:
     return round(total / 1024 / 1024, 1)
 
 
+class CpuMeter:
+    """How many cores *other* processes kept busy while a phase ran.
+
+    The reference machine has two cores and is shared; a figure well above
+    zero means the phase's timings were measured under contention.
+    """
+
+    def __init__(self) -> None:
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.start = self._sample()
+
+    def _sample(self) -> tuple[float, float, float]:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        values = [int(v) for v in fields]
+        busy = sum(values) - values[3] - values[4]          # all but idle and iowait
+        own = os.times()
+        return time.perf_counter(), busy / self.tick, own.user + own.system + own.children_user + own.children_system
+
+    def foreign_cores(self) -> float:
+        wall0, busy0, own0 = self.start
+        wall1, busy1, own1 = self._sample()
+        if wall1 - wall0 <= 0:
+            return 0.0
+        return round(max(0.0, (busy1 - busy0) - (own1 - own0)) / (wall1 - wall0), 2)
+
+
+def wait_for_quiet(max_wait_s: float, threshold: float = 0.25, window_s: float = 5.0) -> dict[str, float]:
+    """Wait (at most ``max_wait_s``) until other processes use less than ``threshold`` cores."""
+    started = time.perf_counter()
+    while True:
+        meter = CpuMeter()
+        time.sleep(window_s)
+        foreign = meter.foreign_cores()
+        waited = time.perf_counter() - started
+        if foreign < threshold or waited >= max_wait_s:
+            if foreign >= threshold:
+                log(f"machine still busy ({foreign} foreign cores) after {waited:.0f}s; measuring anyway")
+            return {"waited_s": round(waited, 1), "foreign_cores_before": foreign}
+        log(f"waiting for a quiet machine ({foreign} cores used by other processes)")
+
+
 class Timed:
     """Wraps an embedder and adds up the seconds spent in ``encode``."""
 
@@ -195,6 +236,7 @@ def index_docs(data_dir: Path, docs: list, total: int) -> dict[str, Any]:
     engine_module.vocabulary_of = timed_vocabulary
     done = [0]
     step = max(1, total // 20)
+    meter = CpuMeter()
     started = time.perf_counter()
 
     def progress(count: int) -> None:
@@ -222,6 +264,7 @@ def index_docs(data_dir: Path, docs: list, total: int) -> dict[str, Any]:
         "split_s": {"embedding_model": round(model.seconds, 1), "embedding_cache": round(cache_overhead, 1),
                     **{k: round(v, 1) for k, v in phases.items()}, "analysis_and_other": round(rest, 1)},
         "embedding_share": round(model.seconds / wall, 3) if wall else None,
+        "foreign_cores": meter.foreign_cores(),
         "disk_mb": {part: disk_mb(data_dir / part) for part in ("chroma", "index", "cache")},
     }
 
@@ -236,6 +279,7 @@ def measure_latency(engine, queries: list[str], modes: Iterable[str] = MODES, k:
     for mode in modes:
         wall, parts = [], {"embed": [], "dense": [], "lexical": [], "total": []}
         results = 0
+        meter = CpuMeter()
         for query in queries:
             started = time.perf_counter()
             response = engine.search(query, k=k, mode=mode, group=True)
@@ -244,7 +288,7 @@ def measure_latency(engine, queries: list[str], modes: Iterable[str] = MODES, k:
             for key, value in response.timings_ms.items():
                 parts.setdefault(key, []).append(value)
         out[mode] = {"wall_ms": summary(wall), **{f"{key}_ms": summary(v) for key, v in parts.items() if v},
-                     "mean_results": round(results / len(queries), 2)}
+                     "mean_results": round(results / len(queries), 2), "foreign_cores": meter.foreign_cores()}
     return out
 
 
@@ -255,18 +299,27 @@ def run_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
     from bench.synthetic import benchmark_queries
 
     queries = benchmark_queries(count, seed)
-    rss_start = current_rss_mb()
+    rss: dict[str, float] = {"imports": current_rss_mb()}
     started = time.perf_counter()
     engine = open_search_engine(data_dir)
+    # Load the parts one by one to see where the memory goes.
+    probe_vector = np.zeros(512, dtype=np.float32)
+    probe_vector[0] = 1.0
+    engine.vector.query(probe_vector, 10)
+    rss["vector_index_loaded"] = current_rss_mb()
+    engine.lexical.refresh()
+    rss["lexical_index_loaded"] = current_rss_mb()
+    engine.embedder.encode(["Hund anmelden"])
+    rss["embedder_loaded"] = current_rss_mb()
     engine.search(queries[0], mode="hybrid")
     first_query_s = time.perf_counter() - started
-    rss_open = current_rss_mb()
+    rss["first_query"] = current_rss_mb()
     latency = measure_latency(engine, queries, modes=("hybrid",))
     for mode in ("lexical", "dense"):
         for query in queries:
             engine.search(query, mode=mode)
-    return {"documents": engine.store.count(), "vectors": engine.vector.count(),
-            "rss_after_imports_mb": rss_start, "rss_after_open_mb": rss_open,
+    rss["after_queries"] = current_rss_mb()
+    return {"documents": engine.store.count(), "vectors": engine.vector.count(), "rss_steps_mb": rss,
             "current_rss_mb": current_rss_mb(), "peak_rss_mb": peak_rss_mb(),
             "open_and_first_query_s": round(first_query_s, 2), "hybrid": latency["hybrid"]}
 
@@ -495,7 +548,8 @@ def real_queries() -> list[str]:
 
 # -- runs ------------------------------------------------------------------
 
-def run_size(size: int, queries: list[str], seed: int, work: Path, *, tune_hnsw: bool) -> dict[str, Any]:
+def run_size(size: int, queries: list[str], seed: int, work: Path, *, tune_hnsw: bool,
+             quiet_wait: float) -> dict[str, Any]:
     data_dir = work / f"synthetic-{size}"
     if data_dir.exists():
         shutil.rmtree(data_dir)
@@ -506,9 +560,13 @@ def run_size(size: int, queries: list[str], seed: int, work: Path, *, tune_hnsw:
     build["generate_s"] = round(generate_s, 1)
     del docs
     log(f"size {size}: built in {build['wall_s']}s ({build['profiles_per_s']}/s); starting search worker")
+    quiet = {"worker": wait_for_quiet(quiet_wait)}
+    meter = CpuMeter()
     worker = spawn_worker(data_dir, len(queries), seed)
+    worker["foreign_cores"] = meter.foreign_cores()
     log(f"size {size}: worker peak RSS {worker['peak_rss_mb']} MB; measuring latency")
     engine = open_search_engine(data_dir)
+    quiet["latency"] = wait_for_quiet(quiet_wait)
     latency = measure_latency(engine, queries)
     log(f"size {size}: hybrid p95 {latency['hybrid']['wall_ms']['p95']} ms; checking HNSW recall")
     hnsw = hnsw_check(engine.vector, engine.embedder, queries, chroma_dir=data_dir / "chroma",
@@ -518,7 +576,7 @@ def run_size(size: int, queries: list[str], seed: int, work: Path, *, tune_hnsw:
     engine.close()
     return {"size": size, "index": build, "latency": latency,
             "query_embedding_ms": {"p50": embed.get("p50"), "p95": embed.get("p95")},
-            "worker": worker, "hnsw": hnsw, "main_process_peak_rss_mb": peak_rss_mb()}
+            "worker": worker, "hnsw": hnsw, "main_process_peak_rss_mb": peak_rss_mb(), "quiet_wait": quiet}
 
 
 def run_real(koos: Path, queries: list[str], work: Path, *, tune_hnsw: bool) -> dict[str, Any]:
@@ -592,6 +650,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--koos", type=Path, default=REPO.parent / "shared" / "koos-daten")
     parser.add_argument("--no-real", action="store_true", help="skip the HNSW check on demo+KOOS embeddings")
     parser.add_argument("--no-tune", action="store_true", help="do not search for better HNSW settings")
+    parser.add_argument("--quiet-wait", type=float, default=300.0,
+                        help="before timing queries, wait up to this many seconds for other processes to go idle")
     parser.add_argument("--work-dir", type=Path, help="keep indexes here (default: a temporary directory)")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--out", type=Path, help="also write the JSON report to this file")
@@ -632,7 +692,8 @@ def main(argv: list[str] | None = None) -> int:
         work = args.work_dir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for size in sizes:
-            report["sizes"].append(run_size(size, queries, seed, work, tune_hnsw=not args.no_tune))
+            report["sizes"].append(run_size(size, queries, seed, work, tune_hnsw=not args.no_tune,
+                                            quiet_wait=args.quiet_wait))
             if args.out:  # partial results survive a crash in a later size
                 args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         report["real"] = None if args.no_real else run_real(args.koos, queries, work, tune_hnsw=not args.no_tune)

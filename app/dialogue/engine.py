@@ -66,9 +66,12 @@ class Interviewer:
     # Minimal hybrid score for offering a template; measured on bench/cases.
     TEMPLATE_THRESHOLD = 0.55
 
-    def __init__(self, search: SearchFn | None = None, gazetteer: Gazetteer | None = None) -> None:
+    def __init__(self, search: SearchFn | None = None, gazetteer: Gazetteer | None = None,
+                 extractor: Any | None = None) -> None:
         self.search = search
         self.gazetteer = gazetteer or Gazetteer()
+        # Optional LLM extraction (app.dialogue.llm.LLMExtractor); None = built-in rules only.
+        self.extractor = extractor
 
     # -- public --------------------------------------------------------------
     def start(self, title: str | None = None, retrieval: bool = True) -> Turn:
@@ -245,7 +248,29 @@ class Interviewer:
             filled.append(slot)  # asked once; an empty or unusable answer is not asked again
         if updates:
             draft = draft.model_copy(update=updates)
-        return ProcessProfile.model_validate(draft.model_dump())
+        draft = ProcessProfile.model_validate(draft.model_dump())
+        return self._enrich(draft, state, text, slot)
+
+    def _enrich(self, draft: ProcessProfile, state: dict[str, Any], text: str, slot: str | None) -> ProcessProfile:
+        """LLM mode: merge the model's structured reading of the message; rules stand if it fails."""
+        if self.extractor is None:
+            return draft
+        update = self.extractor.extract(draft, slot, text)
+        if update is None:
+            state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
+            return draft
+        from .llm import merge
+
+        try:
+            merged, filled = merge(draft, update)
+        except ValueError as exc:  # e.g. a decision pointing to a missing step
+            self.extractor.fallbacks.record(f"unstimmiges Ergebnis: {exc}")
+            state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
+            return draft
+        for slot_name in filled:
+            if slot_name not in state["filled"]:
+                state["filled"].append(slot_name)
+        return merged
 
     def _apply_corrections(self, draft: ProcessProfile, state: dict[str, Any], text: str,
                            notes: list[str]) -> ProcessProfile:

@@ -1,0 +1,180 @@
+"""Optional LLM mode: langchain chat models extract structured draft updates.
+
+The chat model comes from ``init_chat_model`` (Ollama or any OpenAI-compatible
+server). Each clerk message is run through a German prompt from
+``prompts/`` with structured output into ``DraftUpdate`` (built from the
+domain's own ``Step`` and ``Decision`` models). On a timeout, connection
+error or invalid output that turn falls back to the built-in engine, the
+fallback is logged and counted for ``/healthz``, and the chat never stalls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.domain import BUILDING_BLOCKS, Decision, ProcessProfile, StepKind
+
+from .questions import LABELS
+
+log = logging.getLogger(__name__)
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+class StepUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    label: str = Field(min_length=1, max_length=300)
+    kind: StepKind = "other"
+    actor: str | None = None
+    it_system: str | None = None
+    media_break: bool = False
+
+
+class DraftUpdate(BaseModel):
+    """What one clerk message adds to the draft; omitted fields stay as they are."""
+
+    model_config = ConfigDict(extra="ignore")
+    title: str | None = None
+    trigger: str | None = None
+    result: str | None = None
+    customer: str | None = None
+    org_unit: str | None = None
+    participants: list[str] | None = None
+    legal_basis: list[str] | None = None
+    it_systems: list[str] | None = None
+    documents: list[str] | None = None
+    case_volume_per_year: int | None = Field(default=None, ge=0)
+    minutes_per_case: float | None = Field(default=None, ge=0)
+    waiting: str | None = None
+    exceptions: str | None = None
+    steps: list[StepUpdate] | None = None
+    decisions: list[Decision] | None = None
+
+
+SLOT_OF_FIELD = {
+    "title": "title", "trigger": "trigger", "result": "result", "customer": "customer", "org_unit": "org_unit",
+    "participants": "participants", "legal_basis": "legal_basis", "it_systems": "it_systems",
+    "documents": "documents", "case_volume_per_year": "case_volume", "minutes_per_case": "processing_time",
+    "waiting": "waiting", "exceptions": "exceptions", "steps": "steps", "decisions": "decisions",
+}
+
+
+def merge(draft: ProcessProfile, update: DraftUpdate) -> tuple[ProcessProfile, list[str]]:
+    """Apply an update; returns the new draft and the slots it filled. Invalid combinations are refused."""
+    data = draft.model_dump()
+    filled: list[str] = []
+    for field, value in update.model_dump(exclude_none=True).items():
+        if field == "steps":
+            if not value:
+                continue
+            value = [dict(step, n=i + 1) for i, step in enumerate(value)]
+            if not update.decisions:
+                data["decisions"] = []
+        if value in ([], ""):
+            continue
+        data[field] = value
+        filled.append(SLOT_OF_FIELD[field])
+    return ProcessProfile.model_validate(data), filled
+
+
+def build_chat_model(config: dict[str, Any]):
+    """The configured chat model, or None when no LLM is configured."""
+    provider = (config.get("LLM_PROVIDER") or "").strip().lower()
+    if not provider:
+        return None
+    from langchain.chat_models import init_chat_model
+
+    timeout = float(config.get("LLM_TIMEOUT_SECONDS") or 20)
+    model = config.get("LLM_MODEL")
+    if not model:
+        raise ValueError("LLM_MODEL must be set when LLM_PROVIDER is set.")
+    if provider == "ollama":
+        kwargs: dict[str, Any] = {"temperature": 0, "client_kwargs": {"timeout": timeout}}
+        if config.get("LLM_BASE_URL"):
+            kwargs["base_url"] = config["LLM_BASE_URL"]
+        return init_chat_model(model, model_provider="ollama", **kwargs)
+    if provider in ("openai", "openai-compatible", "openai_compatible"):
+        kwargs = {"temperature": 0, "timeout": timeout, "max_retries": 0,
+                  "api_key": config.get("LLM_API_KEY") or "not-needed"}
+        if config.get("LLM_BASE_URL"):
+            kwargs["base_url"] = config["LLM_BASE_URL"]
+        return init_chat_model(model, model_provider="openai", **kwargs)
+    raise ValueError(f"Unknown LLM_PROVIDER '{provider}' (use 'ollama' or 'openai').")
+
+
+class FallbackLog:
+    """Counts turns that fell back to the built-in engine (shown in /healthz)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def record(self, reason: str) -> None:
+        with self._lock:
+            self.count += 1
+            self.last = {"at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "reason": reason[:300]}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "last": self.last}
+
+
+class LLMExtractor:
+    """Runs the extraction chain with a hard timeout."""
+
+    def __init__(self, model, *, timeout: float = 20.0, method: str | None = None,
+                 fallbacks: FallbackLog | None = None) -> None:
+        from langchain_core.prompts import ChatPromptTemplate
+
+        system = (PROMPTS / "interview_extract.de.md").read_text(encoding="utf-8")
+        self.prompt = ChatPromptTemplate.from_messages([("system", system), ("human", "{message}")])
+        if method == "parser":
+            from langchain_core.output_parsers import PydanticOutputParser
+
+            parser = PydanticOutputParser(pydantic_object=DraftUpdate)
+            self.prompt = ChatPromptTemplate.from_messages([
+                ("system", system + "\n\n{format_instructions}"), ("human", "{message}")
+            ]).partial(format_instructions=parser.get_format_instructions())
+            self.chain = self.prompt | model | parser
+        else:
+            kwargs = {"method": method} if method else {}
+            self.chain = self.prompt | model.with_structured_output(DraftUpdate, **kwargs)
+        self.timeout = timeout
+        self.fallbacks = fallbacks or FallbackLog()
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
+
+    def extract(self, draft: ProcessProfile, slot: str | None, message: str) -> DraftUpdate | None:
+        """The update, or None after logging a fallback."""
+        kinds = "\n".join(f"  - {b.kind}: {b.label} – {b.explanation}" for b in BUILDING_BLOCKS.values())
+        inputs = {"slot_label": LABELS.get(slot or "", "die Beschreibung des Ablaufs"), "kinds": kinds,
+                  "draft": json.dumps(draft.model_dump(mode="json", exclude={"id"}), ensure_ascii=False),
+                  "message": message}
+        future = self._pool.submit(self.chain.invoke, inputs)
+        try:
+            result = future.result(timeout=self.timeout)
+        except FutureTimeout:
+            future.cancel()
+            return self._fail(f"Zeitüberschreitung nach {self.timeout:g} s")
+        except Exception as exc:  # connection refused, invalid output, provider error …
+            return self._fail(f"{type(exc).__name__}: {exc}")
+        if isinstance(result, dict):
+            try:
+                result = DraftUpdate.model_validate(result)
+            except Exception as exc:
+                return self._fail(f"ungültige Ausgabe: {exc}")
+        if not isinstance(result, DraftUpdate):
+            return self._fail("keine strukturierte Ausgabe")
+        return result
+
+    def _fail(self, reason: str) -> None:
+        log.warning("LLM turn fell back to the built-in interviewer: %s", reason)
+        self.fallbacks.record(reason)
+        return None
