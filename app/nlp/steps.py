@@ -119,25 +119,51 @@ def _verb_form(tokens: list[Token], index: int) -> str:
     return lemma
 
 
+_OBJECT_PRONOUNS = {"sie", "es", "ihn", "diese", "diesen", "dieses", "ihm", "ihr", "ihnen"}
+
+
+def _object_phrase(tokens: list[Token]) -> list[Token]:
+    """The first noun phrase after the verb (usually the accusative object)."""
+    start = next((i for i, t in enumerate(tokens) if t.is_verb), 0)
+    for i in range(start + 1, len(tokens)):
+        if tokens[i].tag in ("NN", "NE") and not tokens[i].text.startswith("Sys"):
+            j = i
+            while j - 1 > start and tokens[j - 1].tag in ("ADJA", "ADJ(A)"):
+                j -= 1
+            return tokens[j: i + 1]
+    return []
+
+
 def _split_coordination(tokens: list[Token]) -> list[list[Token]]:
-    """Split at "und"/"oder" followed by a finite full verb that has its own object."""
+    """One piece per activity: split at "und"/"sowie" followed by a finite full verb.
+
+    A pronoun object in the second activity ("… und versende ihn") is replaced
+    by the first activity's object, so each step names what it works on.
+    """
     cuts = [0]
     for i, token in enumerate(tokens[:-1]):
         if token.tag == "KON" and token.text.lower() in ("und", "sowie") and tokens[i + 1].is_verb \
                 and tokens[i + 1].is_finite:
-            rest = tokens[i + 2:]
-            own_object = any(t.tag in ("NN", "NE") for t in rest) and not any(
-                t.tag == "PPER" and t.text.lower() in ("sie", "es", "ihn", "diese") for t in rest[:2])
-            if own_object:
-                cuts.append(i)
+            cuts.append(i)
     cuts.append(len(tokens))
-    pieces = []
+    pieces: list[list[Token]] = []
     for a, b in zip(cuts, cuts[1:]):
         piece = tokens[a:b]
         if piece and piece[0].tag == "KON":
             piece = piece[1:]
-        if piece:
-            pieces.append(piece)
+        if not piece:
+            continue
+        if pieces and any(t.tag == "PPER" and t.text.lower() in _OBJECT_PRONOUNS for t in piece):
+            antecedent = _object_phrase(pieces[0])
+            replaced: list[Token] = []
+            for t in piece:
+                if t.tag == "PPER" and t.text.lower() in _OBJECT_PRONOUNS and antecedent:
+                    replaced.extend(antecedent)
+                    antecedent = []
+                else:
+                    replaced.append(t)
+            piece = replaced
+        pieces.append(piece)
     return pieces
 
 

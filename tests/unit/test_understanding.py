@@ -1,0 +1,111 @@
+"""German understanding: figures, legal references, steps, decisions, corrections, draft editing."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.dialogue import drafting
+from app.dialogue.corrections import find_corrections
+from app.domain import ProcessProfile
+from app.nlp.decisions import parse_decisions, says_no_decisions
+from app.nlp.figures import case_volume_per_year, minutes_per_case
+from app.nlp.gazetteer import Gazetteer
+from app.nlp.legal import legal_references
+from app.nlp.steps import activities, split_items
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ca. 400 Fälle im Jahr", 400), ("rund 30 im Monat", None), ("Ungefähr 1.200 Anträge pro Jahr", 1200),
+    ("zwei Fälle pro Woche", 104), ("so zwanzig Vorgänge jährlich", 20), ("Das kommt ungefähr 40 Mal im Jahr vor", 40),
+    ("meist warten wir eine Woche", None), ("keine Ahnung", None),
+])
+def test_case_volume(text, expected):
+    assert case_volume_per_year(text) == expected
+
+
+def test_case_volume_when_asked_needs_no_noun():
+    assert case_volume_per_year("rund 30 im Monat", asked=True) == 360
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("rund 20 Minuten", 20), ("So 25 Minuten pro Fall.", 25), ("eine Stunde", 60), ("anderthalb Stunden", 90),
+    ("eine halbe Stunde", 30), ("1,5 Stunden", 90), ("zwei Stunden pro Woche", None), ("drei Tage Frist", None),
+])
+def test_minutes_per_case(text, expected):
+    assert minutes_per_case(text) == expected
+
+
+def test_legal_references():
+    assert legal_references("Das regelt § 14 GewO, dazu Art. 19 LStVG und § 90 SGB VIII.") == [
+        "§ 14 GewO", "Art. 19 LStVG", "§ 90 SGB VIII"]
+    assert legal_references("Nach der Hundesteuersatzung der Stadt.") == ["Hundesteuersatzung"]
+    assert legal_references("§ 45 Abs. 1b StVO") == ["§ 45 Abs. 1b StVO"]
+
+
+def test_split_items_handles_connectors_and_lists():
+    assert split_items("Zuerst nehme ich den Antrag an, dann prüfe ich ihn. Zum Schluss lege ich ihn ab.") == [
+        "Zuerst nehme ich den Antrag an", "dann prüfe ich ihn", "Zum Schluss lege ich ihn ab"]
+    assert split_items("1. Antrag annehmen\n2. Antrag prüfen\n3. Bescheid senden") == [
+        "Antrag annehmen", "Antrag prüfen", "Bescheid senden"]
+
+
+def test_one_step_per_activity():
+    steps = activities("Dann erstelle ich den Bescheid und versende ihn per Post an den Antragsteller.")
+    assert [s.label for s in steps] == ["Bescheid erstellen", "Bescheid per Post an den Antragsteller versenden"]
+    assert [s.kind for s in steps] == ["create_document", "send"]
+    printed = activities("Dann drucke ich die Bescheinigung aus und händige sie aus.")
+    assert [s.label for s in printed] == ["Bescheinigung ausdrucken", "Bescheinigung aushändigen"]
+
+
+def test_actor_system_and_media_break():
+    gazetteer = Gazetteer()
+    step = activities("Danach tippe ich die Daten vom Papierformular in OK.EWO ein.", gazetteer)[0]
+    assert step.label == "Daten vom Papierformular eintippen"
+    assert step.it_system == "OK.EWO" and step.media_break and step.kind == "enter_data"
+    paid = activities("Die Stadtkasse bucht die Zahlung in SAP.", gazetteer)[0]
+    assert paid.actor == "Stadtkasse" and paid.label == "Zahlung buchen" and paid.kind == "payment"
+    assert paid.it_system == "SAP" and not paid.media_break
+
+
+def test_decisions_with_end_and_loop():
+    text = ("Nach Schritt 2 entscheiden wir: Ist der Einsatz kostenpflichtig? Wenn ja, geht es mit Schritt 3 weiter, "
+            "wenn nein, ist der Vorgang beendet. Nach Schritt 4 fragen wir: Gibt es Einwände? Wenn ja, geht es "
+            "zurück zu Schritt 2, wenn nein mit Schritt 5.")
+    decisions = parse_decisions(text, 6)
+    assert [(d.after_step, [(b.condition, b.goto_step) for b in d.branches]) for d in decisions] == [
+        (2, [("ja", 3), ("nein", None)]), (4, [("ja", 2), ("nein", 5)])]
+    assert decisions[0].question == "Ist der Einsatz kostenpflichtig?"
+    assert parse_decisions("Nach Schritt 9: ok? Wenn ja Schritt 1, wenn nein Schritt 2.", 5) == []
+    assert says_no_decisions("Da gibt es keine Verzweigung, das läuft immer gleich.")
+
+
+def test_corrections_are_recognised():
+    kinds = [(c.action, c.step, c.text) for c in find_corrections(
+        "Schritt 3 fällt weg. Nach Schritt 2 kommt noch die Prüfung durch die Leitung. Schritt 5 macht bei uns "
+        "die Kasse.")]
+    assert ("delete", 3, "") in kinds and ("actor", 5, "Kasse") in kinds
+    assert any(a == "insert_after" and s == 2 for a, s, _ in kinds)
+    assert [(c.action, c.step, c.other) for c in find_corrections("Schritt 2 und 4 tauschen")] == [("swap", 2, 4)]
+
+
+def _draft() -> ProcessProfile:
+    return ProcessProfile.model_validate({
+        "title": "T", "steps": [{"n": i, "label": f"S{i}"} for i in range(1, 6)],
+        "decisions": [{"after_step": 2, "question": "Q?", "branches": [{"condition": "ja", "goto_step": 4},
+                                                                     {"condition": "nein", "goto_step": 3}]}]})
+
+
+def test_deleting_a_step_keeps_decisions_consistent():
+    draft = drafting.delete_step(_draft(), 3)
+    assert [s.label for s in draft.steps] == ["S1", "S2", "S4", "S5"] and [s.n for s in draft.steps] == [1, 2, 3, 4]
+    assert [(b.condition, b.goto_step) for b in draft.decisions[0].branches] == [("ja", 3), ("nein", 3)]
+
+
+def test_inserting_and_swapping_steps_renumber_references():
+    new = drafting.steps_from(activities("Ich prüfe die Vollmacht."))
+    draft = drafting.insert_steps(_draft(), 2, new)
+    assert [s.label for s in draft.steps][:3] == ["S1", "Vollmacht prüfen", "S2"]
+    assert draft.decisions[0].after_step == 3
+    assert [b.goto_step for b in draft.decisions[0].branches] == [5, 4]
+    swapped = drafting.swap_steps(_draft(), 3, 4)
+    assert [b.goto_step for b in swapped.decisions[0].branches] == [3, 4]
