@@ -65,9 +65,9 @@ def test_own_description_without_retrieval(client, app, clerk):
     body = _say(client, clerk, started["id"], steps).get_json()
     labels = [s["label"] for s in body["draft"]["steps"]]
     assert labels == ["Antrag entgegennehmen", "Nachweis der Fischerprüfung prüfen",
-                      "Daten vom Papierantrag eintippen", "Schein ausdrucken und aushändigen", "Gebühr buchen"]
+                      "Daten vom Papierantrag eintippen", "Schein ausdrucken", "Schein aushändigen", "Gebühr buchen"]
     kinds = [s["kind"] for s in body["draft"]["steps"]]
-    assert kinds[0] == "receive" and kinds[2] == "enter_data" and kinds[3] == "print" and kinds[4] == "payment"
+    assert kinds[0] == "receive" and kinds[2] == "enter_data" and kinds[3] == "print" and kinds[5] == "payment"
     assert body["draft"]["steps"][2]["media_break"] is True and body["draft"]["steps"][2]["it_system"] == "Excel"
     assert body["reply"]["slot"] == "decisions" and "1. Antrag entgegennehmen" in body["reply"]["text"]
     decided = _say(client, clerk, started["id"], "Nach Schritt 2 entscheiden wir: Liegt der Nachweis vor? Wenn ja, "
@@ -119,12 +119,17 @@ def test_bad_messages_get_german_errors(client, app, clerk, text, status, expect
     assert expected in response.get_json()["detail"]
 
 
-@pytest.mark.parametrize("text", ["?!?!", "asdf qwer zxcv", "The quick brown fox jumps over the lazy dog", "🐕🐕"])
-def test_odd_input_gets_a_helpful_answer(client, app, clerk, text):
+@pytest.mark.parametrize("text, hint", [
+    ("?!?!", "nicht verstanden"), ("asdf qwer zxcv", "nicht verstanden"), ("🐕🐕", "nicht verstanden"),
+    ("The quick brown fox jumps over the lazy dog", "auf Deutsch"),
+])
+def test_odd_input_gets_a_helpful_answer(client, app, clerk, text, hint):
     started = _start(client, clerk, retrieval=False)
     response = _say(client, clerk, started["id"], text)
     assert response.status_code == 200
-    assert response.get_json()["reply"]["role"] == "assistant" and response.get_json()["reply"]["text"]
+    reply = response.get_json()["reply"]
+    assert reply["role"] == "assistant" and hint in reply["text"]
+    assert response.get_json()["draft"]["title"] == "Neuer Prozess"  # nothing was taken from it
 
 
 def test_message_is_stored_even_if_answering_fails(client, app, clerk, db, monkeypatch):

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from app.domain import InterviewMessage, ProcessProfile, SearchResult
 from app.nlp.decisions import parse_decisions, says_no_decisions
 from app.nlp.gazetteer import Gazetteer, is_generic_system
+from app.nlp.language import guess
 from app.nlp.steps import activities
 
 from . import drafting
@@ -30,6 +31,8 @@ _YES = re.compile(r"^\W*(ja|jawohl|genau|passt|stimmt|richtig|korrekt|einverstan
 _NO = re.compile(r"^\W*(nein|nee|passt nicht|stimmt nicht|anders|leider nicht|eher nicht)\b", re.IGNORECASE)
 _ENUMERATION = re.compile(r"(?:^|\n)\s*(?:1[.)]|[-•*])\s|\b(?:zuerst|zunächst)\b.*\b(?:dann|danach|anschließend)\b",
                           re.IGNORECASE | re.DOTALL)
+# Answers that are naturally a few nouns without function words.
+_SHORT_ANSWER_SLOTS = {"title", "it_systems", "documents", "legal_basis", "participants", "org_unit", "customer"}
 _DONE = re.compile(r"\b(fertig|das war's|das wars|abschließen|zur prüfung|nichts weiter|das ist alles)\b", re.IGNORECASE)
 
 
@@ -92,6 +95,13 @@ class Interviewer:
         if not re.search(r"[A-Za-zÄÖÜäöüß]{2,}", text):
             return self._ask(draft, state, prefix="Das habe ich leider nicht verstanden. ")
         slot = state.get("slot")
+        language = guess(text)
+        if language == "en":
+            return self._ask(draft, state, prefix="Ich kann bisher nur deutsche Beschreibungen auswerten. Bitte "
+                                                  "schreiben Sie auf Deutsch.", keep_slot=slot)
+        if language == "unknown" and (state.get("phase") == "opening" or slot not in _SHORT_ANSWER_SLOTS):
+            return self._ask(draft, state, prefix="Das habe ich leider nicht verstanden. Beschreiben Sie es bitte "
+                                                  "in ganzen Sätzen.", keep_slot=slot)
         notes: list[str] = []
         draft = self._apply_corrections(draft, state, text, notes)
         if state["phase"] == "opening":
