@@ -62,8 +62,15 @@ class IndexedDoc:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-def dense_text(profile: ProcessProfile, recipe: str | None = None) -> str:
-    return DENSE_RECIPES[recipe or DEFAULT_DENSE_RECIPE](profile)
+# USE's cost grows linearly with text length while long texts add little
+# meaning; the cut keeps indexing above 50 profiles/s (docs/benchmarks.md).
+DENSE_MAX_WORDS = 48
+
+
+def dense_text(profile: ProcessProfile, recipe: str | None = None, max_words: int | None = None) -> str:
+    words = DENSE_RECIPES[recipe or DEFAULT_DENSE_RECIPE](profile).split()
+    limit = DENSE_MAX_WORDS if max_words is None else max_words
+    return " ".join(words[:limit] if limit else words)
 
 
 def to_indexed(profile: ProcessProfile, *, municipality_id: int, recipe: str | None = None) -> IndexedDoc:
