@@ -61,9 +61,9 @@ def problem(status: int, detail: str | None = None, **kwargs: Any) -> ApiProblem
     return ApiProblem(status, detail or DETAILS.get(status, "Fehler."), **kwargs)
 
 
-def validation_problem(exc: ValidationError, what: str = "Die Angaben") -> ApiProblem:
+def validation_problem(exc: ValidationError, what: str = "Die Angaben sind nicht gültig") -> ApiProblem:
     errors = german_validation_errors(exc)
-    return ApiProblem(422, f"{what} sind nicht gültig: {describe(errors)}", errors=errors,
+    return ApiProblem(422, f"{what}: {describe(errors)}", errors=errors,
                       type_="https://prozesslotse.de/probleme/validierung")
 
 

@@ -42,8 +42,8 @@ def _where(exc: Exception) -> str:
     return "keine gültige UTF-8-Kodierung"
 
 
-def parse_body(model: type[M], what: str = "Die Angaben") -> M:
+def parse_body(model: type[M], what: str = "Die Angaben sind nicht gültig", *, required: bool = True) -> M:
     try:
-        return model.model_validate(json_body())
+        return model.model_validate(json_body(required=required))
     except ValidationError as exc:
         raise validation_problem(exc, what) from exc

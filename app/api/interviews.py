@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from app import interviews as service
 from app.auth.identity import login_required
 from app.context import current_user, db_session
+from app.dialogue.engine import open_points
 from app.domain import ProcessProfile
-from app.problems import problem, validation_problem
+from app.problems import problem
 from app.storage.models import InterviewRow
 
 from . import bp
-from .body import json_body
+from .body import parse_body
 
 
 class StartInterview(BaseModel):
@@ -47,10 +48,7 @@ def load_interview(interview_id: int) -> InterviewRow:
 @bp.post("/interviews")
 @login_required
 def start_interview():
-    try:
-        body = StartInterview.model_validate(json_body(required=False))
-    except ValidationError as exc:
-        raise validation_problem(exc) from exc
+    body = parse_body(StartInterview, required=False)
     title = (body.title or "").strip() or None
     interview, turn = service.start(db_session(), current_user(), title, retrieval=body.retrieval)
     return {"id": interview.id, "messages": [turn.reply.model_dump(mode="json")], "draft": _draft_dict(interview),
@@ -62,8 +60,6 @@ def start_interview():
 def get_interview(interview_id: int):
     interview = load_interview(interview_id)
     state = interview.dialogue_state or {}
-    from app.dialogue.engine import open_points
-
     return {"id": interview.id, "status": interview.status, "title": interview.title,
             "messages": [service.message_dict(m) for m in interview.messages], "draft": _draft_dict(interview),
             "open_points": open_points(ProcessProfile.model_validate(interview.draft), state),
@@ -75,10 +71,7 @@ def get_interview(interview_id: int):
 def post_message(interview_id: int):
     session = db_session()
     interview = load_interview(interview_id)
-    try:
-        body = ClerkMessage.model_validate(json_body())
-    except ValidationError as exc:
-        raise validation_problem(exc, "Die Nachricht") from exc
+    body = parse_body(ClerkMessage, "Die Nachricht ist nicht gültig")
     if interview.status != "open":
         raise problem(409, "Dieses Interview ist bereits abgeschlossen. Starten Sie für einen neuen Ablauf ein neues Interview.")
     text = body.text.strip()
