@@ -37,7 +37,7 @@ def tool_call(**args) -> AIMessage:
 @pytest.fixture
 def llm_app(app_config):
     def factory(model, **config):
-        app = create_app(app_config | {"LLM_PROVIDER": "openai", "LLM_MODEL": "fake", "LLM_TIMEOUT_SECONDS": 0.5,
+        app = create_app(app_config | {"LLM_PROVIDER": "openai", "LLM_MODEL": "fake", "LLM_TIMEOUT_SECONDS": 10,
                                         **config})
         app.extensions["prozesslotse.chat_model"] = model
         return app
@@ -84,14 +84,14 @@ def test_structured_output_updates_the_draft(llm_app):
     assert health["mode"] == "llm" and health["fallbacks"]["count"] == 0
 
 
-@pytest.mark.parametrize("model, reason", [
-    (BrokenModel(messages=iter([])), "ConnectionError"),
-    (SlowModel(messages=iter([tool_call(title="Zu spät")])), "Zeitüberschreitung"),
-    (FakeToolModel(messages=iter([AIMessage(content="Ich weiß es nicht.")])), "keine strukturierte Ausgabe"),
-    (FakeToolModel(messages=iter([tool_call(case_volume_per_year="viele")])), ""),
+@pytest.mark.parametrize("model, reason, timeout", [
+    (BrokenModel(messages=iter([])), "ConnectionError", 10),
+    (SlowModel(messages=iter([tool_call(title="Zu spät")])), "Zeitüberschreitung", 0.3),
+    (FakeToolModel(messages=iter([AIMessage(content="Ich weiß es nicht.")])), "keine strukturierte Ausgabe", 10),
+    (FakeToolModel(messages=iter([tool_call(case_volume_per_year="viele")])), "", 10),
 ])
-def test_failures_fall_back_to_the_built_in_engine(llm_app, model, reason):
-    app = llm_app(model)
+def test_failures_fall_back_to_the_built_in_engine(llm_app, model, reason, timeout):
+    app = llm_app(model, LLM_TIMEOUT_SECONDS=timeout)
     client = app.test_client()
     body = _talk(client, _clerk(app), "Ich bin im Bürgerbüro und bearbeite ca. 300 Fälle im Jahr.")
     assert body["draft"]["org_unit"] == "Bürgerbüro" and body["draft"]["case_volume_per_year"] == 300
