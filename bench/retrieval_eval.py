@@ -125,6 +125,9 @@ def grid(app, queries) -> list[dict[str, Any]]:
             result = evaluate(app, queries)
             rows.append({"expand_queries": expand, **{
                 f"{m}_{k}": v for m, d in result["modes"].items() for k, v in d.items()}})
+        engine.fusion = FusionParams(rule="rrf")
+        result = evaluate(app, queries, modes=("hybrid",))
+        rows.append({"rule": "rrf", **{f"hybrid_{k}": v for k, v in result["modes"]["hybrid"].items()}})
         for alpha in (0.15, 0.25, 0.35, 0.5, 0.75):
             for tau in (2.0, 5.0, 8.0, 12.0):
                 engine.fusion = FusionParams(alpha=alpha, gate_tau=tau)

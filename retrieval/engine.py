@@ -42,6 +42,9 @@ class FusionParams:
     candidates: int = 60
     expand_queries: bool = True
     expansion_weight: float = 0.5
+    # "gated" (default, measured best) or "rrf" (reciprocal rank fusion, kept for comparison)
+    rule: str = "gated"
+    rrf_k: int = 60
 
 
 @dataclass
@@ -225,11 +228,17 @@ class SearchEngine:
             if missing:
                 dense.update(self.vector.similarities(missing, vector))
             gate = min(1.0, lex_max / self.fusion.gate_tau) if lex_max > 0 else 0.0
+            dense_rank = {i: r for r, i in enumerate(sorted(dense, key=lambda i: -dense[i]), start=1)}
+            lexical_rank = {i: r for r, i in enumerate(sorted(lexical, key=lambda i: -lexical[i]), start=1)}
             ranked = []
             for doc_id in set(dense) | set(lexical):
                 d = dense.get(doc_id, 0.0)
                 lx = lexical.get(doc_id, 0.0)
-                score = d + self.fusion.alpha * gate * (lx / lex_max if lex_max else 0.0)
+                if self.fusion.rule == "rrf":
+                    score = sum(1.0 / (self.fusion.rrf_k + ranks[doc_id])
+                                for ranks in (dense_rank, lexical_rank) if doc_id in ranks)
+                else:
+                    score = d + self.fusion.alpha * gate * (lx / lex_max if lex_max else 0.0)
                 ranked.append(Hit(doc_id, score, meta_by_id.get(doc_id, {}), dense=d, lexical=lx or None))
         ranked.sort(key=lambda h: (-h.score, h.id))
         results = _group(ranked, k, per_group) if group else ranked[:k]
