@@ -15,3 +15,10 @@ errorlog = "-"
 # Keep the model out of the master so each worker loads it lazily and a
 # crashing worker never takes the others down.
 preload_app = False
+
+
+def post_worker_init(worker):
+    """Each worker loads the embedder and the tagger before it takes requests."""
+    from app.warmup import warm
+
+    warm(worker.wsgi)

@@ -35,10 +35,15 @@ def models_status(app: Flask) -> dict[str, Any]:
     return {
         "ok": True,
         "embedding": {"backend": app.config["EMBEDDING_BACKEND"], "model": app.config.get("EMBEDDING_MODEL"),
-                      "loaded": "prozesslotse.embedder" in app.extensions},
+                      "loaded": _embedder_loaded(app)},
         "interviewer": {"mode": "llm" if llm else "builtin", "provider": llm, "model": app.config.get("LLM_MODEL"),
                         "fallbacks": fallbacks},
     }
+
+
+def _embedder_loaded(app: Flask) -> bool:
+    engine = app.extensions.get("prozesslotse.search")
+    return bool(engine is not None and engine.embedder_loaded)
 
 
 def register(app: Flask) -> None:

@@ -113,6 +113,27 @@ def machine() -> dict[str, Any]:
             "cpu_count": os.cpu_count(), "ram_gb": round(mem_kb / 1024 / 1024, 1), "versions": versions}
 
 
+def code_version() -> dict[str, Any]:
+    """Which retrieval code was measured (the repository moves fast)."""
+    from dataclasses import asdict
+
+    from retrieval import documents
+    from retrieval.engine import FusionParams
+    from retrieval.vector import HNSW
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            return ""
+
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "retrieval_dirty": bool(git("status", "--porcelain", "--", "retrieval", "app/search.py")),
+            "dense_recipe": documents.DEFAULT_DENSE_RECIPE,
+            "dense_max_words": getattr(documents, "DENSE_MAX_WORDS", None),
+            "hnsw": dict(HNSW), "fusion": asdict(FusionParams())}
+
+
 def disk_mb(path: Path) -> float:
     total = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     return round(total / 1024 / 1024, 1)
@@ -300,6 +321,7 @@ def run_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
 
     queries = benchmark_queries(count, seed)
     rss: dict[str, float] = {"imports": current_rss_mb()}
+    peak: dict[str, float] = {"imports": peak_rss_mb()}
     started = time.perf_counter()
     engine = open_search_engine(data_dir)
     # Load the parts one by one to see where the memory goes.
@@ -307,19 +329,25 @@ def run_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
     probe_vector[0] = 1.0
     engine.vector.query(probe_vector, 10)
     rss["vector_index_loaded"] = current_rss_mb()
+    peak["vector_index_loaded"] = peak_rss_mb()
     engine.lexical.refresh()
     rss["lexical_index_loaded"] = current_rss_mb()
+    peak["lexical_index_loaded"] = peak_rss_mb()
     engine.embedder.encode(["Hund anmelden"])
     rss["embedder_loaded"] = current_rss_mb()
+    peak["embedder_loaded"] = peak_rss_mb()
     engine.search(queries[0], mode="hybrid")
     first_query_s = time.perf_counter() - started
     rss["first_query"] = current_rss_mb()
+    peak["first_query"] = peak_rss_mb()
     latency = measure_latency(engine, queries, modes=("hybrid",))
     for mode in ("lexical", "dense"):
         for query in queries:
             engine.search(query, mode=mode)
     rss["after_queries"] = current_rss_mb()
+    peak["after_queries"] = peak_rss_mb()
     return {"documents": engine.store.count(), "vectors": engine.vector.count(), "rss_steps_mb": rss,
+            "peak_rss_steps_mb": peak,
             "current_rss_mb": current_rss_mb(), "peak_rss_mb": peak_rss_mb(),
             "open_and_first_query_s": round(first_query_s, 2), "hybrid": latency["hybrid"]}
 
@@ -685,6 +713,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "search_perf", "corpus": "synthetic-scale-corpus (bench/synthetic.py)", "seed": seed,
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "machine": machine(),
         "command": "python -m bench.search_perf " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "code": code_version(),
         "queries": len(queries), "k": 10, "group": True, "embedder": "use-multilingual-v3",
         "sizes": [],
     }

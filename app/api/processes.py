@@ -24,4 +24,21 @@ def load_readable_profile(profile_id: int) -> ProfileRow:
 @bp.get("/processes/<int:profile_id>")
 @login_required
 def get_process(profile_id: int):
-    return to_domain(load_readable_profile(profile_id)).model_dump(mode="json")
+    from .drafts import profile_body
+
+    return profile_body(load_readable_profile(profile_id))
+
+
+@bp.get("/processes/<int:profile_id>/compare/<int:other_id>")
+@login_required
+def compare(profile_id: int, other_id: int):
+    """Two step lists aligned side by side, with their figures."""
+    from app.domain.comparison import compare_profiles
+
+    from .drafts import profile_body
+
+    left_row, right_row = load_readable_profile(profile_id), load_readable_profile(other_id)
+    left, right = profile_body(left_row), profile_body(right_row)
+    summary = lambda body: {k: body[k] for k in ("id", "title", "municipality", "land", "state", "figures")}  # noqa: E731
+    return {"left": summary(left), "right": summary(right),
+            "steps": compare_profiles(to_domain(left_row), to_domain(right_row))}
