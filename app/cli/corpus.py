@@ -7,6 +7,7 @@ from pathlib import Path
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import distinct, func, select
 from tqdm import tqdm
@@ -16,6 +17,7 @@ from app.corpus.demo import read_demo_corpus
 from app.corpus.results import ParsedFile
 from app.corpus.store import StrictImportAborted, municipality_by_name, store_files
 from app.domain import LAENDER
+from app.domain.figures import figures
 from app.storage.models import MunicipalityRow, ProfileRow
 from app.storage.profiles import ensure_municipality, to_domain
 
@@ -179,12 +181,16 @@ def export_command(fmt: str, outdir: Path, municipality: str | None, as_json: bo
         query = select(ProfileRow).order_by(ProfileRow.id)
         if municipality:
             query = query.join(MunicipalityRow).where(MunicipalityRow.name == municipality)
-        profiles = [to_domain(row) for row in session.scalars(query)]
+        rows = list(session.scalars(query))
+        profiles = [to_domain(row) for row in rows]
+        default_rate = current_app.config["DEFAULT_HOURLY_RATE_EUR"]
+        profile_figures = [{"external_id": p.external_id, **figures(p, row.municipality.hourly_rate_eur or default_rate)}
+                           for p, row in zip(profiles, rows)]
     outdir.mkdir(parents=True, exist_ok=True)
     if fmt == "json":
         from app.corpus.json_format import write_json
 
-        write_json(profiles, outdir)
+        write_json(profiles, outdir, figures=profile_figures)
     else:
         from app.corpus.koos import write_koos
 

@@ -50,7 +50,8 @@ def _municipalities(profiles: list[ProcessProfile]) -> list[dict[str, Any]]:
 
 
 def write_json(
-    profiles: list[ProcessProfile], path_or_dir: Path, *, municipalities: list[Municipality] | None = None
+    profiles: list[ProcessProfile], path_or_dir: Path, *, municipalities: list[Municipality] | None = None,
+    figures: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write one export file; a directory (or a path without ``.json``) gets ``prozesslotse-export.json``."""
     target = Path(path_or_dir)
@@ -65,6 +66,9 @@ def write_json(
         ),
         "profiles": [p.model_dump(mode="json") for p in profiles],
     }
+    if figures is not None:
+        # Derived figures (effort, media breaks, hints) for readers of the export; ignored on import.
+        document["figures"] = figures
     target.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return target
 
