@@ -158,6 +158,10 @@ def test_json_and_koos_exports_round_trip(app, runner, db, tmp_path, app_config)
     assert _run(runner, "corpus", "export", "--format", "koos", str(koos_dir), "--municipality", "Beispielstadt",
                 "--json")[1] == {"written": len(original)}
 
+    exported = json.loads((json_dir / "prozesslotse-export.json").read_text(encoding="utf-8"))
+    assert len(exported["figures"]) == len(original)
+    assert {"annual_hours", "media_breaks", "handoffs", "hints"} <= set(exported["figures"][0])
+
     # JSON: lossless into another municipality's namespace of the same database.
     _, report = _run(runner, "corpus", "import", "--format", "json", str(json_dir), "--municipality", "Kopie",
                      "--json")
