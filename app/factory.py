@@ -15,6 +15,21 @@ from .storage.db import Database
 
 csrf = CSRFProtect()
 
+# No inline script anywhere; inline styles are allowed (SVG diagrams), frames are not.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+                           "form-action 'self'; object-src 'none'")
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
 
 def _csrf_for_browser_requests() -> None:
     """Cookie-authenticated writes need a CSRF token; bearer-token clients carry no ambient authority."""
@@ -55,6 +70,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .health import bp as health_bp
     from .web import bp as web_bp
 
+    app.after_request(_security_headers)
     app.before_request(load_identity)
     app.before_request(_csrf_for_browser_requests)
     app.register_blueprint(health_bp)

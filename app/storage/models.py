@@ -97,6 +97,18 @@ class ApiTokenRow(Base):
     user: Mapped[UserRow] = relationship(lazy="joined")
 
 
+class LoginAttemptRow(Base):
+    """Failed sign-ins, for throttling across all workers."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"), Index("ix_login_attempt_ip_at", "ip", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ProfileRow(Base):
     """The current state of a process profile; its history lives in ``ProfileVersionRow``."""
 
