@@ -18,10 +18,11 @@ def _database_status() -> dict[str, object]:
     started = time.perf_counter()
     try:
         with database().engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as exc:
-        return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True, "backend": database().engine.dialect.name,
+        # Unreachable, or reachable without our schema (then: flask db upgrade).
+        return {"ok": False, "error": type(exc).__name__, "backend": database().engine.dialect.name}
+    return {"ok": True, "backend": database().engine.dialect.name, "schema": revision,
             "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
