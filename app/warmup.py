@@ -17,8 +17,16 @@ def warm(app: Flask) -> None:
         from app.nlp.tagger import tag
 
         try:
-            search_service.engine().embedder.encode(["Antrag prüfen"])
+            engine = search_service.engine()
+            engine.embedder.encode(["Antrag prüfen"])
+            engine.vector.count()
+            engine.lexical.refresh()
+            engine.search("Antrag prüfen", k=3)
             tag("Ich prüfe den Antrag.")
+            from app.interviews import gazetteer
+            from app.nlp.steps import activities
+
+            activities("Zuerst nehme ich den Antrag entgegen, dann prüfe ich ihn.", gazetteer())
         except Exception:  # a missing index or model must not keep the worker from serving
             log.exception("Warm-up failed; models load on first use")
             return

@@ -9,6 +9,7 @@ measured in ``bench/search_perf.py``).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -41,9 +42,15 @@ class VectorIndex:
         self._collection = None
         self.collection_name = collection
         self.hnsw = dict(HNSW, **(hnsw or {}))
+        # chromadb's client set-up is not safe against concurrent first use from several threads.
+        self._lock = threading.Lock()
 
     def _get(self):
-        if self._collection is None:
+        if self._collection is not None:
+            return self._collection
+        with self._lock:
+            if self._collection is not None:
+                return self._collection
             try:
                 self._client = self._client_factory()
                 self._collection = self._client.get_or_create_collection(
@@ -51,7 +58,7 @@ class VectorIndex:
             except Exception as exc:  # connection refused, server error, …
                 self._client = None
                 raise VectorIndexUnavailable(str(exc)) from exc
-        return self._collection
+            return self._collection
 
     def _call(self, method: str, **kwargs):
         try:

@@ -1,0 +1,280 @@
+"""Load and fault benchmark: simulated clerks interview concurrently against gunicorn on loopback.
+
+    python -m bench.load --clerks 50 --seconds 60 --workers 4 --json
+    python -m bench.load --fault --json        # the same while the Chroma server is stopped and restarted
+
+Each clerk runs interviews from ``bench/cases`` (opening, then the answer for
+each asked slot) with a think time between messages, every message with a
+fresh ``client_id``; a few searchers query ``/api/search`` beside them. All
+traffic stays on 127.0.0.1 and the run is bounded in time. Afterwards the
+database is checked: every message sent is stored exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "bench" / "cases"
+SEARCHES = ["Hundesteuer", "Gewerbe anmelden", "Sperrmüll abholen", "Baugenehmigung", "Kita-Platz", "Urlaubsantrag",
+            "Rechnung prüfen", "Wohngeld", "Grabstelle", "Parkausweis für Anwohner", "Sitzung vorbereiten"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stats:
+    turn_ms: list[float] = field(default_factory=list)
+    search_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    degraded_searches: int = 0
+    sent: list[tuple[int, str, str]] = field(default_factory=list)  # interview id, client id, text
+    interviews: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
+
+
+def wait_for(url: str, seconds: float = 90) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{url} did not come up")
+
+
+def clerk(base: str, token: str, cases: list[dict], stop: float, think: float, stats: Stats, seed: int) -> None:
+    rng = random.Random(seed)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        while time.time() < stop:
+            case = rng.choice(cases)
+            try:
+                interview = client.post("/api/interviews", json={}).json()
+            except (httpx.HTTPError, ValueError) as exc:
+                with stats.lock:
+                    stats.errors.append(f"start: {exc}")
+                time.sleep(think)
+                continue
+            with stats.lock:
+                stats.interviews += 1
+            text = case["opening"]
+            for _ in range(20):
+                if time.time() >= stop:
+                    return
+                client_id = str(uuid.uuid4())
+                started = time.perf_counter()
+                try:
+                    response = client.post(f"/api/interviews/{interview['id']}/messages",
+                                           json={"text": text, "client_id": client_id})
+                    elapsed = (time.perf_counter() - started) * 1000
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{response.status_code} {response.text[:120]}")
+                    body = response.json()
+                except Exception as exc:  # noqa: BLE001 - every failure is counted
+                    with stats.lock:
+                        stats.errors.append(f"turn: {exc}")
+                        stats.sent.append((interview["id"], client_id, text))
+                    break
+                with stats.lock:
+                    stats.turn_ms.append(elapsed)
+                    stats.sent.append((interview["id"], client_id, text))
+                slot = body["reply"]["slot"]
+                if slot in (None, "confirm"):
+                    break
+                text = "Ja, das passt so." if slot == "confirm_template" else case["answers"].get(
+                    slot, "Dazu kann ich nichts sagen.")
+                time.sleep(rng.uniform(0.5 * think, 1.5 * think))
+
+
+def searcher(base: str, token: str, stop: float, stats: Stats, seed: int) -> None:
+    rng = random.Random(seed)
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        while time.time() < stop:
+            started = time.perf_counter()
+            try:
+                response = client.get("/api/search", params={"q": rng.choice(SEARCHES), "k": 10})
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 200:
+                    raise RuntimeError(f"{response.status_code} {response.text[:120]}")
+                degraded = response.json().get("degraded", False)
+            except Exception as exc:  # noqa: BLE001
+                with stats.lock:
+                    stats.errors.append(f"search: {exc}")
+                continue
+            with stats.lock:
+                stats.search_ms.append(elapsed)
+                stats.degraded_searches += int(bool(degraded))
+            time.sleep(rng.uniform(0.2, 0.8))
+
+
+def verify(database_url: str, sent: list[tuple[int, str, str]]) -> dict[str, int]:
+    """Every sent message must be stored exactly once (by client id)."""
+    from sqlalchemy import create_engine, func, select
+
+    from app.storage.models import InterviewMessageRow
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(InterviewMessageRow.client_id, func.count()).where(
+            InterviewMessageRow.role == "clerk", InterviewMessageRow.client_id.is_not(None))
+            .group_by(InterviewMessageRow.client_id)).all()
+    engine.dispose()
+    counts = dict(rows)
+    lost = sum(1 for _, client_id, _ in sent if counts.get(client_id, 0) == 0)
+    duplicated = sum(1 for _, client_id, _ in sent if counts.get(client_id, 0) > 1)
+    return {"sent": len(sent), "stored": sum(counts.values()), "lost": lost, "duplicated": duplicated}
+
+
+def prepare(data_dir: Path, clerks: int, env: dict[str, str]) -> tuple[list[str], str]:
+    """Schema, demo corpus, index and users; returns the clerks' tokens and a searcher token."""
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    for args in (["db", "upgrade"], ["corpus", "load"], ["index", "rebuild"]):
+        subprocess.run([*flask, *args], cwd=REPO, env=env, check=True, capture_output=True)
+    code = (
+        "from app import create_app\n"
+        "from app.context import database\n"
+        "from app.storage.profiles import ensure_municipality\n"
+        "from app.storage.users import create_user, issue_token\n"
+        "import json, sys\n"
+        "app = create_app()\n"
+        "tokens = []\n"
+        "with app.app_context(), database().session() as s:\n"
+        "    m = ensure_municipality(s, 'Lasthausen', 'Sachsen')\n"
+        f"    for i in range({clerks + 1}):\n"
+        "        u = create_user(s, f'last-{i}', 'lastpasswort', 'clerk', m)\n"
+        "        tokens.append(issue_token(s, u))\n"
+        "print(json.dumps(tokens))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True, capture_output=True, text=True)
+    tokens = json.loads(out.stdout.strip().splitlines()[-1])
+    return tokens[:-1], tokens[-1]
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    cases = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CASES.glob("*.json"))]
+    tmp = Path(tempfile.mkdtemp(prefix="pl-load-"))
+    data_dir = tmp / "data"
+    database_url = f"sqlite:///{data_dir / 'prozesslotse.db'}"
+    port = free_port()
+    env = dict(os.environ, PROZESSLOTSE_DATA_DIR=str(data_dir), DATABASE_URL=database_url,
+               GUNICORN_WORKERS=str(args.workers), GUNICORN_THREADS=str(args.threads), ANONYMIZED_TELEMETRY="False")
+    chroma = None
+    if args.fault:
+        chroma_port = free_port()
+        env.update(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_port))
+        chroma_cmd = [shutil.which("chroma") or str(Path(sys.executable).parent / "chroma"), "run", "--path",
+                      str(tmp / "chroma-server"), "--host", "127.0.0.1", "--port", str(chroma_port)]
+        chroma = subprocess.Popen(chroma_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", 30)
+    data_dir.mkdir(parents=True)
+    tokens, search_token = prepare(data_dir, args.clerks, env)
+    log_file = open(args.server_log, "w", encoding="utf-8") if args.server_log else subprocess.DEVNULL
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",
+                               f"127.0.0.1:{port}", "app:create_app()"], cwd=REPO, env=env,
+                              stdout=log_file, stderr=log_file)
+    base = f"http://127.0.0.1:{port}"
+    stats = Stats()
+    fault_log: list[str] = []
+    try:
+        wait_for(f"{base}/healthz")
+        time.sleep(3)  # let every worker finish its warm-up
+        started = time.time()
+        stop = started + args.seconds
+        threads = [threading.Thread(target=clerk, args=(base, t, cases, stop, args.think, stats, i))
+                   for i, t in enumerate(tokens)]
+        threads += [threading.Thread(target=searcher, args=(base, search_token, stop, stats, 1000 + i))
+                    for i in range(args.searchers)]
+        for thread in threads:
+            thread.start()
+        if chroma is not None:
+            time.sleep(args.seconds / 3)
+            chroma.send_signal(signal.SIGTERM)
+            chroma.wait(20)
+            fault_log.append(f"Chroma gestoppt nach {time.time() - started:.0f} s")
+            time.sleep(args.seconds / 3)
+            chroma = subprocess.Popen(chroma_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            fault_log.append(f"Chroma neu gestartet nach {time.time() - started:.0f} s")
+        for thread in threads:
+            thread.join(args.seconds + 60)
+        duration = time.time() - started
+    finally:
+        server.terminate()
+        server.wait(30)
+        if chroma is not None:
+            chroma.terminate()
+            chroma.wait(20)
+    storage = verify(database_url, stats.sent)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "clerks": args.clerks, "searchers": args.searchers, "workers": args.workers, "threads": args.threads,
+        "seconds": round(duration, 1), "think_seconds": args.think, "fault": bool(args.fault), "fault_log": fault_log,
+        "interviews": stats.interviews, "turns": len(stats.turn_ms), "searches": len(stats.search_ms),
+        "turns_per_s": round(len(stats.turn_ms) / duration, 1), "searches_per_s": round(len(stats.search_ms) / duration, 1),
+        "turn_ms": {"p50": percentile(stats.turn_ms, 0.5), "p95": percentile(stats.turn_ms, 0.95),
+                    "p99": percentile(stats.turn_ms, 0.99)},
+        "search_ms": {"p50": percentile(stats.search_ms, 0.5), "p95": percentile(stats.search_ms, 0.95),
+                      "p99": percentile(stats.search_ms, 0.99)},
+        "degraded_searches": stats.degraded_searches,
+        "errors": len(stats.errors), "error_samples": stats.errors[:5], **storage,
+        "targets": {"errors": len(stats.errors) == 0, "lost_or_duplicated": storage["lost"] + storage["duplicated"] == 0,
+                    "p95_turn_le_1s": percentile(stats.turn_ms, 0.95) <= 1000},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clerks", type=int, default=50)
+    parser.add_argument("--searchers", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds a clerk types before the next message")
+    parser.add_argument("--fault", action="store_true", help="stop and restart the Chroma server during the run")
+    parser.add_argument("--server-log", help="write gunicorn's log to this file")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    report = run(args)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        for key, value in report.items():
+            print(f"{key:22} {value}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
