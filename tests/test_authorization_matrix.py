@@ -44,6 +44,7 @@ RULES = {
     "api.similar": (same_municipality, True),
     "api.compare": (same_municipality, True),
     "api.process_bpmn": (same_municipality, True),
+    "api.process_diagram": (same_municipality, True),
     "api.import_bpmn": (lambda role, own: "forbidden" if role == "clerk" else "allow", True),
     "api.start_interview": (everyone, True),
     "api.get_interview": (same_municipality, True),

@@ -97,7 +97,7 @@ def stats_command(as_json: bool) -> None:
 
 
 @corpus_group.command("import", help="Einen fremden Katalog importieren (KOOS, JSON oder CSV).")
-@click.option("--format", "fmt", required=True, type=click.Choice(["koos", "json", "csv"]))
+@click.option("--format", "fmt", required=True, type=click.Choice(["koos", "json", "csv", "bpmn"]))
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--municipality", required=True, help="Kommune, der die Steckbriefe gehören.")
 @click.option("--land", default=None, help="Bundesland der Kommune.")
@@ -155,6 +155,9 @@ def _read_foreign(fmt: str, path: Path, municipality: str, land: str | None) -> 
         if not path.is_dir():
             fail(f"Ein KOOS-Katalog ist ein Ordner; {path} ist keiner.")
         return read_koos(path, municipality=municipality, land=land)
+    if fmt == "bpmn":
+        return [_read_bpmn_file(p, municipality, land) for p in
+                (sorted(path.glob("*.bpmn")) + sorted(path.glob("*.xml")) if path.is_dir() else [path])]
     if fmt == "csv":
         from app.corpus.csv_register import read_csv_register
 
@@ -168,6 +171,23 @@ def _read_foreign(fmt: str, path: Path, municipality: str, land: str | None) -> 
             if not profile.municipality:
                 profile.municipality, profile.land = municipality, land
     return files
+
+
+def _read_bpmn_file(path: Path, municipality: str, land: str | None) -> ParsedFile:
+    """One BPMN file → one profile; its file name is the external id so re-imports update."""
+    from app.bpmn.importer import BpmnImportError, from_bpmn
+    from app.corpus.results import CorpusError
+
+    try:
+        if path.stat().st_size > 10 * 1024 * 1024:
+            raise BpmnImportError("Die Datei ist größer als 10 MB.")
+        profile = from_bpmn(path.read_bytes())
+    except (OSError, BpmnImportError) as exc:
+        return ParsedFile(str(path), errors=[CorpusError(str(path), str(exc))])
+    profile = profile.model_copy(update={"external_id": profile.external_id or f"bpmn:{path.stem}",
+                                         "municipality": municipality, "land": land, "state": "published",
+                                         "visibility": "netzwerk", "source": f"BPMN: {path.name}"})
+    return ParsedFile(str(path), profiles=[profile])
 
 
 @corpus_group.command("export", help="Steckbriefe exportieren (JSON oder KOOS).")
