@@ -2,23 +2,83 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
-from sqlalchemy import func, select
+from datetime import timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.access import readable_profiles
-from app.context import current_user, db_session
-from app.storage.models import ProfileRow
+from flask import Blueprint, g, render_template, request
+
+from app.problems import ApiProblem
+
+from . import labels
 
 bp = Blueprint("web", __name__)
 
+NAV = (
+    # (endpoint, label, roles)
+    ("web.capture", "Neuen Prozess erfassen", ("clerk", "admin")),
+    ("web.mine", "Meine Interviews und Entwürfe", ("clerk", "admin")),
+    ("web.queue", "Prüfwarteschlange", ("modeller", "admin")),
+    ("web.search", "Prozesse suchen", ("clerk", "modeller", "admin")),
+    ("web.admin", "Kommunen und Benutzer", ("admin",)),
+)
 
-@bp.get("/")
-def index():
-    user = current_user()
-    if user is None:
-        return redirect(url_for("auth.login"))
-    session = db_session()
-    visible = session.scalar(select(func.count()).select_from(ProfileRow).where(readable_profiles(user)))
-    own = session.scalar(select(func.count()).select_from(ProfileRow)
-                         .where(ProfileRow.municipality_id == user.municipality_id))
-    return render_template("index.html", user=user, visible=visible, own=own)
+
+@bp.app_context_processor
+def _navigation():
+    user = g.get("user")
+    items = [(endpoint, label) for endpoint, label, roles in NAV if user is not None and user.role in roles]
+    return {"nav_items": items, "current_endpoint": request.endpoint, "role_label": labels.role_label}
+
+
+@bp.app_template_filter("state_label")
+def _state_label(state):
+    return labels.state_label(state)
+
+
+@bp.app_template_filter("kind_label")
+def _kind_label(kind):
+    return labels.kind_label(kind)
+
+
+@bp.app_template_filter("kind_group")
+def _kind_group(kind):
+    return labels.kind_group(kind)
+
+
+@bp.app_template_filter("kind_slug")
+def _kind_slug(kind):
+    from .diagram import GROUP_SLUGS
+
+    return GROUP_SLUGS.get(labels.kind_group(kind), "other")
+
+
+@bp.app_template_filter("number")
+def _number(value, digits: int = 0):
+    """German number format: 1.234,5."""
+    if value is None or value == "":
+        return "–"
+    text = f"{float(value):,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+@bp.app_template_filter("datetime_de")
+def _datetime_de(value):
+    """German local time; stored times are UTC (SQLite hands them back without a zone)."""
+    if value is None:
+        return "–"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    try:
+        value = value.astimezone(ZoneInfo("Europe/Berlin"))
+    except ZoneInfoNotFoundError:  # no time zone data on this system: show UTC, say so
+        return value.astimezone(timezone.utc).strftime("%d.%m.%Y, %H:%M UTC")
+    return value.strftime("%d.%m.%Y, %H:%M")
+
+
+@bp.errorhandler(ApiProblem)
+def _page_problem(exc: ApiProblem):
+    """Pages answer errors (also those raised by shared API helpers) with the German error page."""
+    return render_template("error.html", problem=exc), exc.status
+
+
+from . import admin, capture, pages, review  # noqa: E402,F401  (routes register on import)

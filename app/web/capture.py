@@ -1,0 +1,90 @@
+"""Clerks: capture a process in the chat, and the list of their interviews and drafts."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from app import interviews as service
+from app.api.catalogue import kinds as api_kinds
+from app.api.interviews import load_interview
+from app.context import current_user, db_session
+from app.dialogue.engine import PLACEHOLDER_TITLE, open_points
+from app.domain import ProcessProfile
+from app.storage.models import InterviewMessageRow, InterviewRow, ProfileRow
+
+from . import bp, labels
+from .guards import CAPTURE_ROLES, page
+
+MAX_TITLE = 300
+
+
+@bp.route("/erfassen", methods=["GET", "POST"])
+@page(*CAPTURE_ROLES)
+def capture():
+    if request.method == "POST":
+        title = (request.form.get("title") or "").strip()
+        if len(title) > MAX_TITLE:
+            return render_template("capture_start.html", title=title,
+                                   error=f"Der Name ist zu lang (höchstens {MAX_TITLE} Zeichen)."), 422
+        retrieval = request.form.get("retrieval", "1") != "0"
+        interview, _turn = service.start(db_session(), current_user(), title or None, retrieval=retrieval)
+        return redirect(url_for("web.interview", interview_id=interview.id))
+    user = current_user()
+    open_ones = db_session().scalars(select(InterviewRow).where(
+        InterviewRow.user_id == user.id, InterviewRow.status == "open").order_by(InterviewRow.updated_at.desc())
+        .limit(5)).all()
+    return render_template("capture_start.html", title="", error=None, open_interviews=open_ones)
+
+
+def offered_title(messages: list[dict]) -> str | None:
+    """The template the last assistant message offers, when it asks to confirm one."""
+    last = next((m for m in reversed(messages) if m["role"] == "assistant"), None)
+    if last is None or last.get("slot") != "confirm_template":
+        return None
+    for suggestion in last.get("suggestions") or []:
+        if f"„{suggestion['title']}“" in last["text"]:
+            return suggestion["title"]
+    return ""  # offered, but not one of the cards: any card's button confirms the offer
+
+
+@bp.get("/interviews/<int:interview_id>")
+@page()
+def interview(interview_id: int):
+    row = load_interview(interview_id)  # the API's visibility rule
+    user = current_user()
+    messages = [service.message_dict(m) for m in row.messages]
+    draft = ProcessProfile.model_validate(row.draft).model_dump(mode="json")
+    state = row.dialogue_state or {}
+    points = open_points(ProcessProfile.model_validate(row.draft), state)
+    can_write = row.status == "open" and row.user_id == user.id
+    data = {"id": row.id, "status": row.status, "messages": messages, "draft": draft, "open_points": points,
+            "slot_total": labels.slot_total(), "kinds": api_kinds()["kinds"], "can_write": can_write,
+            "draft_id": row.draft_profile_id, "offered_title": offered_title(messages)}
+    draft_row = db_session().get(ProfileRow, row.draft_profile_id) if row.draft_profile_id else None
+    named = row.title and row.title != PLACEHOLDER_TITLE
+    return render_template("interview.html", interview=row, messages=messages, data=data, draft=draft,
+                           heading=row.title if named else "Neuen Prozess erfassen",
+                           open_points=points, can_write=can_write, draft_row=draft_row,
+                           offered=data["offered_title"])
+
+
+@bp.get("/meine")
+@page(*CAPTURE_ROLES)
+def mine():
+    user = current_user()
+    session = db_session()
+    counts = dict(session.execute(
+        select(InterviewMessageRow.interview_id, func.count()).join(InterviewRow).where(
+            InterviewRow.user_id == user.id, InterviewMessageRow.role == "clerk")
+        .group_by(InterviewMessageRow.interview_id)).all())
+    interviews = session.scalars(select(InterviewRow).where(InterviewRow.user_id == user.id)
+                                 .order_by(InterviewRow.updated_at.desc())).all()
+    drafts = session.scalars(select(ProfileRow).where(ProfileRow.created_by_id == user.id,
+                                                      ProfileRow.municipality_id == user.municipality_id)
+                             .order_by(ProfileRow.updated_at.desc())).all()
+    return render_template("mine.html", interviews=interviews, drafts=drafts, counts=counts,
+                           interview_status=labels.INTERVIEW_STATUS, placeholder=PLACEHOLDER_TITLE)
+
+
+

@@ -1,0 +1,87 @@
+"""Modellers: review queue and the draft page (edit, diagram, comments, versions, decisions)."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from sqlalchemy import select
+
+from app import review as review_service
+from app.api.catalogue import kinds as api_kinds
+from app.api.drafts import load_draft, profile_body
+from app.context import current_user, db_session
+from app.domain.lifecycle import may_edit
+from app.storage.models import ProfileRow, UserRow
+from app.storage.profiles import to_domain
+
+from . import bp, diagram, labels
+from .guards import REVIEW_ROLES, page
+from .pages import _similar
+
+QUEUE_STATES = ("in_review", "changes_requested", "approved")
+
+
+@bp.get("/pruefung")
+@page(*REVIEW_ROLES)
+def queue():
+    user = current_user()
+    session = db_session()
+    rows = session.scalars(select(ProfileRow).where(ProfileRow.municipality_id == user.municipality_id,
+                                                    ProfileRow.state.in_(QUEUE_STATES))
+                           .order_by(ProfileRow.updated_at.desc())).all()
+    authors = dict(session.execute(select(UserRow.id, UserRow.username).where(
+        UserRow.id.in_({r.created_by_id for r in rows if r.created_by_id}))).all())
+    groups = [(state, labels.state_label(state), [r for r in rows if r.state == state]) for state in QUEUE_STATES]
+    return render_template("queue.html", groups=groups, authors=authors)
+
+
+def _abilities(row: ProfileRow) -> dict[str, bool]:
+    user = current_user()
+    reviewer = user.role in REVIEW_ROLES
+    own = row.created_by_id == user.id
+    may_decide = reviewer and (not own or user.role == "admin")
+    return {
+        "edit": may_edit(row.state, user.role),
+        "submit": row.state in ("draft", "changes_requested"),
+        "review": may_decide and row.state == "in_review",
+        "publish": may_decide and row.state == "approved",
+        "archive": reviewer and row.state in ("published", "approved", "rejected"),
+        "reviewer": reviewer,
+        "own": own,
+    }
+
+
+def _analysis_context(row: ProfileRow) -> dict:
+    profile = to_domain(row)
+    body = profile_body(row)
+    return {"profile": profile, "figures": body["figures"], "version": row.version,
+            "svg": diagram.render_svg(profile, id_prefix=f"dgm-{row.id}"), "legend": diagram.legend()}
+
+
+@bp.get("/entwuerfe/<int:profile_id>")
+@page()
+def draft(profile_id: int):
+    row = load_draft(profile_id)  # the API's visibility rule: own drafts, or the municipality's for modellers
+    session = db_session()
+    abilities = _abilities(row)
+    body = profile_body(row)
+    comments = review_service.comments(session, row)
+    versions = review_service.versions(session, row)
+    author = session.get(UserRow, row.created_by_id) if row.created_by_id else None
+    similar, similar_error = _similar(row.id) if abilities["reviewer"] else ([], None)
+    data = {"id": row.id, "profile": {k: v for k, v in body.items() if k != "figures"}, "comments": comments,
+            "versions": versions, "kinds": api_kinds()["kinds"], "can_edit": abilities["edit"],
+            "labels": {"fields": labels.FIELD_LABELS, "steps": labels.STEP_FIELD_LABELS,
+                       "states": labels.STATE_LABELS, "visibility": labels.VISIBILITY_LABELS}}
+    done = labels.DONE_MESSAGES.get(request.args.get("erledigt", ""))
+    return render_template("draft.html", row=row, body=body, abilities=abilities, comments=comments,
+                           versions=versions, author=author, similar=similar, similar_error=similar_error,
+                           data=data, done=done, kinds=labels.kinds_by_group(), field_labels=labels.FIELD_LABELS,
+                           list_fields=labels.LIST_FIELDS, **_analysis_context(row))
+
+
+@bp.get("/entwuerfe/<int:profile_id>/analyse")
+@page()
+def draft_analysis(profile_id: int):
+    """The diagram and figures as an HTML fragment, fetched again after each save."""
+    row = load_draft(profile_id)
+    return render_template("_analysis.html", **_analysis_context(row))
