@@ -79,10 +79,21 @@ def german_validation_errors(exc: ValidationError) -> list[dict[str, str]]:
     return [{"field": field_path(tuple(e["loc"])), "message": _message(e)} for e in exc.errors()]
 
 
+def german_field(path: str) -> str:
+    """"steps[2].kind" → "Schritt 3, Baustein (steps[2].kind)": readable for clerks, precise for clients."""
+    import re
+
+    step = re.match(r"steps\[(\d+)\]", path)
+    last = re.sub(r"\[\d+\]", "", path.rsplit(".", 1)[-1])
+    name = FIELD_NAMES.get(last, "")
+    prefix = f"Schritt {int(step.group(1)) + 1}, " if step and "." in path else ""
+    return f"{prefix}{name} ({path})" if name else path
+
+
 def describe(errors: list[dict[str, str]]) -> str:
     """One readable German sentence list, e.g. for a problem's ``detail``."""
     parts = []
     for error in errors:
         where = error["field"]
-        parts.append(f"{where}: {error['message']}" if where else error["message"])
+        parts.append(f"{german_field(where)}: {error['message']}" if where else error["message"])
     return "; ".join(parts)
