@@ -18,6 +18,11 @@ def can_read_profile(user: UserRow, row: ProfileRow) -> bool:
     return row.state == "published" and row.visibility == "netzwerk"
 
 
+def can_see_work_item(user: UserRow, municipality_id: int, owner_id: int | None) -> bool:
+    """Interviews and drafts: clerks see their own, modellers and admins all of their municipality."""
+    return municipality_id == user.municipality_id and (user.role in ("modeller", "admin") or owner_id == user.id)
+
+
 def readable_profiles(user: UserRow) -> ColumnElement[bool]:
     """The same rule as a SQL condition, for listings."""
     return or_(

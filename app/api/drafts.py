@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing import Literal
 
 from app import review
+from app.access import can_see_work_item
 from app import search as search_service
 from app.auth.identity import login_required, roles_required
 from app.context import current_user, db_session
@@ -41,9 +42,7 @@ def load_draft(profile_id: int) -> ProfileRow:
     """Own municipality only: clerks see what they created, modellers and admins everything there."""
     user = current_user()
     row = db_session().get(ProfileRow, profile_id)
-    visible = row is not None and row.municipality_id == user.municipality_id and (
-        user.role in ("modeller", "admin") or row.created_by_id == user.id)
-    if not visible:
+    if row is None or not can_see_work_item(user, row.municipality_id, row.created_by_id):
         raise problem(404, f"Einen Entwurf mit der Nummer {profile_id} gibt es nicht oder er ist für Sie nicht sichtbar.")
     return row
 

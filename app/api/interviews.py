@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from app import interviews as service
+from app.access import can_see_work_item
 from app.auth.identity import login_required
 from app.context import current_user, db_session
 from app.dialogue.engine import open_points
@@ -38,9 +39,7 @@ def load_interview(interview_id: int) -> InterviewRow:
     """Clerks see their own interviews; modellers and admins all of their municipality."""
     user = current_user()
     row = db_session().get(InterviewRow, interview_id)
-    visible = row is not None and row.municipality_id == user.municipality_id and (
-        user.role in ("modeller", "admin") or row.user_id == user.id)
-    if not visible:
+    if row is None or not can_see_work_item(user, row.municipality_id, row.user_id):
         raise problem(404, f"Ein Interview mit der Nummer {interview_id} gibt es nicht oder es ist für Sie nicht sichtbar.")
     return row
 
