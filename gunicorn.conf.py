@@ -10,6 +10,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
+# Longer than a typing pause, so chat clients reuse their connection instead of racing its close.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 15))
 accesslog = "-"
 errorlog = "-"
 # Keep the model out of the master so each worker loads it lazily and a

@@ -50,6 +50,7 @@ class Stats:
     search_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     degraded_searches: int = 0
+    retries: int = 0
     sent: list[tuple[int, str, str]] = field(default_factory=list)  # interview id, client id, text
     interviews: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -96,8 +97,18 @@ def clerk(base: str, token: str, cases: list[dict], stop: float, think: float, s
                 client_id = str(uuid.uuid4())
                 started = time.perf_counter()
                 try:
-                    response = client.post(f"/api/interviews/{interview['id']}/messages",
-                                           json={"text": text, "client_id": client_id})
+                    # Like the chat page: a dropped connection is retried with the same client_id,
+                    # which the server answers exactly once.
+                    for attempt in range(3):
+                        try:
+                            response = client.post(f"/api/interviews/{interview['id']}/messages",
+                                                   json={"text": text, "client_id": client_id})
+                            break
+                        except httpx.TransportError:
+                            if attempt == 2:
+                                raise
+                            with stats.lock:
+                                stats.retries += 1
                     elapsed = (time.perf_counter() - started) * 1000
                     if response.status_code != 200:
                         raise RuntimeError(f"{response.status_code} {response.text[:120]}")
@@ -248,7 +259,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "p99": percentile(stats.turn_ms, 0.99)},
         "search_ms": {"p50": percentile(stats.search_ms, 0.5), "p95": percentile(stats.search_ms, 0.95),
                       "p99": percentile(stats.search_ms, 0.99)},
-        "degraded_searches": stats.degraded_searches,
+        "degraded_searches": stats.degraded_searches, "retried_turns": stats.retries,
         "errors": len(stats.errors), "error_samples": stats.errors[:5], **storage,
         "targets": {"errors": len(stats.errors) == 0, "lost_or_duplicated": storage["lost"] + storage["duplicated"] == 0,
                     "p95_turn_le_1s": percentile(stats.turn_ms, 0.95) <= 1000},
