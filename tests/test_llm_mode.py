@@ -84,14 +84,14 @@ def test_structured_output_updates_the_draft(llm_app):
     assert health["mode"] == "llm" and health["fallbacks"]["count"] == 0
 
 
-@pytest.mark.parametrize("model, reason, timeout", [
-    (BrokenModel(messages=iter([])), "ConnectionError", 10),
-    (SlowModel(messages=iter([tool_call(title="Zu spät")])), "Zeitüberschreitung", 0.3),
-    (FakeToolModel(messages=iter([AIMessage(content="Ich weiß es nicht.")])), "keine strukturierte Ausgabe", 10),
-    (FakeToolModel(messages=iter([tool_call(case_volume_per_year="viele")])), "", 10),
-])
-def test_failures_fall_back_to_the_built_in_engine(llm_app, model, reason, timeout):
-    app = llm_app(model, LLM_TIMEOUT_SECONDS=timeout)
+@pytest.mark.parametrize("make_model, reason, timeout", [
+    (lambda: BrokenModel(messages=iter([])), "ConnectionError", 10),
+    (lambda: SlowModel(messages=iter([tool_call(title="Zu spät")])), "Zeitüberschreitung", 0.3),
+    (lambda: FakeToolModel(messages=iter([AIMessage(content="Ich weiß es nicht.")])), "keine strukturierte Ausgabe", 10),
+    (lambda: FakeToolModel(messages=iter([tool_call(case_volume_per_year="viele")])), "", 10),
+], ids=["broken", "slow", "prose", "invalid"])
+def test_failures_fall_back_to_the_built_in_engine(llm_app, make_model, reason, timeout):
+    app = llm_app(make_model(), LLM_TIMEOUT_SECONDS=timeout)
     client = app.test_client()
     body = _talk(client, _clerk(app), "Ich bin im Bürgerbüro und bearbeite ca. 300 Fälle im Jahr.")
     assert body["draft"]["org_unit"] == "Bürgerbüro" and body["draft"]["case_volume_per_year"] == 300

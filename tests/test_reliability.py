@@ -172,6 +172,10 @@ class TcpProxy:
 
     def stop(self) -> None:
         if self.listener is not None:
+            try:  # wakes the thread blocked in accept(); close() alone would leave it listening
+                self.listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self.listener.close()
         for s in self.sockets:
             try:
