@@ -596,7 +596,7 @@ def tune(vector_index, chroma_dir: Path, ids, full, title, qv, exact, configured
             index.upsert(doc_ids, {"full": full, "title": title}, [{"doc": i} for i in doc_ids])
             log(f"tuning: built HNSW with ef_construction={construction} in {time.perf_counter() - started:.0f}s")
         collection = index._get()
-        for ef_search in (configured["ef_search"], *TUNE_EF_SEARCH):
+        for ef_search in (configured["ef_search"], *(e for e in TUNE_EF_SEARCH if e > configured["ef_search"])):
             collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
             found, stored, query_ms = probe(path, name, qv, RECALL_K, tune_dir)
             row = {"ef_construction": construction, "ef_search": ef_search,
