@@ -29,9 +29,15 @@ EXTENSION = "prozesslotse.search"
 INDEXED_STATES = ("published",)
 
 
+# Bumped when what is stored per profile or the HNSW settings change, so an
+# upgraded installation starts a fresh collection (``index check`` then
+# reports the profiles as missing until ``index rebuild``).
+VECTOR_LAYOUT = "v2"
+
+
 def collection_name(backend: str, model: str | None) -> str:
     tag = backend if not model else f"{backend}-{Path(model).name}"
-    return "profiles-" + re.sub(r"[^a-zA-Z0-9._-]+", "-", tag).strip("-.")[:60]
+    return f"profiles-{VECTOR_LAYOUT}-" + re.sub(r"[^a-zA-Z0-9._-]+", "-", tag).strip("-.")[:60]
 
 
 def build_engine(config: dict[str, Any]) -> SearchEngine:

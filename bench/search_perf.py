@@ -59,7 +59,7 @@ REPO = Path(__file__).resolve().parents[1]
 MODES = ("lexical", "dense", "hybrid")
 # What app.search.collection_name("use", None) returns (checked in main(); the
 # worker does not import the Flask app so that its memory is the search engine's).
-COLLECTION = "profiles-use"
+COLLECTION = "profiles-v2-use"
 TARGETS = {
     "hybrid_p95_ms": {10_000: 50.0, 100_000: 150.0},
     "index_profiles_per_s": 50.0,

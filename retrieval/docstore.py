@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from .documents import IndexedDoc
 
@@ -59,12 +59,32 @@ class DocStore:
             rows = self._db.execute("SELECT id, terms, metadata FROM doc ORDER BY id").fetchall()
         return [r[0] for r in rows], [r[1].split() for r in rows], [json.loads(r[2]) for r in rows]
 
+    def iter_metadata(self, chunk: int = 5000) -> Iterator[tuple[int, dict[str, Any]]]:
+        """``(id, metadata)`` of every document in id order, read in chunks so
+        that a worker never holds all of them (or their terms) at once."""
+        last = -1
+        while True:
+            with self._lock:
+                rows = self._db.execute("SELECT id, metadata FROM doc WHERE id > ? ORDER BY id LIMIT ?",
+                                        (last, chunk)).fetchall()
+            if not rows:
+                return
+            for doc_id, raw in rows:
+                yield doc_id, json.loads(raw)
+            last = rows[-1][0]
+
+    def metadata(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        return self._json_column("metadata", ids)
+
     def fields(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        return self._json_column("fields", ids)
+
+    def _json_column(self, column: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
         with self._lock:
-            rows = self._db.execute(f"SELECT id, fields FROM doc WHERE id IN ({marks})", list(ids)).fetchall()
+            rows = self._db.execute(f"SELECT id, {column} FROM doc WHERE id IN ({marks})", list(ids)).fetchall()
         return {r[0]: json.loads(r[1]) for r in rows}
 
     def count(self) -> int:

@@ -33,6 +33,13 @@ from .vector import VectorIndex, VectorIndexUnavailable
 log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "lexical")
+# What each vector view of a profile embeds. One view ("full") is the
+# default: a second "title" view measured no better once the fusion was
+# tuned, and it doubles the vector index's memory (docs/benchmarks.md).
+VIEW_TEXT: dict[str, Callable[[IndexedDoc], str]] = {
+    "full": lambda d: d.dense_text,
+    "title": lambda d: str(d.metadata["title"]),
+}
 
 
 @dataclass
@@ -56,6 +63,7 @@ class Hit:
     dense: float | None = None
     lexical: float | None = None
     group_size: int = 1
+    group: str = ""
 
 
 @dataclass
@@ -139,10 +147,7 @@ class SearchEngine:
         self._write_manifest()
 
     def _write(self, docs: list[IndexedDoc], terms: list[list[str]]) -> None:
-        # Two views per profile: the short title and the full text. A query
-        # scores against the better one (measured: +0.05 Recall@5 on KOOS).
-        views = {"full": self.embedder.encode([d.dense_text for d in docs]),
-                 "title": self.embedder.encode([d.metadata["title"] for d in docs])}
+        views = {view: self.embedder.encode([VIEW_TEXT[view](d) for d in docs]) for view in self.vector.views}
         self.vector.upsert([d.id for d in docs], views, [d.metadata for d in docs])
         self.store.upsert(docs, terms)
 
@@ -201,58 +206,62 @@ class SearchEngine:
         lexical: dict[int, float] = {}
         lex_max = 0.0
         terms: list[str] = []
+        self.lexical.refresh()
+        table = self.lexical.table
         if mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
             scores, terms = self.lexical.scores(query, expansion, self.fusion.expansion_weight)
-            metadata = self.lexical.metadata
-            ids_arr = self.lexical.ids
+            table = self.lexical.table
             if scores.size and terms:
-                order = np.argsort(-scores)
-                for index in order:
-                    score = float(scores[index])
-                    if score <= 0 or len(lexical) >= n:
-                        break
-                    doc_id = int(ids_arr[index])
-                    if filters.matches(doc_id, metadata[index]):
-                        lexical[doc_id] = score
+                if filters.active:  # the table is aligned with the BM25 rows (installed together)
+                    scores = np.where(table.mask(filters), scores, 0.0)
+                lexical = {int(self.lexical.ids[i]): float(scores[i]) for i in _top_positive(scores, n)}
                 lex_max = max(lexical.values(), default=0.0)
             timings["lexical"] = (time.perf_counter() - t0) * 1000
 
-        meta_by_id = self._metadata_lookup()
         if mode == "dense":
-            ranked = [Hit(i, s, meta_by_id.get(i, {}), dense=s) for i, s in dense.items()]
+            ranked = [Hit(i, s, {}, dense=s) for i, s in dense.items()]
         elif mode == "lexical":
-            ranked = [Hit(i, s, meta_by_id.get(i, {}), lexical=s) for i, s in lexical.items()]
+            ranked = [Hit(i, s, {}, lexical=s) for i, s in lexical.items()]
         else:
             missing = [i for i in lexical if i not in dense]
             if missing:
                 dense.update(self.vector.similarities(missing, vector))
-            gate = min(1.0, lex_max / self.fusion.gate_tau) if lex_max > 0 else 0.0
-            dense_rank = {i: r for r, i in enumerate(sorted(dense, key=lambda i: -dense[i]), start=1)}
-            lexical_rank = {i: r for r, i in enumerate(sorted(lexical, key=lambda i: -lexical[i]), start=1)}
-            ranked = []
-            for doc_id in set(dense) | set(lexical):
-                d = dense.get(doc_id, 0.0)
-                lx = lexical.get(doc_id, 0.0)
-                if self.fusion.rule == "rrf":
-                    score = sum(1.0 / (self.fusion.rrf_k + ranks[doc_id])
-                                for ranks in (dense_rank, lexical_rank) if doc_id in ranks)
-                else:
-                    score = d + self.fusion.alpha * gate * (lx / lex_max if lex_max else 0.0)
-                ranked.append(Hit(doc_id, score, meta_by_id.get(doc_id, {}), dense=d, lexical=lx or None))
+            ranked = self._fuse(dense, lexical, lex_max)
         ranked.sort(key=lambda h: (-h.score, h.id))
+        for hit in ranked:
+            hit.group = table.group(hit.id)
         results = _group(ranked, k, per_group) if group else ranked[:k]
+        results = self._add_metadata(results)
         self._add_snippets(results, set(terms))
         timings["total"] = (time.perf_counter() - started) * 1000
         return SearchResponse(results, mode=mode, degraded=degraded, query_terms=terms, timings_ms=timings)
 
-    def _metadata_lookup(self) -> dict[int, dict[str, Any]]:
-        self.lexical.refresh()
-        cache = getattr(self, "_meta_cache", None)
-        if cache is None or cache[0] is not self.lexical.metadata:
-            lookup = {int(i): m for i, m in zip(self.lexical.ids, self.lexical.metadata)}
-            self._meta_cache = (self.lexical.metadata, lookup)
-        return self._meta_cache[1]
+    def _fuse(self, dense: dict[int, float], lexical: dict[int, float], lex_max: float) -> list[Hit]:
+        gate = min(1.0, lex_max / self.fusion.gate_tau) if lex_max > 0 else 0.0
+        dense_rank = {i: r for r, i in enumerate(sorted(dense, key=lambda i: -dense[i]), start=1)}
+        lexical_rank = {i: r for r, i in enumerate(sorted(lexical, key=lambda i: -lexical[i]), start=1)}
+        ranked = []
+        for doc_id in set(dense) | set(lexical):
+            d = dense.get(doc_id, 0.0)
+            lx = lexical.get(doc_id, 0.0)
+            if self.fusion.rule == "rrf":
+                score = sum(1.0 / (self.fusion.rrf_k + ranks[doc_id])
+                            for ranks in (dense_rank, lexical_rank) if doc_id in ranks)
+            else:
+                score = d + self.fusion.alpha * gate * (lx / lex_max if lex_max else 0.0)
+            ranked.append(Hit(doc_id, score, {}, dense=d, lexical=lx or None))
+        return ranked
+
+    def _add_metadata(self, hits: list[Hit]) -> list[Hit]:
+        """Full metadata for the hits shown; a hit deleted meanwhile is dropped."""
+        stored = self.store.metadata([h.id for h in hits])
+        out = []
+        for hit in hits:
+            if hit.id in stored:
+                hit.metadata = stored[hit.id]
+                out.append(hit)
+        return out
 
     def _add_snippets(self, hits: list[Hit], terms: set[str]) -> None:
         fields = self.store.fields([h.id for h in hits])
@@ -268,7 +277,7 @@ def _group(ranked: list[Hit], k: int, per_group: int) -> list[Hit]:
     out: list[Hit] = []
     seen: dict[str, list[Hit]] = {}
     for hit in ranked:
-        key = hit.metadata.get("group") or str(hit.id)
+        key = hit.group or str(hit.id)
         members = seen.setdefault(key, [])
         if len(members) < per_group:
             members.append(hit)
@@ -277,3 +286,13 @@ def _group(ranked: list[Hit], k: int, per_group: int) -> list[Hit]:
         else:
             members[0].group_size += 1
     return out
+
+
+def _top_positive(scores: np.ndarray, n: int) -> list[int]:
+    """Positions of the ``n`` best positive scores, best first (no full sort at 100,000 documents)."""
+    if n < scores.size:
+        candidates = np.argpartition(-scores, n)[:n]
+    else:
+        candidates = np.arange(scores.size)
+    candidates = candidates[scores[candidates] > 0]
+    return [int(i) for i in candidates[np.argsort(-scores[candidates], kind="stable")]]

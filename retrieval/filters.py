@@ -18,14 +18,18 @@ class Filters:
     # Access: only documents shared with the network or owned by this municipality.
     reader_municipality_id: int | None = None
 
-    def _equalities(self) -> dict[str, Any]:
+    def equalities(self) -> dict[str, Any]:
         pairs = {"municipality": self.municipality, "land": self.land, "category": self.category,
                  "state": self.state, "visibility": self.visibility, "has_steps": self.has_steps}
         return {k: v for k, v in pairs.items() if v is not None}
 
+    @property
+    def active(self) -> bool:
+        return bool(self.equalities() or self.exclude_ids or self.reader_municipality_id is not None)
+
     def where(self) -> dict[str, Any] | None:
         """A chromadb ``where`` clause (exclusions are applied afterwards)."""
-        conditions: list[dict[str, Any]] = [{k: v} for k, v in self._equalities().items()]
+        conditions: list[dict[str, Any]] = [{k: v} for k, v in self.equalities().items()]
         if self.reader_municipality_id is not None:
             conditions.append({"$or": [{"visibility": "netzwerk"},
                                        {"municipality_id": self.reader_municipality_id}]})
@@ -36,7 +40,7 @@ class Filters:
     def matches(self, doc_id: int, metadata: dict[str, Any]) -> bool:
         if doc_id in self.exclude_ids:
             return False
-        for key, value in self._equalities().items():
+        for key, value in self.equalities().items():
             if metadata.get(key) != value:
                 return False
         if self.reader_municipality_id is not None:

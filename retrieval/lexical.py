@@ -11,13 +11,13 @@ import json
 import shutil
 import threading
 from pathlib import Path
-from typing import Any
 
 import bm25s
 import numpy as np
 
 from .docstore import DocStore
 from .german import Analyzer, CompoundSplitter
+from .metatable import MetadataTable
 
 VERSION_KEY = "lexical_version"
 VOCAB_KEY = "lexical_vocabulary"
@@ -33,7 +33,7 @@ class LexicalIndex:
         self._bm25: bm25s.BM25 | None = None
         self._vocab_ids: dict[str, int] = {}
         self.ids = np.zeros(0, dtype=np.int64)
-        self.metadata: list[dict[str, Any]] = []
+        self.table = MetadataTable()
         self.analyzer = Analyzer()
 
     # -- writing ---------------------------------------------------------
@@ -53,7 +53,7 @@ class LexicalIndex:
         import time
 
         version = f"{time.time_ns()}"
-        bm25, ids, metadata = self._build()
+        bm25, ids, table = self._build()
         target = self.directory / version
         target.mkdir(parents=True, exist_ok=True)
         if bm25 is not None:
@@ -64,23 +64,24 @@ class LexicalIndex:
             if old.is_dir() and old.name != version:
                 shutil.rmtree(old, ignore_errors=True)
         with self._lock:
-            self._install(version, bm25, ids, metadata)
+            self._install(version, bm25, ids, table)
 
-    def _build(self) -> tuple[bm25s.BM25 | None, np.ndarray, list[dict[str, Any]]]:
+    def _build(self) -> tuple[bm25s.BM25 | None, np.ndarray, MetadataTable]:
+        """BM25 over all stored terms, with the metadata of the same snapshot."""
         ids, terms, metadata = self.store.all_terms()
+        table = MetadataTable(zip(ids, metadata))
         if not ids:
-            return None, np.zeros(0, dtype=np.int64), []
+            return None, np.zeros(0, dtype=np.int64), table
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         bm25.index([t or [""] for t in terms], show_progress=False)
-        return bm25, np.asarray(ids, dtype=np.int64), metadata
+        return bm25, np.asarray(ids, dtype=np.int64), table
 
     # -- reading ---------------------------------------------------------
-    def _install(self, version: str, bm25: bm25s.BM25 | None, ids: np.ndarray,
-                 metadata: list[dict[str, Any]]) -> None:
+    def _install(self, version: str, bm25: bm25s.BM25 | None, ids: np.ndarray, table: MetadataTable) -> None:
         self._bm25 = bm25
-        self._vocab_ids = dict(bm25.vocab_dict) if bm25 is not None else {}
+        self._vocab_ids = bm25.vocab_dict if bm25 is not None else {}
         self.ids = ids
-        self.metadata = metadata
+        self.table = table
         self.analyzer = self.analyzer_for(self.load_vocabulary())
         self._version = version
 
@@ -97,14 +98,14 @@ class LexicalIndex:
             ids_path = target / "ids.npy"
             if ids_path.exists():
                 ids = np.load(ids_path)
-                _, _, metadata = self.store.all_terms()
+                table = MetadataTable(self.store.iter_metadata())
                 if len(ids) and (target / "params.index.json").exists():
                     bm25 = bm25s.BM25.load(str(target), show_progress=False)
-                if len(metadata) != len(ids):  # store moved on since; rebuild from it
-                    bm25, ids, metadata = self._build()
+                if not np.array_equal(table.ids, ids):  # store moved on since; rebuild from it
+                    bm25, ids, table = self._build()
             else:
-                bm25, ids, metadata = self._build()
-            self._install(version, bm25, ids, metadata)
+                bm25, ids, table = self._build()
+            self._install(version, bm25, ids, table)
 
     @property
     def size(self) -> int:
