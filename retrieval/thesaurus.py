@@ -58,15 +58,17 @@ def expansions(query: str) -> list[str]:
     """Administrative terms for the concepts a query mentions (may be empty)."""
     query_stems = [stem(w) for w in words(query)]
     found: list[str] = []
-    joined = " ".join(query_stems)
+    joined = f" {' '.join(query_stems)} "
     for phrases, targets in _index():
         for phrase in phrases:
             if len(phrase) == 1:
-                # A trigger also fires as the first part of a compound
-                # ("Welpenschutz"), not as its head ("Büchereiausweis").
+                # A trigger of five or more letters also fires as the first part
+                # of a compound ("Baustellenampel"), not as its head.
                 hit = any(s == phrase[0] or (len(phrase[0]) >= 5 and s.startswith(phrase[0])) for s in query_stems)
             else:
-                hit = " ".join(phrase) in joined
+                # Whole words in this order, not the tail of a compound
+                # ("recht beantrag" must not fire in "vergaberecht beantrag").
+                hit = f" {' '.join(phrase)} " in joined
             if hit:
                 found.extend(t for t in targets if t not in found)
                 break
