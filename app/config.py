@@ -42,6 +42,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CHROMA_PORT": int(env("CHROMA_PORT") or 8000),
         "EMBEDDING_BACKEND": env("EMBEDDING_BACKEND") or "use",
         "EMBEDDING_MODEL": env("EMBEDDING_MODEL") or None,
+        # Vectors are projected to this many dimensions before indexing ("full": none);
+        # default: the backend's shipped projection (USE: 256), see retrieval/projection.py.
+        "EMBEDDING_DIMENSIONS": env("EMBEDDING_DIMENSIONS") or None,
         # Shared across data dirs when set (tests, benchmarks); default: DATA_DIR/cache.
         "EMBEDDING_CACHE_DIR": env("EMBEDDING_CACHE_DIR") or None,
         "LLM_PROVIDER": env("LLM_PROVIDER") or None,

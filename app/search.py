@@ -19,7 +19,8 @@ from app.storage.models import ProfileRow
 from app.storage.profiles import to_domain
 from retrieval.cache import CachedEmbedder, EmbeddingCache
 from retrieval.documents import IndexedDoc, dense_text, to_indexed
-from retrieval.embedders import make_embedder
+from retrieval.embedders import Embedder, make_embedder
+from retrieval.projection import ProjectedEmbedder
 from retrieval.engine import Hit, SearchEngine, SearchResponse
 from retrieval.filters import Filters
 from retrieval.vector import VectorIndex, make_client
@@ -35,8 +36,38 @@ INDEXED_STATES = ("published",)
 VECTOR_LAYOUT = "v2"
 
 
-def collection_name(backend: str, model: str | None) -> str:
+# Dimensions the vectors of a backend are projected to unless configured.
+DEFAULT_DIMENSIONS = {"use": 256}
+
+
+def embedding_dimensions(config: dict[str, Any]) -> int | None:
+    """The configured projection size, or ``None`` for the model's full vectors."""
+    raw = config.get("EMBEDDING_DIMENSIONS")
+    if raw is None or raw == "":
+        return DEFAULT_DIMENSIONS.get(config["EMBEDDING_BACKEND"])
+    if str(raw).strip().lower() in ("full", "0", "none"):
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"EMBEDDING_DIMENSIONS must be a number or 'full', not {raw!r}.") from None
+    if value <= 0:
+        raise ValueError(f"EMBEDDING_DIMENSIONS must be positive, not {value}.")
+    return value
+
+
+def make_configured_embedder(config: dict[str, Any]) -> Embedder:
+    embedder = make_embedder(config["EMBEDDING_BACKEND"], config.get("EMBEDDING_MODEL"))
+    dimensions = embedding_dimensions(config)
+    if dimensions is not None and dimensions < embedder.dimension:
+        return ProjectedEmbedder.shipped(embedder, dimensions)
+    return embedder
+
+
+def collection_name(backend: str, model: str | None, dimensions: int | None = None) -> str:
     tag = backend if not model else f"{backend}-{Path(model).name}"
+    if dimensions:
+        tag += f"-{dimensions}"
     return f"profiles-{VECTOR_LAYOUT}-" + re.sub(r"[^a-zA-Z0-9._-]+", "-", tag).strip("-.")[:60]
 
 
@@ -46,13 +77,15 @@ def build_engine(config: dict[str, Any]) -> SearchEngine:
 
     cache_dir = Path(config.get("EMBEDDING_CACHE_DIR") or data_dir / "cache")
 
+    dimensions = embedding_dimensions(config)
+
     def embedder_factory():
-        return CachedEmbedder(make_embedder(backend, model), EmbeddingCache(cache_dir / "embeddings.sqlite"))
+        return CachedEmbedder(make_configured_embedder(config), EmbeddingCache(cache_dir / "embeddings.sqlite"))
 
     host = config.get("CHROMA_HOST")
     port = int(config.get("CHROMA_PORT") or 8000)
     vector = VectorIndex(lambda: make_client(path=data_dir / "chroma", host=host, port=port),
-                         collection=collection_name(backend, model))
+                         collection=collection_name(backend, model, dimensions))
     return SearchEngine(data_dir / "index", embedder_factory, vector)
 
 

@@ -57,9 +57,11 @@ import numpy as np  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MODES = ("lexical", "dense", "hybrid")
-# What app.search.collection_name("use", None) returns (checked in main(); the
+# The app's default embedding set-up: USE projected to 256 dimensions, and the
+# collection name app.search.collection_name gives it (checked in main(); the
 # worker does not import the Flask app so that its memory is the search engine's).
-COLLECTION = "profiles-v2-use"
+DIMENSIONS = 256
+COLLECTION = "profiles-v2-use-256"
 TARGETS = {
     "hybrid_p95_ms": {10_000: 50.0, 100_000: 150.0},
     "index_profiles_per_s": 50.0,
@@ -246,10 +248,12 @@ def open_search_engine(data_dir: Path):
     """A new engine over an existing index, default (uncached) embedder: every query is embedded."""
     from retrieval.embedders import make_embedder
     from retrieval.engine import SearchEngine
+    from retrieval.projection import ProjectedEmbedder
     from retrieval.vector import VectorIndex, make_client
 
     vector = VectorIndex(lambda: make_client(path=data_dir / "chroma"), collection=COLLECTION)
-    return SearchEngine(data_dir / "index", lambda: make_embedder("use"), vector)
+    return SearchEngine(data_dir / "index", lambda: ProjectedEmbedder.shipped(make_embedder("use"), DIMENSIONS),
+                        vector)
 
 
 def index_docs(data_dir: Path, docs: list, total: int) -> dict[str, Any]:
@@ -375,7 +379,7 @@ def run_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     engine = open_search_engine(data_dir)
     # Load the parts one by one to see where the memory goes.
-    probe_vector = np.zeros(512, dtype=np.float32)
+    probe_vector = np.zeros(DIMENSIONS, dtype=np.float32)
     probe_vector[0] = 1.0
     engine.vector.query(probe_vector, 10)
     rss["vector_index_loaded"] = current_rss_mb()
@@ -802,9 +806,11 @@ def main(argv: list[str] | None = None) -> int:
         print(render([json.loads(p.read_text(encoding="utf-8")) for p in args.render]))
         return 0
 
-    from app.search import collection_name
+    from app.search import collection_name, embedding_dimensions
 
-    assert collection_name("use", None) == COLLECTION, "the app's collection name changed"
+    app_config = {"EMBEDDING_BACKEND": "use", "EMBEDDING_MODEL": None}
+    assert embedding_dimensions(app_config) == DIMENSIONS, "the app's default projection changed"
+    assert collection_name("use", None, DIMENSIONS) == COLLECTION, "the app's collection name changed"
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     queries = benchmark_queries(args.queries, seed)
     started = time.perf_counter()

@@ -48,7 +48,7 @@ class FusionParams:
     gate_tau: float = 8.0
     candidates: int = 60
     expand_queries: bool = True
-    expansion_weight: float = 0.5
+    expansion_weight: float = 0.3
     # "gated" (default, measured best) or "rrf" (reciprocal rank fusion, kept for comparison)
     rule: str = "gated"
     rrf_k: int = 60

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import sys
+import time
+from pathlib import Path
 
 import click
+import numpy as np
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
@@ -55,6 +56,47 @@ def check_command(as_json: bool) -> None:
              f"überzählig: {len(report['orphaned'])}. Abhilfe: flask --app app index rebuild")
     if not ok:
         raise SystemExit(1)
+
+
+@index_group.command("fit-projection",
+                     help="Projektion der Satzvektoren aus dem Demo-Korpus neu berechnen (Entwicklerwerkzeug).")
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Korpusordner (Standard: corpus/ im Projekt).")
+@click.option("--dimension", default=256, show_default=True, type=click.IntRange(8, 4096))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Zieldatei (Standard: die mitgelieferte Datei in retrieval/data/).")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def fit_projection_command(corpus_dir: Path | None, dimension: int, out: Path | None, as_json: bool) -> None:
+    from flask import current_app
+
+    from app.corpus.demo import read_demo_corpus
+    from retrieval import projection
+    from retrieval.documents import dense_text
+    from retrieval.embedders import make_embedder
+
+    root = corpus_dir or Path(current_app.root_path).parent / "corpus"
+    corpus = read_demo_corpus(root)
+    if corpus.errors or not corpus.profiles:
+        fail(f"Korpus unter {root} ist nicht lesbar ({len(corpus.errors)} Fehler).")
+    sentences = list(dict.fromkeys(
+        [dense_text(p) for p in corpus.profiles] + [p.title for p in corpus.profiles]
+        + [p.description for p in corpus.profiles if p.description]
+        + [s.label for p in corpus.profiles for s in p.steps]))
+    embedder = make_embedder(current_app.config["EMBEDDING_BACKEND"], current_app.config.get("EMBEDDING_MODEL"))
+    vectors = embedder.encode(sentences)
+    try:
+        matrix = projection.fit(vectors, dimension)
+    except ValueError as exc:
+        fail(f"Projektion nicht berechenbar: {exc}")
+    target = out or projection.shipped_path(embedder.name, dimension)
+    np.save(target, matrix)
+    report = {"file": str(target), "sentences": len(sentences), "dimension": dimension,
+              "kept_energy": round(projection.kept_energy(vectors, matrix), 4)}
+    if as_json:
+        emit_json(report)
+    else:
+        info(f"{len(sentences)} Sätze, {dimension} Dimensionen, {report['kept_energy']:.1%} der Länge behalten: {target}")
 
 
 @click.command("search", help="Steckbriefe suchen.")
