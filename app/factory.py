@@ -45,6 +45,9 @@ def _csrf_for_browser_requests() -> None:
 def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
+    from .search import embedding_dimensions
+
+    embedding_dimensions(app.config)  # a bad EMBEDDING_DIMENSIONS fails at start, not at the first search
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
