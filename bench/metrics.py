@@ -2,7 +2,9 @@
 
 Recall@k is capped (``|relevant ∩ top-k| / min(k, |relevant|)``) so that a
 query whose process exists in six towns is not penalised at k=1 for the
-five variants it cannot show.
+five variants it cannot show. ``success@5`` (at least one relevant hit in the
+top five) is reported beside it: it says how often a user finds *a* right
+process at once, where Recall@5 also asks for all of its variants.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ def recall_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
     if not relevant:
         return 0.0
     return len(set(ranked[:k]) & relevant) / min(k, len(relevant))
+
+
+def success_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
+    return 1.0 if set(ranked[:k]) & relevant else 0.0
 
 
 def reciprocal_rank(ranked: Sequence[str], relevant: set[str], k: int = 10) -> float:
@@ -37,4 +43,5 @@ def summarise(rankings: list[tuple[Sequence[str], set[str]]]) -> dict[str, float
         "recall@5": round(sum(recall_at(r, rel, 5) for r, rel in rankings) / n, 4),
         "mrr": round(sum(reciprocal_rank(r, rel) for r, rel in rankings) / n, 4),
         "ndcg@10": round(sum(ndcg_at(r, rel) for r, rel in rankings) / n, 4),
+        "success@5": round(sum(success_at(r, rel, 5) for r, rel in rankings) / n, 4),
     }

@@ -125,6 +125,11 @@ def grid(app, queries) -> list[dict[str, Any]]:
             result = evaluate(app, queries)
             rows.append({"expand_queries": expand, **{
                 f"{m}_{k}": v for m, d in result["modes"].items() for k, v in d.items()}})
+        for weight in (0.3, 0.5, 1.0):
+            engine.fusion = FusionParams(expansion_weight=weight)
+            result = evaluate(app, queries)
+            rows.append({"expansion_weight": weight, **{
+                f"{m}_{k}": v for m, d in result["modes"].items() for k, v in d.items()}})
         engine.fusion = FusionParams(rule="rrf")
         result = evaluate(app, queries, modes=("hybrid",))
         rows.append({"rule": "rrf", **{f"hybrid_{k}": v for k, v in result["modes"]["hybrid"].items()}})
@@ -146,11 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=os.environ.get("EMBEDDING_MODEL"))
     parser.add_argument("--data-dir", type=Path, help="keep the data dir here (default: a temporary one)")
     parser.add_argument("--grid", action="store_true", help="also measure recipes, compounds and fusion")
+    parser.add_argument("--thesaurus", type=Path, help="expand queries with this thesaurus file instead of the shipped one")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if not args.koos and not args.demo:
         parser.error("give --koos PATH or --demo")
     queries = load_queries(args.queries)
+    if args.thesaurus:
+        from retrieval import thesaurus
+
+        thesaurus.use(args.thesaurus)
     with tempfile.TemporaryDirectory(prefix="pl-eval-") as tmp:
         data_dir = args.data_dir or Path(tmp)
         app = make_app(data_dir, args.backend, args.model)
@@ -160,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         result = evaluate(app, queries)
         report: dict[str, Any] = {"queries": len(queries), "modes": result["modes"], "by_kind": result["by_kind"],
                                   "indexed": indexed, "backend": args.backend, "model": args.model,
+                                  "dimensions": app.config.get("EMBEDDING_DIMENSIONS") or "default",
+                                  "thesaurus": str(args.thesaurus or "shipped"),
                                   "build_seconds": round(build_seconds, 1)}
         if args.grid:
             report["grid"] = grid(app, queries)

@@ -40,8 +40,20 @@ def parse(text: str, source: str = "<text>") -> tuple[Concept, ...]:
 
 
 @lru_cache(maxsize=4)
-def load(path: Path = DEFAULT_PATH) -> tuple[Concept, ...]:
+def load(path: Path | None = None) -> tuple[Concept, ...]:
+    path = path or _active_path
     return parse(path.read_text(encoding="utf-8"), str(path))
+
+
+_active_path = DEFAULT_PATH
+
+
+def use(path: Path | None) -> None:
+    """Expand with another thesaurus file (evaluation of alternatives); ``None``: the shipped one."""
+    global _active_path
+    _active_path = path or DEFAULT_PATH
+    load.cache_clear()
+    _index.cache_clear()
 
 
 @lru_cache(maxsize=1)

@@ -29,19 +29,16 @@ def test_everyday_words_reach_administrative_terms():
     assert "verkehrsrechtliche anordnung" in thesaurus.expansions("Baustellenampel")
 
 
-def test_phrase_triggers_match_whole_words_only():
-    concepts = thesaurus.parse("rechte beantragen => sonderrecht\n")
-    index = thesaurus._index.__wrapped__  # noqa: SLF001 - the uncached builder
-    original = thesaurus.load
+def test_phrase_triggers_match_whole_words_only(tmp_path):
+    other = tmp_path / "thesaurus.txt"
+    other.write_text("rechte beantragen => sonderrecht\n", encoding="utf-8")
     try:
-        thesaurus.load = lambda path=None: concepts  # type: ignore[assignment]
-        thesaurus._index.cache_clear()
+        thesaurus.use(other)
         assert thesaurus.expansions("Rechte beantragen") == ["sonderrecht"]
         assert thesaurus.expansions("Vergaberecht beantragen") == []
     finally:
-        thesaurus.load = original  # type: ignore[assignment]
-        thesaurus._index.cache_clear()
-    assert index  # the cached builder is still the module's
+        thesaurus.use(None)
+    assert "hundesteuer" in thesaurus.expansions("Welpe")  # the shipped file again
 
 
 @pytest.mark.parametrize("text", [
