@@ -11,6 +11,7 @@ gain is measured on a held-out query set in ``docs/benchmarks.md``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,32 +57,53 @@ def use(path: Path | None) -> None:
     _index.cache_clear()
 
 
+MIN_PREFIX = 5
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Trigger phrases keyed by their first stem, so a query is matched in
+    time proportional to its length, not to the size of the thesaurus."""
+
+    targets: tuple[tuple[str, ...], ...]
+    # first stem -> (rest of the phrase, concept number)
+    by_first: dict[str, tuple[tuple[tuple[str, ...], int], ...]]
+
+
 @lru_cache(maxsize=1)
-def _index() -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]], ...]:
-    """Each concept as stemmed trigger phrases and its targets."""
-    out = []
-    for triggers, targets in load():
-        phrases = tuple(tuple(stem(w) for w in words(t)) for t in triggers)
-        out.append((tuple(p for p in phrases if p), targets))
-    return tuple(out)
+def _index() -> _Index:
+    by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    targets = []
+    for number, (triggers, concept_targets) in enumerate(load()):
+        targets.append(concept_targets)
+        for trigger in triggers:
+            phrase = tuple(stem(w) for w in words(trigger))
+            if phrase:
+                by_first.setdefault(phrase[0], []).append((phrase[1:], number))
+    return _Index(tuple(targets), {k: tuple(v) for k, v in by_first.items()})
 
 
 def expansions(query: str) -> list[str]:
-    """Administrative terms for the concepts a query mentions (may be empty)."""
-    query_stems = [stem(w) for w in words(query)]
+    """Administrative terms for the concepts a query mentions (may be empty), in thesaurus order."""
+    index = _index()
+    stems = [stem(w) for w in words(query)]
+    fired: set[int] = set()
+    for position, current in enumerate(stems):
+        # A one-word trigger of five or more letters also fires as the first
+        # part of a compound ("Baustellenampel"), not as its head; a phrase
+        # needs whole words in this order ("recht beantrag" must not fire in
+        # "vergaberecht beantrag").
+        keys = {current} | {current[:end] for end in range(MIN_PREFIX, len(current))}
+        for key in keys:
+            for rest, number in index.by_first.get(key, ()):
+                if number in fired:
+                    continue
+                if not rest:
+                    if key == current or len(key) >= MIN_PREFIX:
+                        fired.add(number)
+                elif key == current and tuple(stems[position + 1:position + 1 + len(rest)]) == rest:
+                    fired.add(number)
     found: list[str] = []
-    joined = f" {' '.join(query_stems)} "
-    for phrases, targets in _index():
-        for phrase in phrases:
-            if len(phrase) == 1:
-                # A trigger of five or more letters also fires as the first part
-                # of a compound ("Baustellenampel"), not as its head.
-                hit = any(s == phrase[0] or (len(phrase[0]) >= 5 and s.startswith(phrase[0])) for s in query_stems)
-            else:
-                # Whole words in this order, not the tail of a compound
-                # ("recht beantrag" must not fire in "vergaberecht beantrag").
-                hit = f" {' '.join(phrase)} " in joined
-            if hit:
-                found.extend(t for t in targets if t not in found)
-                break
+    for number in sorted(fired):
+        found.extend(t for t in index.targets[number] if t not in found)
     return found
