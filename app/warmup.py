@@ -18,7 +18,8 @@ def warm(app: Flask) -> None:
 
         try:
             engine = search_service.engine()
-            engine.embedder.encode(["Antrag prüfen"])
+            # Past the embedding cache: a cached warm-up text must still load the model.
+            getattr(engine.embedder, "embedder", engine.embedder).encode(["Antrag prüfen"])
             engine.vector.count()
             engine.lexical.refresh()
             engine.search("Antrag prüfen", k=3)
