@@ -406,6 +406,11 @@ def run_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
             "open_and_first_query_s": round(first_query_s, 2), "hybrid": latency["hybrid"]}
 
 
+def app_worker_database(data_dir: Path) -> str:
+    """An empty database for the app worker (it only needs the schema)."""
+    return f"sqlite:///{data_dir / 'app-worker.db'}"
+
+
 def run_app_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
     """Body of ``--app-worker DIR``: what a gunicorn worker holds (Flask app, warm-up, app search service)."""
     from bench.synthetic import benchmark_queries
@@ -413,12 +418,9 @@ def run_app_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
     queries = benchmark_queries(count, seed)
     rss = {"imports": current_rss_mb()}
     from app import create_app
-    from app.storage.migrate import upgrade
     from app.warmup import warm
 
-    url = f"sqlite:///{data_dir / 'app-worker.db'}"   # an empty, migrated database
-    upgrade(url)
-    rss["migrated"] = current_rss_mb()
+    url = app_worker_database(data_dir)  # migrated by the parent: a serving worker does not migrate
     app = create_app({"DATA_DIR": str(data_dir), "DATABASE_URL": url, "EMBEDDING_BACKEND": "use",
                       "EMBEDDING_MODEL": None})
     rss["app_created"] = current_rss_mb()
@@ -683,6 +685,9 @@ def run_size(size: int, queries: list[str], seed: int, work: Path, *, tune_hnsw:
     worker = spawn_worker(data_dir, len(queries), seed)
     worker["foreign_cores"] = meter.foreign_cores()
     try:
+        from app.storage.migrate import upgrade
+
+        upgrade(app_worker_database(data_dir))
         worker["app_worker"] = spawn_worker(data_dir, len(queries), seed, "--app-worker")
     except Exception as exc:  # informative extra; never sinks the run
         worker["app_worker"] = {"error": str(exc)[-500:]}

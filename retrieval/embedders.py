@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 
 class Embedder(Protocol):
@@ -94,15 +93,3 @@ def make_embedder(backend: str = "use", model: str | None = None) -> Embedder:
         return SentenceTransformerEmbedder(model)
     raise ValueError(f"Unknown EMBEDDING_BACKEND '{backend}' (use 'use' or 'sentence-transformers').")
 
-
-class LangChainEmbeddings(Embeddings):
-    """Adapter so our embedders plug into langchain components."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.encode(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embedder.encode([text])[0].tolist()

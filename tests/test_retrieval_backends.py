@@ -15,7 +15,8 @@ import pytest
 from app import create_app
 from app import search as search_service
 from retrieval.cache import CachedEmbedder, EmbeddingCache
-from retrieval.embedders import LangChainEmbeddings, SentenceTransformerEmbedder, USEEmbedder
+from retrieval.embedders import SentenceTransformerEmbedder, USEEmbedder
+from retrieval.langchain_adapter import LangChainEmbeddings
 
 
 def _free_port() -> int:

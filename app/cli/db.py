@@ -6,8 +6,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.storage.migrate import upgrade
-
 from .output import info
 
 
@@ -20,5 +18,8 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 @with_appcontext
 def upgrade_command(revision: str) -> None:
+    # Alembic only when migrating: importing it costs a serving worker about 10 MB.
+    from app.storage.migrate import upgrade
+
     upgrade(current_app.config["DATABASE_URL"], revision)
     info(f"Datenbankschema ist auf dem Stand „{revision}“.")
