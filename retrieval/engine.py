@@ -211,7 +211,6 @@ class SearchEngine:
         if mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
             scores, terms = self.lexical.scores(query, expansion, self.fusion.expansion_weight)
-            table = self.lexical.table
             if scores.size and terms:
                 if filters.active:  # the table is aligned with the BM25 rows (installed together)
                     scores = np.where(table.mask(filters), scores, 0.0)

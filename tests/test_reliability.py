@@ -3,6 +3,8 @@ answers 503 and recovers without restart."""
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import signal
 import socket
@@ -159,30 +161,23 @@ class TcpProxy:
     @staticmethod
     def _pipe(source: socket.socket, sink: socket.socket) -> None:
         try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
+            with contextlib.suppress(OSError):
+                while data := source.recv(65536):
+                    sink.sendall(data)
         finally:
             for s in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def stop(self) -> None:
         if self.listener is not None:
-            try:  # wakes the thread blocked in accept(); close() alone would leave it listening
+            with contextlib.suppress(OSError):  # wakes the thread blocked in accept(); close() alone would not
                 self.listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self.listener.close()
         for s in self.sockets:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
                 s.close()
-            except OSError:
-                pass
         self.sockets.clear()
 
 
