@@ -31,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from retrieval.schema import define_tables
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 NAMING = {
@@ -235,3 +237,8 @@ class AuditEventRow(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# The search index's shared state lives in this database too, so that every
+# serving process and CLI job agrees on it; retrieval/schema.py says why.
+SEARCH_TABLES = define_tables(Base.metadata)
