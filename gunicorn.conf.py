@@ -19,8 +19,16 @@ errorlog = "-"
 preload_app = False
 
 
-def post_worker_init(worker):
-    """Each worker loads the embedder and the tagger before it takes requests."""
-    from app.warmup import warm
+def on_starting(server):
+    """Several processes cannot share Chroma's embedded index: refuse instead of corrupting it."""
+    if server.cfg.workers > 1 and not os.environ.get("CHROMA_HOST"):
+        raise SystemExit(
+            "Prozesslotse: several gunicorn workers need a Chroma server (CHROMA_HOST); "
+            "`make run` starts one. With the embedded index, run one worker (GUNICORN_WORKERS=1).")
 
-    warm(worker.wsgi)
+
+def post_worker_init(worker):
+    """Each worker loads the embedder and the tagger before it takes requests, then follows the index."""
+    from app.warmup import serve
+
+    serve(worker.wsgi)

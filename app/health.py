@@ -35,6 +35,8 @@ def healthz():
             report[name] = provider()
         except Exception as exc:  # a broken component must not break the health check
             report[name] = {"ok": False, "error": str(exc)}
-    healthy = bool(report["database"]["ok"])  # type: ignore[index]
+    # A stale or unreadable search index in any serving process fails the check too:
+    # a load balancer must not route to a worker that answers from an old index.
+    healthy = bool(report["database"]["ok"]) and bool(report.get("index", {}).get("ok", True))  # type: ignore[union-attr]
     report["status"] = "ok" if healthy else "unavailable"
     return report, (200 if healthy else 503)

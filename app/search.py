@@ -15,17 +15,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import ProcessProfile
-from app.storage.models import ProfileRow
+from app.storage.models import SEARCH_TABLES, ProfileRow
 from app.storage.profiles import to_domain
 from retrieval.cache import CachedEmbedder, EmbeddingCache
+from retrieval.docstore import IndexStore
 from retrieval.documents import IndexedDoc, dense_text, to_indexed
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.projection import ProjectedEmbedder
 from retrieval.engine import Hit, SearchEngine, SearchResponse
 from retrieval.filters import Filters
-from retrieval.vector import VectorIndex, make_client
+from retrieval.vector import VectorIndex, VectorIndexUnavailable, make_client
 
 EXTENSION = "prozesslotse.search"
+# Raised when a change cannot reach the vector store; the caller's transaction rolls back.
+IndexUnavailable = VectorIndexUnavailable
 # Only published profiles are searchable; drafts and archived ones are not.
 INDEXED_STATES = ("published",)
 
@@ -33,7 +36,7 @@ INDEXED_STATES = ("published",)
 # Bumped when what is stored per profile or the HNSW settings change, so an
 # upgraded installation starts a fresh collection (``index check`` then
 # reports the profiles as missing until ``index rebuild``).
-VECTOR_LAYOUT = "v2"
+VECTOR_LAYOUT = "v3"
 
 
 # Dimensions the vectors of a backend are projected to unless configured.
@@ -71,12 +74,12 @@ def collection_name(backend: str, model: str | None, dimensions: int | None = No
     return f"profiles-{VECTOR_LAYOUT}-" + re.sub(r"[^a-zA-Z0-9._-]+", "-", tag).strip("-.")[:60]
 
 
-def build_engine(config: dict[str, Any]) -> SearchEngine:
+def build_engine(app: Flask) -> SearchEngine:
+    """The search engine over the application database's shared index state."""
+    config = app.config
     data_dir = Path(config["DATA_DIR"])
     backend, model = config["EMBEDDING_BACKEND"], config.get("EMBEDDING_MODEL")
-
     cache_dir = Path(config.get("EMBEDDING_CACHE_DIR") or data_dir / "cache")
-
     dimensions = embedding_dimensions(config)
 
     def embedder_factory():
@@ -84,16 +87,20 @@ def build_engine(config: dict[str, Any]) -> SearchEngine:
 
     host = config.get("CHROMA_HOST")
     port = int(config.get("CHROMA_PORT") or 8000)
-    vector = VectorIndex(lambda: make_client(path=data_dir / "chroma", host=host, port=port),
-                         collection=collection_name(backend, model, dimensions))
-    return SearchEngine(data_dir / "index", embedder_factory, vector)
+
+    def vector_factory(collection: str) -> VectorIndex:
+        return VectorIndex(lambda: make_client(path=data_dir / "chroma", host=host, port=port), collection=collection)
+
+    store = IndexStore(app.extensions["prozesslotse.db"].engine, SEARCH_TABLES)
+    return SearchEngine(store, embedder_factory, vector_factory,
+                        base_collection=collection_name(backend, model, dimensions))
 
 
 def engine(app: Flask | None = None) -> SearchEngine:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     found = app.extensions.get(EXTENSION)
     if found is None:
-        found = app.extensions[EXTENSION] = build_engine(app.config)
+        found = app.extensions[EXTENSION] = build_engine(app)
     return found
 
 
@@ -114,22 +121,27 @@ def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> 
     return engine().rebuild(docs, progress=progress)
 
 
-def sync_profiles(rows: Iterable[ProfileRow]) -> None:
-    """Bring the index in line with these rows: index published ones, drop the others."""
+def sync_profiles(rows: Iterable[ProfileRow], session: Session | None = None) -> None:
+    """Bring the index in line with these rows: index published ones, drop the others.
+
+    With ``session`` the index entries are written in its transaction, so the
+    profile change and its index entry commit together.
+    """
     keep, drop = [], []
     for row in rows:
         (keep if is_indexable(row) else drop).append(row)
     search_engine = engine()
+    connection = session.connection() if session is not None else None
     if keep:
-        search_engine.upsert([indexed_doc(r) for r in keep])
+        search_engine.upsert([indexed_doc(r) for r in keep], connection)
     if drop:
-        search_engine.remove([r.id for r in drop])
+        search_engine.remove([r.id for r in drop], connection)
 
 
 def sync_ids(session: Session, ids: Iterable[int]) -> None:
     ids = list(ids)
     if ids:
-        sync_profiles(session.scalars(select(ProfileRow).where(ProfileRow.id.in_(ids))).all())
+        sync_profiles(session.scalars(select(ProfileRow).where(ProfileRow.id.in_(ids))).all(), session)
 
 
 def check(session: Session) -> dict[str, list[int]]:

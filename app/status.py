@@ -1,31 +1,36 @@
 """Status of the search index and the models, for ``/healthz``.
 
-Reads only cheap facts (a manifest file, configuration, in-process counters)
-so the health check never loads a model or scans the index.
+Reads only cheap facts (the shared index state row, the serving processes'
+reports, configuration, in-process counters) so the health check never loads
+a model or scans the index.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-MANIFEST = "index/manifest.json"
-
-
 def index_status(app: Flask) -> dict[str, Any]:
-    path = Path(app.config["DATA_DIR"]) / MANIFEST
+    """What this process serves, which other processes serve what, and whether any is stale."""
+    from app import search as search_service
+
     backend = "chroma-server" if app.config.get("CHROMA_HOST") else "chroma-embedded"
-    if not path.exists():
-        return {"ok": False, "built": False, "backend": backend,
-                "detail": "Suchindex noch nicht aufgebaut: flask --app app index rebuild"}
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        return {"ok": False, "built": False, "backend": backend, "detail": f"Manifest unlesbar: {exc}"}
-    return {"ok": True, "built": True, "backend": backend, **manifest}
+        engine = search_service.engine(app)
+        status = engine.status()
+        workers = engine.workers()
+    except Exception as exc:  # unreadable index state: the health check must say so, not crash
+        return {"ok": False, "backend": backend, "detail": f"Suchindex nicht lesbar: {type(exc).__name__}"}
+    own = status["worker"]
+    stale = [w["worker"] for w in workers if w["stale"]]
+    ok = not own["stale"] and not own["error"] and not stale
+    report: dict[str, Any] = {"ok": ok, "backend": backend, **status, "workers": workers}
+    if own["error"]:
+        report["detail"] = "Der Suchindex dieses Prozesses ist nicht lesbar."
+    elif own["stale"] or stale:
+        report["detail"] = "Mindestens ein Prozess sucht in einem veralteten Suchindex."
+    return report
 
 
 def models_status(app: Flask) -> dict[str, Any]:

@@ -20,8 +20,7 @@ def warm(app: Flask) -> None:
             engine = search_service.engine()
             # Past the embedding cache: a cached warm-up text must still load the model.
             getattr(engine.embedder, "embedder", engine.embedder).encode(["Antrag prüfen"])
-            engine.vector.count()
-            engine.lexical.refresh()
+            engine.refresh(wait=True)
             engine.search("Antrag prüfen", k=3)
             tag("Ich prüfe den Antrag.")
             from app.interviews import gazetteer
@@ -32,3 +31,14 @@ def warm(app: Flask) -> None:
             log.exception("Warm-up failed; models load on first use")
             return
     log.info("Models warmed up in %.1f s", time.perf_counter() - started)
+
+
+def serve(app: Flask) -> None:
+    """Set up a serving process: warm the models and follow the shared index."""
+    warm(app)
+    with app.app_context():
+        from app import search as search_service
+
+        # Every worker follows the shared index version, so a change made by any
+        # process is searchable here within a second, even while this worker is idle.
+        search_service.engine().watch()

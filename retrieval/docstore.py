@@ -1,20 +1,35 @@
-"""The index's own record of what it contains (metadata, snippet fields, terms, text hashes).
+"""The index's own record of what it contains, shared by every process through one database.
 
-Kept in a SQLite file beside the vector and lexical indexes so that the
-lexical index can be rebuilt without the application database, ``index
-check`` can find stale entries, and snippets need no extra database query.
+Per generation and profile it keeps the metadata, snippet fields, analysed terms
+and a content hash, so that a serving process can build its lexical index and
+metadata columns from it, ``index check`` can find stale entries and snippets
+need no query against the profiles. Every write bumps ``search_index_state.version``
+in the same transaction; serving processes compare that number with the one they
+loaded (one cheap query) and fetch only the rows that changed since.
+
+Writers serialise on the state row (``UPDATE … SET version = version + 1`` takes
+its lock first), so versions are handed out in commit order and a reader that saw
+version ``v`` has seen every row written at or before ``v``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import threading
+import socket
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from sqlalchemy import Connection, Engine, MetaData, create_engine, delete, event, insert, select, update
 
 from .documents import IndexedDoc
+from .schema import IndexTables, define_tables
+
+STATE_ID = 1
 
 
 def text_hash(doc: IndexedDoc) -> str:
@@ -22,83 +37,254 @@ def text_hash(doc: IndexedDoc) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class DocStore:
-    def __init__(self, path: Path) -> None:
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class IndexState:
+    generation: int
+    version: int
+    collection: str
+    building_generation: int | None
+    building_collection: str | None
+    updated_at: datetime
+
+    def write_targets(self) -> list[tuple[int, str]]:
+        """Generations (and their collections) an incremental change must reach."""
+        targets = [(self.generation, self.collection)]
+        if self.building_generation is not None and self.building_collection:
+            targets.append((self.building_generation, self.building_collection))
+        return targets
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    id: int
+    version: int
+    deleted: bool
+    metadata: dict[str, Any]
+    terms: list[str]
+
+
+class IndexStore:
+    def __init__(self, engine: Engine, tables: IndexTables, *, initial_collection: str = "profiles-g1") -> None:
+        self.engine = engine
+        self.t = tables
+        # The collection of generation 1, used when the first write creates the state row.
+        self.initial_collection = initial_collection
+
+    @classmethod
+    def standalone(cls, path: Path) -> "IndexStore":
+        """A store in its own SQLite file (benchmarks, tools without the application database)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS doc (id INTEGER PRIMARY KEY, hash TEXT, metadata TEXT, fields TEXT,"
-            " terms TEXT)"
-        )
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        self._lock = threading.Lock()
+        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30})
 
-    def upsert(self, docs: Sequence[IndexedDoc], terms: Sequence[list[str]]) -> None:
-        with self._lock, self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO doc (id, hash, metadata, fields, terms) VALUES (?, ?, ?, ?, ?)",
-                [(d.id, text_hash(d), json.dumps(d.metadata, ensure_ascii=False),
-                  json.dumps(d.fields, ensure_ascii=False), " ".join(t)) for d, t in zip(docs, terms)],
-            )
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_connection, _record):  # pragma: no cover - driver hook
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
-    def delete(self, ids: Iterable[int]) -> None:
-        with self._lock, self._db:
-            self._db.executemany("DELETE FROM doc WHERE id = ?", [(i,) for i in ids])
+        metadata = MetaData()
+        tables = define_tables(metadata)
+        metadata.create_all(engine)
+        return cls(engine, tables)
 
-    def clear(self) -> None:
-        with self._lock, self._db:
-            self._db.execute("DELETE FROM doc")
+    # -- state -------------------------------------------------------------
+    def state(self, connection: Connection | None = None) -> IndexState | None:
+        query = select(self.t.state).where(self.t.state.c.id == STATE_ID)
+        if connection is not None:
+            row = connection.execute(query).mappings().first()
+        else:
+            with self.engine.connect() as conn:
+                row = conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        return IndexState(row["generation"], row["version"], row["collection"], row["building_generation"],
+                          row["building_collection"], _aware(row["updated_at"]))
 
-    def hashes(self) -> dict[int, str]:
-        with self._lock:
-            return dict(self._db.execute("SELECT id, hash FROM doc").fetchall())
+    def state_or_initial(self, collection: str) -> IndexState:
+        """The shared state, or what a new installation starts from (nothing is written)."""
+        return self.state() or IndexState(1, 0, collection, None, None, datetime(1970, 1, 1, tzinfo=timezone.utc))
 
-    def all_terms(self) -> tuple[list[int], list[list[str]], list[dict[str, Any]]]:
-        with self._lock:
-            rows = self._db.execute("SELECT id, terms, metadata FROM doc ORDER BY id").fetchall()
-        return [r[0] for r in rows], [r[1].split() for r in rows], [json.loads(r[2]) for r in rows]
+    @contextmanager
+    def write(self, connection: Connection | None = None) -> Iterator[tuple[Connection, IndexState]]:
+        """A write transaction holding the state row's lock, with the version it writes under.
 
-    def iter_metadata(self, chunk: int = 5000) -> Iterator[tuple[int, dict[str, Any]]]:
-        """``(id, metadata)`` of every document in id order, read in chunks so
-        that a worker never holds all of them (or their terms) at once."""
+        Everything done inside (vector writes included) is ordered against every
+        other writer; a failure rolls the rows and the version back together.
+        With ``connection`` the write joins the caller's transaction, so that a
+        profile change and its index entry commit (or roll back) as one.
+        """
+        if connection is not None:
+            yield connection, self._bump(connection)
+            return
+        with self.engine.begin() as conn:
+            yield conn, self._bump(conn)
+
+    def _bump(self, conn: Connection) -> IndexState:
+        bumped = conn.execute(update(self.t.state).where(self.t.state.c.id == STATE_ID)
+                              .values(version=self.t.state.c.version + 1, updated_at=utcnow())).rowcount
+        if not bumped:
+            conn.execute(insert(self.t.state).values(id=STATE_ID, generation=1, version=1,
+                                                     collection=self.initial_collection, updated_at=utcnow()))
+        state = self.state(conn)
+        assert state is not None
+        return state
+
+    def live(self, generations: Sequence[int], ids: Sequence[int]) -> set[int]:
+        """Which of ``ids`` are indexed (not removed) in any of ``generations``."""
+        doc = self.t.document
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(doc.c.profile_id).where(
+                doc.c.generation.in_(list(generations)), doc.c.profile_id.in_(list(ids)),
+                doc.c.deleted.is_(False))).scalars())
+
+    # -- documents -----------------------------------------------------------
+    def newer(self, conn: Connection, generation: int, ids: Sequence[int], version: int) -> set[int]:
+        """Ids whose row in ``generation`` was written after ``version`` (by a change during a rebuild)."""
+        doc = self.t.document
+        return set(conn.execute(select(doc.c.profile_id).where(
+            doc.c.generation == generation, doc.c.profile_id.in_(list(ids)), doc.c.version > version)).scalars())
+
+    def put(self, conn: Connection, version: int, generation: int, docs: Sequence[IndexedDoc],
+            terms: Sequence[list[str]]) -> None:
+        if not docs:
+            return
+        doc = self.t.document
+        conn.execute(delete(doc).where(doc.c.generation == generation, doc.c.profile_id.in_([d.id for d in docs])))
+        conn.execute(insert(doc), [
+            {"generation": generation, "profile_id": d.id, "version": version, "deleted": False, "hash": text_hash(d),
+             "meta": d.metadata, "fields": d.fields, "terms": " ".join(t)} for d, t in zip(docs, terms)])
+
+    def mark_deleted(self, conn: Connection, version: int, generation: int, ids: Sequence[int]) -> None:
+        """Tombstones, so that processes refreshing incrementally drop these documents too."""
+        if not ids:
+            return
+        doc = self.t.document
+        conn.execute(delete(doc).where(doc.c.generation == generation, doc.c.profile_id.in_(list(ids))))
+        conn.execute(insert(doc), [
+            {"generation": generation, "profile_id": i, "version": version, "deleted": True, "hash": "",
+             "meta": {}, "fields": {}, "terms": ""} for i in ids])
+
+    def add_vocabulary(self, conn: Connection, generation: int, words: Iterable[str]) -> None:
+        vocab = self.t.vocabulary
+        words = {w[:200] for w in words}
+        if not words:
+            return
+        have = set(conn.execute(select(vocab.c.word).where(vocab.c.generation == generation,
+                                                            vocab.c.word.in_(list(words)))).scalars()) \
+            if len(words) <= 500 else set(self.vocabulary(generation, conn))
+        new = sorted(words - have)
+        if new:
+            conn.execute(insert(vocab), [{"generation": generation, "word": w} for w in new])
+
+    def vocabulary(self, generation: int, connection: Connection | None = None) -> set[str]:
+        query = select(self.t.vocabulary.c.word).where(self.t.vocabulary.c.generation == generation)
+        if connection is not None:
+            return set(connection.execute(query).scalars())
+        with self.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
+
+    def documents(self, generation: int, *, since: int | None = None, chunk: int = 5000) -> Iterator[StoredDoc]:
+        """Documents of a generation in id order (all live ones, or every change after ``since``)."""
+        doc = self.t.document
         last = -1
         while True:
-            with self._lock:
-                rows = self._db.execute("SELECT id, metadata FROM doc WHERE id > ? ORDER BY id LIMIT ?",
-                                        (last, chunk)).fetchall()
+            query = select(doc.c.profile_id, doc.c.version, doc.c.deleted, doc.c.meta, doc.c.terms).where(
+                doc.c.generation == generation, doc.c.profile_id > last)
+            query = query.where(doc.c.version > since) if since is not None else query.where(doc.c.deleted.is_(False))
+            with self.engine.connect() as conn:
+                rows = conn.execute(query.order_by(doc.c.profile_id).limit(chunk)).all()
             if not rows:
                 return
-            for doc_id, raw in rows:
-                yield doc_id, json.loads(raw)
+            for r in rows:
+                yield StoredDoc(r[0], r[1], bool(r[2]), _json(r[3]), r[4].split())
             last = rows[-1][0]
 
-    def metadata(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        return self._json_column("metadata", ids)
+    def metadata(self, generation: int, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        return self._json_column(generation, "meta", ids)
 
-    def fields(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        return self._json_column("fields", ids)
+    def fields(self, generation: int, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        return self._json_column(generation, "fields", ids)
 
-    def _json_column(self, column: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def _json_column(self, generation: int, column: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         if not ids:
             return {}
-        marks = ",".join("?" * len(ids))
-        with self._lock:
-            rows = self._db.execute(f"SELECT id, {column} FROM doc WHERE id IN ({marks})", list(ids)).fetchall()
-        return {r[0]: json.loads(r[1]) for r in rows}
+        doc = self.t.document
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(doc.c.profile_id, doc.c[column]).where(
+                doc.c.generation == generation, doc.c.profile_id.in_(list(ids)), doc.c.deleted.is_(False))).all()
+        return {r[0]: _json(r[1]) for r in rows}
 
-    def count(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM doc").fetchone()[0])
+    def hashes(self, generation: int) -> dict[int, str]:
+        doc = self.t.document
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(doc.c.profile_id, doc.c.hash).where(
+                doc.c.generation == generation, doc.c.deleted.is_(False))).all())
 
-    def get_meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+    def count(self, generation: int) -> int:
+        return len(self.hashes(generation))
 
-    def set_meta(self, key: str, value: str) -> None:
-        with self._lock, self._db:
-            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+    # -- generations -----------------------------------------------------------
+    def begin_build(self, collection_for: Callable[[int], str]) -> tuple[int, str, int]:
+        """Reserve a new generation; incremental changes reach it from now on.
 
-    def close(self) -> None:
-        self._db.close()
+        Returns the generation, its collection and the version the build starts at.
+        """
+        with self.write() as (conn, state):
+            generation = max(state.generation, state.building_generation or 0) + 1
+            collection = collection_for(generation)
+            conn.execute(delete(self.t.document).where(self.t.document.c.generation == generation))
+            conn.execute(delete(self.t.vocabulary).where(self.t.vocabulary.c.generation == generation))
+            conn.execute(update(self.t.state).where(self.t.state.c.id == STATE_ID).values(
+                building_generation=generation, building_collection=collection))
+            return generation, collection, state.version
+
+    def finish_build(self, generation: int, collection: str) -> int:
+        """Serve the built generation; keep the one before for processes still on it."""
+        with self.write() as (conn, state):
+            conn.execute(update(self.t.state).where(self.t.state.c.id == STATE_ID).values(
+                generation=generation, collection=collection, building_generation=None, building_collection=None))
+            for table in (self.t.document, self.t.vocabulary):
+                conn.execute(delete(table).where(table.c.generation < generation - 1))
+            return state.version
+
+    def abandon_build(self, generation: int) -> None:
+        with self.write() as (conn, _state):
+            conn.execute(update(self.t.state).where(self.t.state.c.id == STATE_ID,
+                                                    self.t.state.c.building_generation == generation)
+                         .values(building_generation=None, building_collection=None))
+            for table in (self.t.document, self.t.vocabulary):
+                conn.execute(delete(table).where(table.c.generation == generation))
+
+    # -- serving processes -----------------------------------------------------
+    def report_worker(self, worker: str, generation: int | None, version: int | None, error: str | None) -> None:
+        table = self.t.worker
+        now = utcnow()
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(table).where(table.c.worker == worker).values(
+                generation=generation, version=version, error=error, seen_at=now)).rowcount
+            if not changed:
+                conn.execute(insert(table).values(worker=worker, generation=generation, version=version, error=error,
+                                                  started_at=now, seen_at=now))
+            conn.execute(delete(table).where(table.c.seen_at < now - timedelta(days=1)))
+
+    def workers(self, seen_within: timedelta) -> list[dict[str, Any]]:
+        table = self.t.worker
+        since = utcnow() - seen_within
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(table).where(table.c.seen_at >= since).order_by(table.c.worker)).mappings().all()
+        return [{**row, "seen_at": _aware(row["seen_at"]), "started_at": _aware(row["started_at"])} for row in rows]
+
+
+def _json(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything here is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

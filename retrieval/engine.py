@@ -10,23 +10,23 @@ instead of being dragged down as with plain reciprocal rank fusion.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import timedelta
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
+from sqlalchemy import Connection
 
 from . import thesaurus
-from .docstore import DocStore, text_hash
+from .docstore import IndexState, IndexStore, text_hash, utcnow, worker_name
 from .documents import IndexedDoc
 from .embedders import Embedder
 from .filters import Filters
 from .german import vocabulary_of
-from .lexical import LexicalIndex
+from .lexical import OVERLAY_LIMIT, LexicalSnapshot, analyzer_for
 from .snippets import build_snippet
 from .vector import VectorIndex, VectorIndexUnavailable
 
@@ -73,27 +73,56 @@ class SearchResponse:
     degraded: bool = False
     query_terms: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    index_version: int | None = None
+
+
+class IndexNotReady(RuntimeError):
+    """This process could not load the index (German message for users)."""
+
+
+# A serving process whose index lags the shared version longer than this is stale.
+STALE_AFTER_SECONDS = 5.0
 
 
 class SearchEngine:
+    """Reads and writes one logical index shared by every process through ``store``.
+
+    Writers (any process) change the doc store and the vector collection of the
+    served generation and bump the shared version; readers notice the new
+    version with one query and apply only what changed. ``rebuild`` fills a new
+    generation and collection beside the served one and then switches, so
+    searches never see a half-built index.
+    """
+
     def __init__(
         self,
-        directory: Path,
+        store: IndexStore,
         embedder_factory: Callable[[], Embedder],
-        vector_index: VectorIndex,
+        vector_factory: Callable[[str], VectorIndex],
         *,
+        base_collection: str,
         split_compounds: bool = True,
         fusion: FusionParams | None = None,
     ) -> None:
-        self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
+        self.store = store
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
-        self.vector = vector_index
-        self.store = DocStore(directory / "docs.sqlite")
-        self.lexical = LexicalIndex(self.store, directory / "lexical", split_compounds=split_compounds)
+        self._vector_factory = vector_factory
+        self._vectors: dict[str, VectorIndex] = {}
+        self.base_collection = base_collection
+        store.initial_collection = self.collection_for(1)
+        self.split_compounds = split_compounds
         self.fusion = fusion or FusionParams()
+        self.worker = worker_name()
+        self._snapshot: LexicalSnapshot | None = None
+        self._load_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+        self.load_error: str | None = None
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._last_report = 0.0
 
     # -- embedder --------------------------------------------------------
     @property
@@ -108,73 +137,278 @@ class SearchEngine:
     def embedder_loaded(self) -> bool:
         return self._embedder is not None
 
+    # -- collections -----------------------------------------------------
+    def collection_for(self, generation: int) -> str:
+        return f"{self.base_collection}-g{generation}"
+
+    def vector_for(self, collection: str) -> VectorIndex:
+        found = self._vectors.get(collection)
+        if found is None:
+            found = self._vectors.setdefault(collection, self._vector_factory(collection))
+        return found
+
+    @property
+    def vector(self) -> VectorIndex:
+        """The vector index of the generation being served."""
+        return self.vector_for(self.state().collection)
+
+    def state(self) -> IndexState:
+        return self.store.state_or_initial(self.collection_for(1))
+
     # -- writing ---------------------------------------------------------
     def rebuild(self, docs: Iterable[IndexedDoc], *, batch: int = 256,
                 progress: Callable[[int], None] | None = None) -> int:
-        """Replace both indexes by ``docs``."""
+        """Build a new generation from ``docs`` beside the served one, then switch to it."""
         docs = list(docs)
-        self.vector.reset()
-        self.store.clear()
-        vocabulary = vocabulary_of(d.lexical_text for d in docs)
-        self.lexical.save_vocabulary(vocabulary)
-        analyzer = self.lexical.analyzer_for(vocabulary)
-        for start in range(0, len(docs), batch):
-            chunk = docs[start:start + batch]
-            self._write(chunk, [analyzer.terms(d.lexical_text) for d in chunk])
-            if progress:
-                progress(len(chunk))
-        self.lexical.publish()
-        self._write_manifest()
+        generation, collection, started = self.store.begin_build(self.collection_for)
+        vector = self.vector_for(collection)
+        try:
+            vector.reset()
+            vocabulary = vocabulary_of(d.lexical_text for d in docs)
+            analyzer = analyzer_for(vocabulary, self.split_compounds)
+            with self.store.write() as (conn, _state):
+                self.store.add_vocabulary(conn, generation, vocabulary)
+            for start in range(0, len(docs), batch):
+                chunk = docs[start:start + batch]
+                views = self._embed(chunk)
+                with self.store.write() as (conn, state):
+                    # A change that reached this generation while it was built is newer than our copy.
+                    newer = self.store.newer(conn, generation, [d.id for d in chunk], started)
+                    keep = [i for i, d in enumerate(chunk) if d.id not in newer]
+                    if keep:
+                        kept = [chunk[i] for i in keep]
+                        vector.upsert([d.id for d in kept], {v: m[keep] for v, m in views.items()},
+                                      [d.metadata for d in kept])
+                        self.store.put(conn, state.version, generation, kept,
+                                       [analyzer.terms(d.lexical_text) for d in kept])
+                if progress:
+                    progress(len(chunk))
+        except BaseException:
+            self.store.abandon_build(generation)
+            self._drop_collection(collection)
+            raise
+        self.store.finish_build(generation, collection)
+        self._drop_old_collections(generation)
+        self.refresh(wait=True)
         return len(docs)
 
-    def upsert(self, docs: Sequence[IndexedDoc]) -> None:
-        """Incremental update after a profile was published or changed."""
+    def upsert(self, docs: Sequence[IndexedDoc], connection: Connection | None = None) -> None:
+        """Incremental update after a profile was published or changed.
+
+        With ``connection`` the index rows join the caller's transaction.
+        """
         if not docs:
             return
-        vocabulary = self.lexical.load_vocabulary() | vocabulary_of(d.lexical_text for d in docs)
-        self.lexical.save_vocabulary(vocabulary)
-        analyzer = self.lexical.analyzer_for(vocabulary)
-        self._write(list(docs), [analyzer.terms(d.lexical_text) for d in docs])
-        self.lexical.publish()
-        self._write_manifest()
+        docs = list(docs)
+        views = self._embed(docs)
+        words = vocabulary_of(d.lexical_text for d in docs)
+        with self.store.write(connection) as (conn, state):
+            for generation, collection in state.write_targets():
+                vocabulary = self._vocabulary(generation, conn) | words
+                self.store.add_vocabulary(conn, generation, words)
+                analyzer = analyzer_for(vocabulary, self.split_compounds)
+                self.vector_for(collection).upsert([d.id for d in docs], views, [d.metadata for d in docs])
+                self.store.put(conn, state.version, generation, docs, [analyzer.terms(d.lexical_text) for d in docs])
+        if connection is None:
+            self.refresh()
 
-    def remove(self, ids: Sequence[int]) -> None:
+    def remove(self, ids: Sequence[int], connection: Connection | None = None) -> None:
+        """Drop these profiles from the index (those it holds; others cost nothing)."""
+        state = self.state()
+        ids = sorted(self.store.live([g for g, _ in state.write_targets()], list(ids))) if ids else []
         if not ids:
             return
-        self.vector.delete(list(ids))
-        self.store.delete(ids)
-        self.lexical.publish()
-        self._write_manifest()
+        with self.store.write(connection) as (conn, state):
+            for generation, collection in state.write_targets():
+                self.store.mark_deleted(conn, state.version, generation, ids)
+                self.vector_for(collection).delete(ids)
+        if connection is None:
+            self.refresh()
 
-    def _write(self, docs: list[IndexedDoc], terms: list[list[str]]) -> None:
-        views = {view: self.embedder.encode([VIEW_TEXT[view](d) for d in docs]) for view in self.vector.views}
-        self.vector.upsert([d.id for d in docs], views, [d.metadata for d in docs])
-        self.store.upsert(docs, terms)
+    def _embed(self, docs: Sequence[IndexedDoc]) -> dict[str, np.ndarray]:
+        vector = self.vector_for(self.state().collection)
+        return {view: self.embedder.encode([VIEW_TEXT[view](d) for d in docs]) for view in vector.views}
 
-    def _write_manifest(self) -> None:
-        manifest = {"documents": self.store.count(), "embedder": self._embedder_name(),
-                    "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        path = self.directory / "manifest.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+    def _vocabulary(self, generation: int, conn) -> set[str]:
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.generation == generation:
+            return snapshot.vocabulary
+        return self.store.vocabulary(generation, conn)
 
-    def _embedder_name(self) -> str:
-        return self.embedder.name
+    def _drop_collection(self, collection: str) -> None:
+        try:
+            self.vector_for(collection).drop()
+        except Exception as exc:  # the index still works; a leftover collection only costs space
+            log.warning("Could not drop collection %s: %s", collection, exc)
+        self._vectors.pop(collection, None)
+
+    def _drop_old_collections(self, generation: int) -> None:
+        """Collections older than the previous generation: no process serves them any more."""
+        keep = {self.collection_for(generation), self.collection_for(generation - 1)}
+        try:
+            names = self.vector_for(self.collection_for(generation)).collection_names()
+        except Exception as exc:
+            log.warning("Could not list collections: %s", exc)
+            return
+        for name in names:
+            if name.startswith(self.base_collection + "-g") and name not in keep:
+                self._drop_collection(name)
+
+    # -- serving ---------------------------------------------------------
+    def refresh(self, *, wait: bool = False) -> LexicalSnapshot:
+        """The snapshot to answer from, brought up to the shared version.
+
+        Changes within the served generation are applied at once (a few rows).
+        A new generation is loaded in the background while the old one keeps
+        answering, unless this process has none it may still use.
+        """
+        state = self.state()
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.generation < state.generation - 1 or (
+                wait and snapshot.generation != state.generation):
+            return self._load(state)
+        if snapshot.generation != state.generation:
+            self._load_in_background()
+            return self._apply_changes(snapshot)
+        if snapshot.version < state.version:
+            snapshot = self._apply_changes(snapshot)
+            if len(snapshot.overlay) > OVERLAY_LIMIT:
+                self._load_in_background()
+        return snapshot
+
+    def _apply_changes(self, snapshot: LexicalSnapshot) -> LexicalSnapshot:
+        if not self._refresh_lock.acquire(blocking=False):
+            return snapshot  # another thread is applying them; answer from what we have
+        try:
+            current = self._snapshot or snapshot
+            state = self.state()
+            if current.generation != snapshot.generation or current.version >= state.version:
+                return current
+            changes = list(self.store.documents(current.generation, since=current.version))
+            updated = current.with_changes(changes, state.version)
+            if self._snapshot is current:
+                self._snapshot = updated
+            return updated
+        finally:
+            self._refresh_lock.release()
+
+    def _load(self, state: IndexState) -> LexicalSnapshot:
+        with self._load_lock:
+            current = self._snapshot
+            if current is not None and current.generation == state.generation:
+                return self._apply_changes(current)
+            try:
+                snapshot = LexicalSnapshot(state.generation, state.version,
+                                           self.store.documents(state.generation),
+                                           self.store.vocabulary(state.generation),
+                                           split_compounds=self.split_compounds)
+                snapshot.collection = state.collection
+            except Exception as exc:
+                self.load_error = f"{type(exc).__name__}: {exc}"
+                log.exception("Could not load search index generation %s", state.generation)
+                if current is not None:
+                    return current
+                raise IndexNotReady("Der Suchindex konnte nicht geladen werden.") from exc
+            self.load_error = None
+            self._snapshot = snapshot
+        snapshot = self._apply_changes(snapshot)
+        self._report(force=True)
+        return snapshot
+
+    def _load_in_background(self) -> None:
+        with self._load_lock:
+            if self._loader is not None and self._loader.is_alive():
+                return
+            self._loader = threading.Thread(target=lambda: self._load(self.state()), name="index-loader",
+                                            daemon=True)
+            self._loader.start()
+
+    def watch(self, interval: float = 0.5, report_every: float = 5.0) -> None:
+        """Follow the shared version from a background thread (serving processes).
+
+        Keeps an idle worker current, so the first search after a change is
+        not the one that waits, and tells the others (``workers``) what it serves.
+        """
+        if self._watcher is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.refresh()
+                    self._report(every=report_every)
+                except Exception as exc:  # keep watching; health shows the error
+                    self.load_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("Index refresh failed: %s", exc)
+
+        self._watcher = threading.Thread(target=loop, name="index-watcher", daemon=True)
+        self._watcher.start()
+
+    def _report(self, *, force: bool = False, every: float = 5.0) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_report < every:
+            return
+        self._last_report = now
+        snapshot = self._snapshot
+        try:
+            self.store.report_worker(self.worker, snapshot.generation if snapshot else None,
+                                     snapshot.version if snapshot else None, self.load_error)
+        except Exception as exc:  # reporting must never break serving
+            log.warning("Could not report index status: %s", exc)
+
+    def status(self) -> dict[str, Any]:
+        """What this process serves against the shared state, for ``/healthz``."""
+        state = self.state()
+        try:
+            snapshot = self.refresh()
+        except IndexNotReady:
+            snapshot = None
+        self._report(force=True)
+        lag = 0.0
+        if snapshot is None or (snapshot.generation, snapshot.version) != (state.generation, state.version):
+            lag = max(0.0, (utcnow() - state.updated_at).total_seconds())
+        stale = snapshot is None or (lag > STALE_AFTER_SECONDS)
+        return {
+            "generation": state.generation, "version": state.version, "documents": snapshot.size if snapshot else 0,
+            "worker": {"name": self.worker, "generation": snapshot.generation if snapshot else None,
+                       "version": snapshot.version if snapshot else None, "lag_seconds": round(lag, 2),
+                       "stale": stale, "error": self.load_error},
+        }
+
+    def workers(self, seen_within_seconds: float = 15.0) -> list[dict[str, Any]]:
+        """Every serving process that reported recently, and whether it is current."""
+        state = self.state()
+        settled = (utcnow() - state.updated_at).total_seconds() > STALE_AFTER_SECONDS
+        out = []
+        for row in self.store.workers(timedelta(seconds=seen_within_seconds)):
+            current = (row["generation"], row["version"]) == (state.generation, state.version)
+            # A version newer than the state's own cannot be; treat any lag after settling as stale.
+            behind = row["version"] is None or row["generation"] != state.generation or row["version"] < state.version
+            out.append({"worker": row["worker"], "generation": row["generation"], "version": row["version"],
+                        "error": row["error"], "stale": bool(row["error"]) or (behind and settled and not current),
+                        "seen_at": row["seen_at"].isoformat()})
+        return out
+
+    def close(self) -> None:
+        self._stop.set()
 
     # -- checking --------------------------------------------------------
     def check(self, expected: Iterable[IndexedDoc]) -> dict[str, list[int]]:
         """Compare with what the database says should be indexed."""
+        state = self.state()
         want = {d.id: text_hash(d) for d in expected}
-        have = self.store.hashes()
+        have = self.store.hashes(state.generation)
         try:
-            in_vector = self.vector.all_ids()
+            in_vector = self.vector_for(state.collection).all_ids()
         except VectorIndexUnavailable:
             in_vector = set(have)
         missing = sorted(i for i in want if i not in have or i not in in_vector)
         stale = sorted(i for i in want if i in have and have[i] != want[i])
         orphaned = sorted((set(have) | in_vector) - set(want))
         return {"missing": missing, "stale": stale, "orphaned": orphaned}
+
+    def count(self) -> int:
+        return self.store.count(self.state().generation)
 
     # -- reading ---------------------------------------------------------
     def search(self, query: str, *, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
@@ -185,20 +419,23 @@ class SearchEngine:
         timings: dict[str, float] = {}
         degraded = False
         started = time.perf_counter()
+        snapshot = self.refresh()
+        vector_index = self.vector_for(snapshot.collection)
         n = max(self.fusion.candidates, k * 5 if group else k * 2)
         expansion = " ".join(thesaurus.expansions(query)) if self.fusion.expand_queries else ""
 
         dense: dict[int, float] = {}
+        vector = None
         if mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
             vector = self.embedder.encode([f"{query} ({expansion})" if expansion else query])[0]
             timings["embed"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             try:
-                ids, sims = self.vector.query(vector, n, filters.where())
+                ids, sims = vector_index.query(vector, n, filters.where())
                 dense = {i: s for i, s in zip(ids, sims) if i not in filters.exclude_ids}
-            except VectorIndexUnavailable as exc:
-                log.warning("Vector index unavailable, answering from the lexical index: %s", exc)
+            except Exception as exc:  # unreachable server or a broken collection: answer lexically
+                log.warning("Vector index failed, answering from the lexical index: %s", exc)
                 degraded = True
                 mode = "lexical"
             timings["dense"] = (time.perf_counter() - t0) * 1000
@@ -206,15 +443,12 @@ class SearchEngine:
         lexical: dict[int, float] = {}
         lex_max = 0.0
         terms: list[str] = []
-        self.lexical.refresh()
-        table = self.lexical.table
         if mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
-            scores, terms = self.lexical.scores(query, expansion, self.fusion.expansion_weight)
-            if scores.size and terms:
-                if filters.active:  # the table is aligned with the BM25 rows (installed together)
-                    scores = np.where(table.mask(filters), scores, 0.0)
-                lexical = {int(self.lexical.ids[i]): float(scores[i]) for i in _top_positive(scores, n)}
+            scores, changed, terms = snapshot.scores(query, expansion, self.fusion.expansion_weight, filters)
+            if terms:
+                lexical = {int(snapshot.ids[i]): float(scores[i]) for i in _top_positive(scores, n)}
+                lexical.update(changed)
                 lex_max = max(lexical.values(), default=0.0)
             timings["lexical"] = (time.perf_counter() - t0) * 1000
 
@@ -225,16 +459,21 @@ class SearchEngine:
         else:
             missing = [i for i in lexical if i not in dense]
             if missing:
-                dense.update(self.vector.similarities(missing, vector))
+                try:
+                    dense.update(vector_index.similarities(missing, vector))
+                except Exception as exc:
+                    log.warning("Vector similarities failed: %s", exc)
+                    degraded = True
             ranked = self._fuse(dense, lexical, lex_max)
         ranked.sort(key=lambda h: (-h.score, h.id))
         for hit in ranked:
-            hit.group = table.group(hit.id)
+            hit.group = snapshot.group(hit.id)
         results = _group(ranked, k, per_group) if group else ranked[:k]
-        results = self._add_metadata(results)
-        self._add_snippets(results, set(terms))
+        results = self._add_metadata(snapshot.generation, results)
+        self._add_snippets(snapshot, results, set(terms))
         timings["total"] = (time.perf_counter() - started) * 1000
-        return SearchResponse(results, mode=mode, degraded=degraded, query_terms=terms, timings_ms=timings)
+        return SearchResponse(results, mode=mode, degraded=degraded, query_terms=terms, timings_ms=timings,
+                              index_version=snapshot.version)
 
     def _fuse(self, dense: dict[int, float], lexical: dict[int, float], lex_max: float) -> list[Hit]:
         gate = min(1.0, lex_max / self.fusion.gate_tau) if lex_max > 0 else 0.0
@@ -252,9 +491,9 @@ class SearchEngine:
             ranked.append(Hit(doc_id, score, {}, dense=d, lexical=lx or None))
         return ranked
 
-    def _add_metadata(self, hits: list[Hit]) -> list[Hit]:
-        """Full metadata for the hits shown; a hit deleted meanwhile is dropped."""
-        stored = self.store.metadata([h.id for h in hits])
+    def _add_metadata(self, generation: int, hits: list[Hit]) -> list[Hit]:
+        """Full metadata for the hits shown; a hit removed meanwhile is dropped."""
+        stored = self.store.metadata(generation, [h.id for h in hits])
         out = []
         for hit in hits:
             if hit.id in stored:
@@ -262,13 +501,10 @@ class SearchEngine:
                 out.append(hit)
         return out
 
-    def _add_snippets(self, hits: list[Hit], terms: set[str]) -> None:
-        fields = self.store.fields([h.id for h in hits])
+    def _add_snippets(self, snapshot: LexicalSnapshot, hits: list[Hit], terms: set[str]) -> None:
+        fields = self.store.fields(snapshot.generation, [h.id for h in hits])
         for hit in hits:
-            hit.snippet = build_snippet(fields.get(hit.id, {}), terms, self.lexical.analyzer, hit.dense)
-
-    def close(self) -> None:
-        self.store.close()
+            hit.snippet = build_snippet(fields.get(hit.id, {}), terms, snapshot.analyzer, hit.dense)
 
 
 def _group(ranked: list[Hit], k: int, per_group: int) -> list[Hit]:

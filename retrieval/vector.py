@@ -9,6 +9,8 @@ measured in ``bench/search_perf.py``).
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,6 +25,41 @@ class VectorIndexUnavailable(RuntimeError):
     """The vector store cannot be reached; callers fall back to lexical search."""
 
 
+class EmbeddedIndexBusy(VectorIndexUnavailable):
+    """Another process holds the embedded index; several processes need a Chroma server."""
+
+
+_owned_locks: dict[str, object] = {}
+
+
+def claim_embedded(path: Path) -> None:
+    """Make this process the only one using the embedded index at ``path``.
+
+    Chroma's embedded client keeps its HNSW index and caches in process
+    memory; a second process writing the same directory leaves the first with
+    a stale view ("Error finding id"). A lock file held for the life of the
+    process turns that silent corruption into a clear error.
+    """
+    key = str(path.resolve())
+    if key in _owned_locks:
+        return
+    path.mkdir(parents=True, exist_ok=True)
+    handle = open(path / ".prozesslotse-owner.lock", "a+")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise EmbeddedIndexBusy(
+            f"The embedded vector index in {path} is used by another process. Several processes "
+            "(gunicorn workers, a CLI job beside the app) must share a Chroma server: set CHROMA_HOST "
+            "(make run starts one).") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    _owned_locks[key] = handle
+
+
 def make_client(*, path: Path | None = None, host: str | None = None, port: int = 8000):
     import chromadb
     from chromadb.config import Settings
@@ -31,7 +68,7 @@ def make_client(*, path: Path | None = None, host: str | None = None, port: int 
     if host:
         return chromadb.HttpClient(host=host, port=port, settings=settings)
     assert path is not None
-    path.mkdir(parents=True, exist_ok=True)
+    claim_embedded(path)
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
@@ -64,25 +101,31 @@ class VectorIndex:
             return self._collection
 
     def _call(self, method: str, **kwargs):
+        """Any failure of the store (server gone, broken collection) becomes ``VectorIndexUnavailable``."""
         try:
             return getattr(self._get(), method)(**kwargs)
         except VectorIndexUnavailable:
             raise
         except Exception as exc:
-            # A server that went away invalidates the cached handle.
-            if _looks_like_connection_error(exc):
-                self._collection = None
-                raise VectorIndexUnavailable(str(exc)) from exc
-            raise
+            # A server that went away, or a collection dropped by a rebuild, invalidates the cached handle.
+            self._collection = None
+            raise VectorIndexUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def reset(self) -> None:
-        collection = self._get()
+        """Start this collection empty."""
+        self.drop()
+        self._get()
+
+    def drop(self) -> None:
+        self._get()
         try:
             self._client.delete_collection(self.collection_name)  # type: ignore[union-attr]
         finally:
             self._collection = None
-        del collection
+
+    def collection_names(self) -> list[str]:
         self._get()
+        return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]  # type: ignore[union-attr]
 
     def upsert(self, ids: Sequence[int], views: dict[str, np.ndarray], metadatas: Sequence[dict[str, Any]],
                batch: int = 1000) -> None:
@@ -148,8 +191,3 @@ def _doc_id(vector_id: str) -> int:
 
 def _clean(metadata: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metadata.items() if isinstance(v, (str, int, float, bool))}
-
-
-def _looks_like_connection_error(exc: Exception) -> bool:
-    text = f"{type(exc).__name__} {exc}".lower()
-    return any(word in text for word in ("connect", "timeout", "refused", "unavailable", "502", "503"))

@@ -55,7 +55,7 @@ def test_search_against_a_real_chroma_server(chroma_server, app_config, runner, 
     with app.app_context():
         engine = search_service.engine()
         assert not (Path(app_config["DATA_DIR"]) / "chroma").exists()  # nothing stored locally
-        assert engine.vector.count() == len(engine.vector.views) * engine.store.count()  # all vectors on the server
+        assert engine.vector.count() == len(engine.vector.views) * engine.count()  # all vectors on the server
         response = search_service.search("Hund anmelden Steuer", k=3, mode="dense")
         assert response.results and not response.degraded
         process.terminate()

@@ -102,7 +102,7 @@ def test_incremental_update_on_change_and_archive(app, client, db, indexed, make
         changed = to_domain(row).model_copy(update={"title": "Sperrgutabfuhr auf Abruf"})
         save_profile(session, changed, municipality=row.municipality, row=row)
         with app.app_context():
-            search_service.sync_profiles([row])
+            search_service.sync_profiles([row], session)
     body = client.get("/api/search?q=Sperrgutabfuhr&mode=lexical", headers=headers).get_json()
     assert _titles(body)[0] == "Sperrgutabfuhr auf Abruf"
     with db.session() as session:
@@ -110,7 +110,8 @@ def test_incremental_update_on_change_and_archive(app, client, db, indexed, make
         archived = to_domain(row).model_copy(update={"state": "archived"})
         save_profile(session, archived, municipality=row.municipality, row=row)
         with app.app_context():
-            search_service.sync_profiles([row])
+            search_service.sync_profiles([row], session)
+            session.commit()
             assert search_service.check(session) == {"missing": [], "stale": [], "orphaned": []}
     body = client.get("/api/search?q=Sperrgutabfuhr&group=false", headers=headers).get_json()
     assert "Sperrgutabfuhr auf Abruf" not in _titles(body)

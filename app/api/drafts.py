@@ -53,14 +53,23 @@ def profile_body(row: ProfileRow) -> dict:
     return {**profile.model_dump(mode="json"), "version": row.version, "figures": figures(profile, rate)}
 
 
-def _run(action, *args, **kwargs):
+def _run(action, *args, reindex: bool = False, **kwargs):
+    """Run a review action in one transaction; with ``reindex`` the search index changes in it too."""
     session = db_session()
     try:
         row = action(session, *args, **kwargs)
+        if reindex:
+            search_service.sync_profiles([row], session)
     except review.ReviewError as exc:
         session.rollback()
         raise problem(exc.status, str(exc), **({"errors": exc.errors} if exc.errors else {})) from exc
+    except search_service.IndexUnavailable as exc:
+        session.rollback()
+        raise problem(503, "Der Suchindex ist gerade nicht erreichbar. Es wurde nichts geändert; "
+                           "bitte versuchen Sie es in einer Minute erneut.") from exc
     session.commit()
+    if reindex:
+        search_service.engine().refresh()  # this process answers from the new state at once
     return row
 
 
@@ -76,8 +85,7 @@ def get_draft(profile_id: int):
 def patch_draft(profile_id: int):
     row = load_draft(profile_id)
     changes = json_body()
-    _run(review.edit, row, current_user(), changes)
-    search_service.sync_profiles([row])
+    _run(review.edit, row, current_user(), changes, reindex=True)
     return profile_body(row)
 
 
@@ -103,8 +111,8 @@ def review_draft(profile_id: int):
 def publish_draft(profile_id: int):
     row = load_draft(profile_id)
     body = parse_body(Publication)
-    _run(review.transition, row, current_user(), "publish", visibility=body.visibility)
-    search_service.sync_profiles([row])  # findable by search at once
+    _run(review.transition, row, current_user(), "publish", visibility=body.visibility,
+         reindex=True)  # findable by search at once, in every worker within a second
     return profile_body(row)
 
 
@@ -112,8 +120,7 @@ def publish_draft(profile_id: int):
 @roles_required("modeller", "admin")
 def archive_draft(profile_id: int):
     row = load_draft(profile_id)
-    _run(review.transition, row, current_user(), "archive")
-    search_service.sync_profiles([row])  # gone from search
+    _run(review.transition, row, current_user(), "archive", reindex=True)  # gone from search
     return profile_body(row)
 
 

@@ -55,6 +55,9 @@ def next_state(state: str, action: str, role: str) -> str:
 
 
 def may_edit(state: str, role: str) -> bool:
+    if state == "published":
+        # Modellers correct what the network sees; every correction is a version and reaches search at once.
+        return role in ("modeller", "admin")
     if state not in EDITABLE_STATES:
         return False
     return role in ("modeller", "admin") or state != "in_review"

@@ -46,7 +46,8 @@ def test_unknown_action():
 
 @pytest.mark.parametrize("state, role, expected", [
     ("draft", "clerk", True), ("changes_requested", "clerk", True), ("in_review", "clerk", False),
-    ("in_review", "modeller", True), ("approved", "modeller", False), ("published", "admin", False),
+    ("in_review", "modeller", True), ("approved", "modeller", False), ("published", "admin", True), ("published", "modeller", True),
+    ("published", "clerk", False), ("archived", "admin", False),
 ])
 def test_who_may_edit(state, role, expected):
     assert may_edit(state, role) is expected
