@@ -20,14 +20,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# Starts a Chroma server on loopback (unless CHROMA_HOST is set), migrates, loads the demo
+# corpus, rebuilds the index and serves with gunicorn; stopping gunicorn stops Chroma too.
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) corpus load
-	$(FLASK) index rebuild
-	$(MAKE) --no-print-directory serve
+	$(BIN)/python -m app.serve --bind $(HOST):$(PORT)
 
-serve:
-	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) "app:create_app()"
+serve: install
+	$(BIN)/python -m app.serve --bind $(HOST):$(PORT) --no-setup
 
 test: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q

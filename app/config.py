@@ -6,14 +6,38 @@ dict to ``create_app`` instead. Nothing here touches the network.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 
+# Written by ``python -m app.serve`` (``make run``) while it runs a Chroma server for this data dir.
+CHROMA_SERVER_FILE = "chroma-server.json"
+
+
 def _data_dir(value: str | None) -> Path:
     return Path(value or os.environ.get("PROZESSLOTSE_DATA_DIR") or "instance").resolve()
+
+
+def data_dir_from_env() -> Path:
+    return _data_dir(None)
+
+
+def running_chroma_server(data_dir: Path) -> tuple[str, int] | None:
+    """The Chroma server ``make run`` started for this data dir, if it still runs.
+
+    So that ``flask corpus import`` or ``flask index rebuild`` beside a serving
+    app write through the same server instead of opening the directory embedded.
+    """
+    path = data_dir / CHROMA_SERVER_FILE
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        os.kill(int(info["pid"]), 0)
+        return str(info["host"]), int(info["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -63,6 +87,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": (env("SESSION_COOKIE_SECURE") or "").lower() in ("1", "true", "yes"),
         "JSON_SORT_KEYS": False,
     }
+    if not config["CHROMA_HOST"] and "CHROMA_HOST" not in overrides:
+        server = running_chroma_server(data_dir)
+        if server:
+            config["CHROMA_HOST"], config["CHROMA_PORT"] = server
     config.update(overrides)
     config["DATA_DIR"] = data_dir
     config.setdefault("SECRET_KEY", _secret_key(data_dir))
