@@ -61,6 +61,9 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     problems.register(app)
     status.register(app)
+    from . import search as search_service
+
+    search_service.register_errors(app)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_exc: CSRFError):

@@ -22,7 +22,7 @@ from retrieval.docstore import IndexStore
 from retrieval.documents import IndexedDoc, dense_text, to_indexed
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.projection import ProjectedEmbedder
-from retrieval.engine import Hit, SearchEngine, SearchResponse
+from retrieval.engine import Hit, IndexNotReady, SearchEngine, SearchResponse
 from retrieval.filters import Filters
 from retrieval.vector import VectorIndex, VectorIndexUnavailable, make_client
 
@@ -167,6 +167,16 @@ def result_dict(hit: Hit) -> dict[str, Any]:
 def search(query: str, *, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
            group: bool = True) -> SearchResponse:
     return engine().search(query, k=k, mode=mode, filters=filters, group=group)
+
+
+def register_errors(app: Flask) -> None:
+    """A process that cannot load the index answers 503 with a German explanation, never 500."""
+    from app.problems import problem, render
+
+    @app.errorhandler(IndexNotReady)
+    def _not_ready(_exc: IndexNotReady):
+        return render(problem(503, "Die Suche ist gerade nicht verfügbar, weil der Suchindex nicht geladen "
+                                     "werden konnte. Bitte versuchen Sie es in einer Minute erneut."))
 
 
 def profile_query_text(profile: ProcessProfile) -> str:

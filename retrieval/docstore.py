@@ -32,6 +32,10 @@ from .schema import IndexTables, define_tables
 STATE_ID = 1
 
 
+class BuildSuperseded(RuntimeError):
+    """Another rebuild started after this one; the later one wins."""
+
+
 def text_hash(doc: IndexedDoc) -> str:
     payload = json.dumps([doc.dense_text, doc.lexical_text, doc.metadata], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -230,14 +234,18 @@ class IndexStore:
         return len(self.hashes(generation))
 
     # -- generations -----------------------------------------------------------
-    def begin_build(self, collection_for: Callable[[int], str]) -> tuple[int, str, int]:
+    def begin_build(self, collection_for: Callable[[int], str],
+                    prepare: Callable[[str], None]) -> tuple[int, str, int]:
         """Reserve a new generation; incremental changes reach it from now on.
 
-        Returns the generation, its collection and the version the build starts at.
+        ``prepare(collection)`` runs under the writers' lock, before any change
+        can reach the new generation (it empties the collection). Returns the
+        generation, its collection and the version the build starts at.
         """
         with self.write() as (conn, state):
             generation = max(state.generation, state.building_generation or 0) + 1
             collection = collection_for(generation)
+            prepare(collection)
             conn.execute(delete(self.t.document).where(self.t.document.c.generation == generation))
             conn.execute(delete(self.t.vocabulary).where(self.t.vocabulary.c.generation == generation))
             conn.execute(update(self.t.state).where(self.t.state.c.id == STATE_ID).values(
@@ -247,6 +255,8 @@ class IndexStore:
     def finish_build(self, generation: int, collection: str) -> int:
         """Serve the built generation; keep the one before for processes still on it."""
         with self.write() as (conn, state):
+            if state.building_generation != generation:
+                raise BuildSuperseded(f"generation {generation} was superseded by another rebuild")
             conn.execute(update(self.t.state).where(self.t.state.c.id == STATE_ID).values(
                 generation=generation, collection=collection, building_generation=None, building_collection=None))
             for table in (self.t.document, self.t.vocabulary):

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from . import thesaurus
-from .docstore import IndexState, IndexStore, text_hash, utcnow, worker_name
+from .docstore import BuildSuperseded, IndexState, IndexStore, text_hash, utcnow, worker_name
 from .documents import IndexedDoc
 from .embedders import Embedder
 from .filters import Filters
@@ -160,10 +160,10 @@ class SearchEngine:
                 progress: Callable[[int], None] | None = None) -> int:
         """Build a new generation from ``docs`` beside the served one, then switch to it."""
         docs = list(docs)
-        generation, collection, started = self.store.begin_build(self.collection_for)
+        generation, collection, started = self.store.begin_build(
+            self.collection_for, lambda name: self.vector_for(name).reset())
         vector = self.vector_for(collection)
         try:
-            vector.reset()
             vocabulary = vocabulary_of(d.lexical_text for d in docs)
             analyzer = analyzer_for(vocabulary, self.split_compounds)
             with self.store.write() as (conn, _state):
@@ -187,7 +187,11 @@ class SearchEngine:
             self.store.abandon_build(generation)
             self._drop_collection(collection)
             raise
-        self.store.finish_build(generation, collection)
+        try:
+            self.store.finish_build(generation, collection)
+        except BuildSuperseded:
+            self._drop_collection(collection)
+            raise
         self._drop_old_collections(generation)
         self.refresh(wait=True)
         return len(docs)

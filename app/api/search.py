@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import request
 
 from app import search as search_service
@@ -71,8 +73,7 @@ def search():
     group = _bool_arg("group")
     response = search_service.search(query, k=_int_arg("k", 10, 1, MAX_K), mode=mode, filters=filters,
                                      group=True if group is None else group)
-    return {"results": [search_service.result_dict(h) for h in response.results], "mode": response.mode,
-            "degraded": response.degraded}
+    return _answer(response, mode=response.mode)
 
 
 @bp.get("/processes/<int:profile_id>/similar")
@@ -83,4 +84,11 @@ def similar(profile_id: int):
     response = search_service.similar(to_domain(row), k=_int_arg("k", 10, 1, MAX_K),
                                       reader_municipality_id=user.municipality_id,
                                       own_municipality=row.municipality.name)
-    return {"results": [search_service.result_dict(h) for h in response.results], "degraded": response.degraded}
+    return _answer(response)
+
+
+def _answer(response, **extra):
+    """Results plus which index version and which worker answered (for operators and the load bench)."""
+    body = {"results": [search_service.result_dict(h) for h in response.results], **extra,
+            "degraded": response.degraded, "index_version": response.index_version}
+    return body, 200, {"X-Index-Version": str(response.index_version), "X-Worker-Pid": str(os.getpid())}

@@ -1,0 +1,198 @@
+"""Publishing, editing and unpublishing while others search: does every worker see every change?
+
+A ``Publisher`` changes profiles through the API the way modellers do (BPMN
+import, submit, approve, publish; edit the published profile; archive it) and
+records, for each change, which search must find or no longer find which
+title from when on. ``Searcher`` threads ask ``/api/search`` for those words
+and note which worker answered (``X-Worker-Pid``). ``evaluate`` then counts
+errors, degraded answers and stale results (a search that started more than
+``grace`` seconds after a change and still shows the old state), and how long
+each change took to reach each worker.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+# Words no demo or KOOS profile contains, so a search for one finds only our profile.
+WORDS = [
+    "Zaunkönigfütterung", "Laternenpatenschaft", "Brunnenpatenschaft", "Glockenturmbesteigung",
+    "Streuobstwiesenpacht", "Storchennestkontrolle", "Kopfweidenpflege", "Trockenmauersanierung",
+    "Kirschbaumpatenschaft", "Heckenschnittprämie", "Bienenweidenaussaat", "Fledermauskastenpflege",
+    "Wegkreuzrestaurierung", "Dorfteichentschlammung", "Maibaumaufstellung", "Kräutergartenpacht",
+    "Eisvogelbrutwand", "Hochsitzrückbau", "Lesesteinhaufenpflege", "Brennholzlosvergabe",
+]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    query: str
+    title: str
+    present: bool
+    at: float  # when the change was committed (the API answered)
+
+
+@dataclass(frozen=True)
+class Observation:
+    started: float
+    ended: float
+    query: str
+    worker: str
+    titles: tuple[str, ...]
+    error: str | None = None
+    degraded: bool = False
+
+
+@dataclass
+class Journal:
+    expectations: list[Expectation] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def expect(self, *items: Expectation) -> None:
+        with self.lock:
+            self.expectations.extend(items)
+
+    def observe(self, item: Observation) -> None:
+        with self.lock:
+            self.observations.append(item)
+
+    def queries(self) -> list[str]:
+        with self.lock:
+            return sorted({e.query for e in self.expectations})
+
+
+class Publisher:
+    """Changes profiles through the API: ``author`` imports and submits, ``reviewer`` approves and publishes."""
+
+    def __init__(self, base: str, author: dict[str, str], reviewer: dict[str, str], bpmn: bytes,
+                 journal: Journal) -> None:
+        self.client = httpx.Client(base_url=base, timeout=60)
+        self.author, self.reviewer, self.bpmn, self.journal = author, reviewer, bpmn, journal
+        self.words = list(WORDS)
+        random.Random(7).shuffle(self.words)
+
+    def _call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> dict[str, Any]:
+        response = self.client.request(method, path, headers=headers, **kwargs)
+        if response.status_code >= 300:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:200]}")
+        return response.json()
+
+    def publish(self) -> tuple[int, str, str]:
+        word = self.words.pop()
+        title = f"{word} genehmigen"
+        draft = self._call("POST", "/api/import/bpmn", {**self.author, "Content-Type": "application/xml"},
+                           content=self.bpmn)
+        pid = draft["id"]
+        self._call("PATCH", f"/api/drafts/{pid}", self.author, json={"title": title})
+        self._call("POST", f"/api/drafts/{pid}/submit", self.author)
+        self._call("POST", f"/api/drafts/{pid}/review", self.reviewer, json={"decision": "approve"})
+        self._call("POST", f"/api/drafts/{pid}/publish", self.reviewer, json={"visibility": "netzwerk"})
+        self.journal.expect(Expectation(word, title, True, time.time()))
+        return pid, word, title
+
+    def edit(self, pid: int, word: str, old_title: str) -> str:
+        new_word = self.words.pop()
+        title = f"{new_word} und {old_title}"
+        self._call("PATCH", f"/api/drafts/{pid}", self.reviewer, json={"title": title})
+        at = time.time()
+        self.journal.expect(Expectation(new_word, title, True, at), Expectation(word, title, True, at),
+                            Expectation(word, old_title, False, at))
+        return title
+
+    def unpublish(self, pid: int, words: list[str], title: str) -> None:
+        self._call("POST", f"/api/drafts/{pid}/archive", self.reviewer)
+        at = time.time()
+        self.journal.expect(*(Expectation(w, title, False, at) for w in words))
+
+    def cycle(self) -> None:
+        """Publish a profile, edit it, and unpublish it again."""
+        pid, word, title = self.publish()
+        time.sleep(2.5)
+        new_title = self.edit(pid, word, title)
+        time.sleep(2.5)
+        self.unpublish(pid, [word, new_title.split()[0]], new_title)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def searcher(base: str, headers: dict[str, str], journal: Journal, stop: threading.Event, seed: int,
+             pause: float = 0.05) -> None:
+    rng = random.Random(seed)
+    # One connection per request, so the kernel spreads requests over all workers.
+    while not stop.is_set():
+        queries = journal.queries()
+        if not queries:
+            time.sleep(0.1)
+            continue
+        query = rng.choice(queries)
+        started = time.time()
+        try:
+            response = httpx.get(f"{base}/api/search", params={"q": query, "k": 10, "group": "false"},
+                                 headers=headers, timeout=30)
+            ended = time.time()
+            worker = response.headers.get("X-Worker-Pid", "?")
+            if response.status_code != 200:
+                journal.observe(Observation(started, ended, query, worker, (),
+                                            error=f"{response.status_code} {response.text[:120]}"))
+            else:
+                body = response.json()
+                journal.observe(Observation(started, ended, query, worker,
+                                            tuple(r["title"] for r in body["results"]),
+                                            degraded=bool(body.get("degraded"))))
+        except httpx.HTTPError as exc:
+            journal.observe(Observation(started, time.time(), query, "?", (), error=f"{type(exc).__name__}: {exc}"))
+        time.sleep(pause * rng.uniform(0.5, 1.5))
+
+
+def _reflects(observation: Observation, expectation: Expectation) -> bool:
+    return (expectation.title in observation.titles) == expectation.present
+
+
+def evaluate(journal: Journal, grace: float = 2.0) -> dict[str, Any]:
+    """Errors, degraded answers, stale results after ``grace`` seconds, and propagation per worker."""
+    with journal.lock:
+        expectations = sorted(journal.expectations, key=lambda e: e.at)
+        observations = sorted(journal.observations, key=lambda o: o.started)
+    errors = [o for o in observations if o.error]
+    stale = []
+    for obs in observations:
+        if obs.error:
+            continue
+        due = [e for e in expectations if e.query == obs.query and e.at <= obs.started - grace]
+        # The latest change per title decides; an older one for another title may still hold.
+        latest: dict[str, Expectation] = {}
+        for e in due:
+            latest[e.title] = e
+        if any(not _reflects(obs, e) for e in latest.values()):
+            stale.append(obs)
+    workers = sorted({o.worker for o in observations if not o.error})
+    lags: list[float] = []
+    unreached = 0
+    for e in expectations:
+        for worker in workers:
+            first = next((o for o in observations if o.worker == worker and o.query == e.query and not o.error
+                          and o.started >= e.at and _reflects(o, e)), None)
+            seen_later = any(o.worker == worker and o.query == e.query and o.started >= e.at for o in observations)
+            if first is not None:
+                lags.append(first.ended - e.at)
+            elif seen_later:
+                unreached += 1
+    lags.sort()
+    return {
+        "searches": len(observations), "errors": len(errors), "error_samples": [o.error for o in errors[:5]],
+        "degraded": sum(o.degraded for o in observations), "stale": len(stale),
+        "stale_samples": [{"query": o.query, "worker": o.worker, "titles": list(o.titles[:3])} for o in stale[:5]],
+        "changes": len(expectations), "workers": workers,
+        "propagation_s": {"p50": round(lags[len(lags) // 2], 3) if lags else None,
+                          "p95": round(lags[min(len(lags) - 1, int(0.95 * len(lags)))], 3) if lags else None,
+                          "max": round(lags[-1], 3) if lags else None},
+        "unreached": unreached,
+    }
