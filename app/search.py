@@ -116,9 +116,10 @@ def indexable_rows(session: Session) -> Iterable[ProfileRow]:
     return session.scalars(select(ProfileRow).where(ProfileRow.state.in_(INDEXED_STATES)).order_by(ProfileRow.id))
 
 
-def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> int:
+def rebuild(session: Session, progress: Callable[[int], None] | None = None, *, batch: int = 256) -> int:
     docs = [indexed_doc(row) for row in indexable_rows(session)]
-    return engine().rebuild(docs, progress=progress)
+    session.rollback()  # end the read, so that writers are never kept waiting on it (SQLite)
+    return engine().rebuild(docs, progress=progress, batch=batch)
 
 
 def sync_profiles(rows: Iterable[ProfileRow], session: Session | None = None) -> None:

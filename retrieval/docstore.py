@@ -57,12 +57,17 @@ class IndexState:
     building_generation: int | None
     building_collection: str | None
     updated_at: datetime
+    previous_generation: int | None = None
+    previous_collection: str | None = None
 
     def write_targets(self) -> list[tuple[int, str]]:
-        """Generations (and their collections) an incremental change must reach."""
+        """Generations (and their collections) an incremental change must reach: the served one, the
+        one being built, and the one served before, which processes still use until they have switched."""
         targets = [(self.generation, self.collection)]
-        if self.building_generation is not None and self.building_collection:
-            targets.append((self.building_generation, self.building_collection))
+        for generation, collection in ((self.building_generation, self.building_collection),
+                                       (self.previous_generation, self.previous_collection)):
+            if generation is not None and collection:
+                targets.append((generation, collection))
         return targets
 
 
@@ -108,7 +113,8 @@ class IndexStore:
         if row is None:
             return None
         return IndexState(row["generation"], row["version"], row["collection"], row["building_generation"],
-                          row["building_collection"], _aware(row["updated_at"]))
+                          row["building_collection"], _aware(row["updated_at"]), row["previous_generation"],
+                          row["previous_collection"])
 
     def state_or_initial(self, collection: str) -> IndexState:
         """The shared state, or what a new installation starts from (nothing is written)."""
@@ -174,20 +180,27 @@ class IndexStore:
             {"generation": generation, "profile_id": i, "version": version, "deleted": True, "hash": "",
              "meta": {}, "fields": {}, "terms": ""} for i in ids])
 
-    def add_vocabulary(self, conn: Connection, generation: int, words: Iterable[str]) -> None:
+    def add_vocabulary(self, conn: Connection, generation: int, words: Iterable[str], version: int) -> None:
+        """Record words new to ``generation`` under ``version``, so that processes learn them with the change."""
         vocab = self.t.vocabulary
         words = {w[:200] for w in words}
         if not words:
             return
-        have = set(conn.execute(select(vocab.c.word).where(vocab.c.generation == generation,
-                                                            vocab.c.word.in_(list(words)))).scalars()) \
-            if len(words) <= 500 else set(self.vocabulary(generation, conn))
-        new = sorted(words - have)
+        have: set[str] = set()
+        ordered = sorted(words)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            have.update(conn.execute(select(vocab.c.word).where(vocab.c.generation == generation,
+                                                                vocab.c.word.in_(chunk))).scalars())
+        new = [w for w in ordered if w not in have]
         if new:
-            conn.execute(insert(vocab), [{"generation": generation, "word": w} for w in new])
+            conn.execute(insert(vocab), [{"generation": generation, "word": w, "version": version} for w in new])
 
-    def vocabulary(self, generation: int, connection: Connection | None = None) -> set[str]:
+    def vocabulary(self, generation: int, connection: Connection | None = None, *,
+                   since: int | None = None) -> set[str]:
         query = select(self.t.vocabulary.c.word).where(self.t.vocabulary.c.generation == generation)
+        if since is not None:
+            query = query.where(self.t.vocabulary.c.version > since)
         if connection is not None:
             return set(connection.execute(query).scalars())
         with self.engine.connect() as conn:
@@ -258,9 +271,10 @@ class IndexStore:
             if state.building_generation != generation:
                 raise BuildSuperseded(f"generation {generation} was superseded by another rebuild")
             conn.execute(update(self.t.state).where(self.t.state.c.id == STATE_ID).values(
-                generation=generation, collection=collection, building_generation=None, building_collection=None))
+                generation=generation, collection=collection, building_generation=None, building_collection=None,
+                previous_generation=state.generation, previous_collection=state.collection))
             for table in (self.t.document, self.t.vocabulary):
-                conn.execute(delete(table).where(table.c.generation < generation - 1))
+                conn.execute(delete(table).where(table.c.generation.not_in([generation, state.generation])))
             return state.version
 
     def abandon_build(self, generation: int) -> None:

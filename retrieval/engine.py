@@ -74,6 +74,7 @@ class SearchResponse:
     query_terms: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     index_version: int | None = None
+    index_generation: int | None = None
 
 
 class IndexNotReady(RuntimeError):
@@ -166,8 +167,8 @@ class SearchEngine:
         try:
             vocabulary = vocabulary_of(d.lexical_text for d in docs)
             analyzer = analyzer_for(vocabulary, self.split_compounds)
-            with self.store.write() as (conn, _state):
-                self.store.add_vocabulary(conn, generation, vocabulary)
+            with self.store.write() as (conn, state):
+                self.store.add_vocabulary(conn, generation, vocabulary, state.version)
             for start in range(0, len(docs), batch):
                 chunk = docs[start:start + batch]
                 views = self._embed(chunk)
@@ -208,9 +209,10 @@ class SearchEngine:
         words = vocabulary_of(d.lexical_text for d in docs)
         with self.store.write(connection) as (conn, state):
             for generation, collection in state.write_targets():
-                vocabulary = self._vocabulary(generation, conn) | words
-                self.store.add_vocabulary(conn, generation, words)
-                analyzer = analyzer_for(vocabulary, self.split_compounds)
+                # New words join the generation's vocabulary under this version; every process
+                # learns them together with the changed documents (``LexicalSnapshot.with_changes``).
+                self.store.add_vocabulary(conn, generation, words, state.version)
+                analyzer = analyzer_for(self._vocabulary(generation, conn) | words, self.split_compounds)
                 self.vector_for(collection).upsert([d.id for d in docs], views, [d.metadata for d in docs])
                 self.store.put(conn, state.version, generation, docs, [analyzer.terms(d.lexical_text) for d in docs])
         if connection is None:
@@ -248,7 +250,8 @@ class SearchEngine:
 
     def _drop_old_collections(self, generation: int) -> None:
         """Collections older than the previous generation: no process serves them any more."""
-        keep = {self.collection_for(generation), self.collection_for(generation - 1)}
+        state = self.state()
+        keep = {state.collection, state.previous_collection}
         try:
             names = self.vector_for(self.collection_for(generation)).collection_names()
         except Exception as exc:
@@ -268,7 +271,8 @@ class SearchEngine:
         """
         state = self.state()
         snapshot = self._snapshot
-        if snapshot is None or snapshot.generation < state.generation - 1 or (
+        usable = (state.generation, state.previous_generation)
+        if snapshot is None or snapshot.generation not in usable or (
                 wait and snapshot.generation != state.generation):
             return self._load(state)
         if snapshot.generation != state.generation:
@@ -289,7 +293,8 @@ class SearchEngine:
             if current.generation != snapshot.generation or current.version >= state.version:
                 return current
             changes = list(self.store.documents(current.generation, since=current.version))
-            updated = current.with_changes(changes, state.version)
+            words = self.store.vocabulary(current.generation, since=current.version)
+            updated = current.with_changes(changes, state.version, words)
             if self._snapshot is current:
                 self._snapshot = updated
             return updated
@@ -477,7 +482,7 @@ class SearchEngine:
         self._add_snippets(snapshot, results, set(terms))
         timings["total"] = (time.perf_counter() - started) * 1000
         return SearchResponse(results, mode=mode, degraded=degraded, query_terms=terms, timings_ms=timings,
-                              index_version=snapshot.version)
+                              index_version=snapshot.version, index_generation=snapshot.generation)
 
     def _fuse(self, dense: dict[int, float], lexical: dict[int, float], lex_max: float) -> list[Hit]:
         gate = min(1.0, lex_max / self.fusion.gate_tau) if lex_max > 0 else 0.0

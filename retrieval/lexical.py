@@ -48,6 +48,8 @@ class Overlay:
 
     docs: dict[int, _Changed | None] = field(default_factory=dict)
     masked_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # In how many changed documents each term occurs (added to the matrix's document frequencies).
+    df: Counter = field(default_factory=Counter)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -87,8 +89,9 @@ class LexicalSnapshot:
         self.overlay = Overlay()
 
     # -- changes -------------------------------------------------------------
-    def with_changes(self, changes: Iterable[StoredDoc], version: int) -> "LexicalSnapshot":
-        """A snapshot that also knows these changed or removed documents."""
+    def with_changes(self, changes: Iterable[StoredDoc], version: int,
+                     words: set[str] = frozenset()) -> "LexicalSnapshot":  # type: ignore[assignment]
+        """A snapshot that also knows these changed or removed documents and new vocabulary words."""
         docs = dict(self.overlay.docs)
         for change in changes:
             docs[change.id] = None if change.deleted else _Changed(Counter(change.terms), len(change.terms),
@@ -96,13 +99,32 @@ class LexicalSnapshot:
         masked = [row for row in (self.table.row_of(i) for i in docs) if row is not None]
         clone = object.__new__(LexicalSnapshot)
         clone.__dict__.update(self.__dict__)
+        clone.__dict__.pop("_cached_size", None)
         clone.version = version
-        clone.overlay = Overlay(docs, np.asarray(sorted(masked), dtype=np.int64))
+        new_words = set(words) - self.vocabulary
+        if new_words:  # queries are analysed with the words the changed documents were analysed with
+            clone.vocabulary = self.vocabulary | new_words
+            clone.analyzer = analyzer_for(clone.vocabulary, self.split_compounds)
+        df: Counter = Counter()
+        for changed in docs.values():
+            if changed is not None:
+                df.update(changed.terms.keys())
+        clone.overlay = Overlay(docs, np.asarray(sorted(masked), dtype=np.int64), df)
         return clone
 
     @property
     def size(self) -> int:
-        return int(len(self.ids)) - len(self.overlay.masked_rows) + sum(1 for d in self.overlay.docs.values() if d)
+        """Documents searchable now (matrix rows not masked, plus changed ones)."""
+        return self._size
+
+    @property
+    def _size(self) -> int:
+        cached = self.__dict__.get("_cached_size")
+        if cached is None:
+            cached = int(len(self.ids)) - len(self.overlay.masked_rows) + sum(
+                1 for d in self.overlay.docs.values() if d)
+            self.__dict__["_cached_size"] = cached
+        return cached
 
     def contains(self, doc_id: int) -> bool:
         if doc_id in self.overlay.docs:
@@ -125,11 +147,7 @@ class LexicalSnapshot:
 
         Terms from the thesaurus expansion count with ``expansion_weight``.
         """
-        overlay_terms = set()
-        for changed in self.overlay.docs.values():
-            if changed is not None:
-                overlay_terms.update(changed.terms)
-        known = lambda t: t in self._vocab or t in overlay_terms  # noqa: E731
+        known = lambda t: t in self._vocab or t in self.overlay.df  # noqa: E731
         terms = [t for t in dict.fromkeys(self.query_terms(query)) if known(t)]
         extra = [t for t in dict.fromkeys(self.query_terms(expansion)) if known(t) and t not in terms]
         weighted = [(t, 1.0) for t in terms] + [(t, expansion_weight) for t in extra]
@@ -156,8 +174,9 @@ class LexicalSnapshot:
         tf = doc.terms.get(term, 0)
         if not tf:
             return 0.0
-        n = max(1, len(self.ids))
+        n = max(1, self.size)
         position = self._vocab.get(term)
         df = int(self._df[position]) if position is not None and position < len(self._df) else 0
+        df += self.overlay.df.get(term, 0)
         idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
         return idf * tf / (tf + K1 * (1 - B + B * doc.length / self._avgdl))

@@ -5,12 +5,15 @@ CLI import or rebuild) reads and writes the same rows, so they agree on what
 the index holds without talking to each other:
 
 - ``search_index_state`` (one row): the generation being served, its Chroma
-  collection, a version that every write bumps, and a generation being built.
+  collection, a version that every write bumps, a generation being built and
+  the one served before (still kept current for processes that have not
+  switched yet).
 - ``search_document``: per generation and profile the metadata, snippet fields,
   analysed terms and a content hash; ``version`` says when the row last
   changed, ``deleted`` keeps removals visible to workers that refresh
   incrementally.
-- ``search_vocabulary``: words for German compound splitting, per generation.
+- ``search_vocabulary``: words for German compound splitting, per generation, with the
+  version that added them (processes pick up new words with the changed documents).
 - ``search_worker``: which index version each serving process has loaded.
 
 The application registers these tables in its own metadata so that its
@@ -61,6 +64,8 @@ def define_tables(metadata: MetaData) -> IndexTables:
         Column("collection", String(200), nullable=False),
         Column("building_generation", Integer),
         Column("building_collection", String(200)),
+        Column("previous_generation", Integer),
+        Column("previous_collection", String(200)),
         Column("embedder", String(200)),
         Column("updated_at", DateTime(timezone=True), nullable=False),
     )
@@ -80,6 +85,8 @@ def define_tables(metadata: MetaData) -> IndexTables:
         "search_vocabulary", metadata,
         Column("generation", Integer, primary_key=True, autoincrement=False),
         Column("word", String(200), primary_key=True),
+        Column("version", BigInteger, nullable=False),
+        Index("ix_search_vocabulary_generation_version", "generation", "version"),
     )
     worker = Table(
         "search_worker", metadata,

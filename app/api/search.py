@@ -91,4 +91,5 @@ def _answer(response, **extra):
     """Results plus which index version and which worker answered (for operators and the load bench)."""
     body = {"results": [search_service.result_dict(h) for h in response.results], **extra,
             "degraded": response.degraded, "index_version": response.index_version}
-    return body, 200, {"X-Index-Version": str(response.index_version), "X-Worker-Pid": str(os.getpid())}
+    return body, 200, {"X-Index-Version": f"{response.index_generation}.{response.index_version}",
+                       "X-Worker-Pid": str(os.getpid())}

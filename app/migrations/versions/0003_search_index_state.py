@@ -27,6 +27,8 @@ def upgrade() -> None:
     sa.Column('collection', sa.String(length=200), nullable=False),
     sa.Column('building_generation', sa.Integer(), nullable=True),
     sa.Column('building_collection', sa.String(length=200), nullable=True),
+    sa.Column('previous_generation', sa.Integer(), nullable=True),
+    sa.Column('previous_collection', sa.String(length=200), nullable=True),
     sa.Column('embedder', sa.String(length=200), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_search_index_state'))
@@ -47,8 +49,11 @@ def upgrade() -> None:
     op.create_table('search_vocabulary',
     sa.Column('generation', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('word', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('generation', 'word', name=op.f('pk_search_vocabulary'))
     )
+    with op.batch_alter_table('search_vocabulary', schema=None) as batch_op:
+        batch_op.create_index('ix_search_vocabulary_generation_version', ['generation', 'version'], unique=False)
     op.create_table('search_worker',
     sa.Column('worker', sa.String(length=200), nullable=False),
     sa.Column('generation', sa.Integer(), nullable=True),
@@ -62,6 +67,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('search_worker')
+    with op.batch_alter_table('search_vocabulary', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_vocabulary_generation_version')
     op.drop_table('search_vocabulary')
     with op.batch_alter_table('search_document', schema=None) as batch_op:
         batch_op.drop_index('ix_search_document_generation_version')
