@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.domain import ProcessProfile
@@ -76,7 +76,11 @@ def collection_name(backend: str, model: str | None, dimensions: int | None = No
 
 def build_engine(app: Flask) -> SearchEngine:
     """The search engine over the application database's shared index state."""
-    config = app.config
+    return build_engine_from(app.config, app.extensions["prozesslotse.db"].engine)
+
+
+def build_engine_from(config: dict[str, Any], database: Engine) -> SearchEngine:
+    """The engine for this configuration, its shared state in ``database`` (which holds the index tables)."""
     data_dir = Path(config["DATA_DIR"])
     backend, model = config["EMBEDDING_BACKEND"], config.get("EMBEDDING_MODEL")
     cache_dir = Path(config.get("EMBEDDING_CACHE_DIR") or data_dir / "cache")
@@ -91,7 +95,7 @@ def build_engine(app: Flask) -> SearchEngine:
     def vector_factory(collection: str) -> VectorIndex:
         return VectorIndex(lambda: make_client(path=data_dir / "chroma", host=host, port=port), collection=collection)
 
-    store = IndexStore(app.extensions["prozesslotse.db"].engine, SEARCH_TABLES)
+    store = IndexStore(database, SEARCH_TABLES)
     return SearchEngine(store, embedder_factory, vector_factory,
                         base_collection=collection_name(backend, model, dimensions))
 

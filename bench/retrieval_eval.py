@@ -110,14 +110,14 @@ def grid(app, queries) -> list[dict[str, Any]]:
         for recipe in documents.DENSE_RECIPES:
             documents.DEFAULT_DENSE_RECIPE = recipe
             for compounds in (True, False):
-                engine.lexical.split_compounds = compounds
+                engine.split_compounds = compounds
                 with database().session() as session:
                     search_service.rebuild(session)
                 result = evaluate(app, queries, modes=("dense", "lexical"))
                 rows.append({"recipe": recipe, "compounds": compounds, **{
                     f"{m}_{k}": v for m, d in result["modes"].items() for k, v in d.items()}})
         documents.DEFAULT_DENSE_RECIPE = default_recipe
-        engine.lexical.split_compounds = True
+        engine.split_compounds = True
         with database().session() as session:
             search_service.rebuild(session)
         for expand in (False, True):
