@@ -35,7 +35,8 @@ class Expectation:
     query: str
     title: str
     present: bool
-    at: float  # when the change was committed (the API answered)
+    at: float  # the API answered: the change is committed
+    sent: float = 0.0  # the request was sent: from here on a search may already see the change
 
 
 @dataclass(frozen=True)
@@ -94,21 +95,25 @@ class Publisher:
         self._call("PATCH", f"/api/drafts/{pid}", self.author, json={"title": title})
         self._call("POST", f"/api/drafts/{pid}/submit", self.author)
         self._call("POST", f"/api/drafts/{pid}/review", self.reviewer, json={"decision": "approve"})
+        sent = time.time()
         self._call("POST", f"/api/drafts/{pid}/publish", self.reviewer, json={"visibility": "netzwerk"})
-        self.journal.expect(Expectation(title, title, True, time.time()))
+        self.journal.expect(Expectation(title, title, True, time.time(), sent))
         return pid, title
 
     def edit(self, pid: int, old_title: str) -> str:
         """A modeller renames the published profile: the new title is found, the old one is gone."""
         title = f"{self.words.pop()} und {old_title}"
+        sent = time.time()
         self._call("PATCH", f"/api/drafts/{pid}", self.reviewer, json={"title": title})
         at = time.time()
-        self.journal.expect(Expectation(title, title, True, at), Expectation(old_title, old_title, False, at))
+        self.journal.expect(Expectation(title, title, True, at, sent),
+                            Expectation(old_title, old_title, False, at, sent))
         return title
 
     def unpublish(self, pid: int, title: str) -> None:
+        sent = time.time()
         self._call("POST", f"/api/drafts/{pid}/archive", self.reviewer)
-        self.journal.expect(Expectation(title, title, False, time.time()))
+        self.journal.expect(Expectation(title, title, False, time.time(), sent))
 
     def cycle(self, pause: float = 2.5) -> None:
         """Publish a profile, edit it, and unpublish it again."""
@@ -167,11 +172,11 @@ def evaluate(journal: Journal, grace: float = 2.0) -> dict[str, Any]:
         if obs.error:
             continue
         # Acceptable: the state that held ``grace`` seconds before the search started, or any
-        # state that a change set while the search ran; anything older is stale.
+        # state that a change sent before the search ended may have set; anything older is stale.
         cutoff = obs.started - grace
         by_title: dict[str, list[Expectation]] = {}
         for e in expectations:
-            if e.query == obs.query and e.at <= obs.ended:
+            if e.query == obs.query and e.sent <= obs.ended:
                 by_title.setdefault(e.title, []).append(e)
         for changes in by_title.values():
             settled = [e for e in changes if e.at <= cutoff]
