@@ -16,7 +16,7 @@ def test_session_cookie_flags(client, make_user):
     make_user("anna", "clerk", "Beispielstadt", "Sachsen")
     page = client.get("/anmelden").get_data(as_text=True)
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    response = client.post("/anmelden", data={"username": "anna", "password": "passwort123", "csrf_token": token})
+    response = client.post("/anmelden", data={"username": "anna", "password": "lotsen-pass-2468", "csrf_token": token})
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -25,7 +25,7 @@ def test_login_throttling_for_api_and_form(client, make_user):
     make_user("anna", "clerk", "Beispielstadt", "Sachsen")
     for _ in range(5):
         assert client.post("/api/auth/token", json={"username": "anna", "password": "falsch"}).status_code == 401
-    locked = client.post("/api/auth/token", json={"username": "anna", "password": "passwort123"})
+    locked = client.post("/api/auth/token", json={"username": "anna", "password": "lotsen-pass-2468"})
     assert locked.status_code == 429 and "15 Minuten" in locked.get_json()["detail"]
     other = client.post("/api/auth/token", json={"username": "niemand", "password": "x"})
     assert other.status_code == 401
@@ -35,10 +35,10 @@ def test_successful_login_clears_failures(client, make_user):
     make_user("anna", "clerk", "Beispielstadt", "Sachsen")
     for _ in range(4):
         client.post("/api/auth/token", json={"username": "anna", "password": "falsch"})
-    assert client.post("/api/auth/token", json={"username": "anna", "password": "passwort123"}).status_code == 200
+    assert client.post("/api/auth/token", json={"username": "anna", "password": "lotsen-pass-2468"}).status_code == 200
     for _ in range(4):
         client.post("/api/auth/token", json={"username": "anna", "password": "falsch"})
-    assert client.post("/api/auth/token", json={"username": "anna", "password": "passwort123"}).status_code == 200
+    assert client.post("/api/auth/token", json={"username": "anna", "password": "lotsen-pass-2468"}).status_code == 200
 
 
 def test_tokens_are_revocable_and_stored_hashed(client, db, make_user):
@@ -47,7 +47,7 @@ def test_tokens_are_revocable_and_stored_hashed(client, db, make_user):
     from app.storage.models import ApiTokenRow
 
     make_user("anna", "clerk", "Beispielstadt", "Sachsen")
-    token = client.post("/api/auth/token", json={"username": "anna", "password": "passwort123"}).get_json()["token"]
+    token = client.post("/api/auth/token", json={"username": "anna", "password": "lotsen-pass-2468"}).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/catalogue/kinds", headers=headers).status_code == 200
     with db.session() as session:
