@@ -192,7 +192,7 @@ def test_users_create_rejects_duplicate_and_bad_role(app, runner):
 def test_token_login_and_profile_access(client, db, make_user):
     _, own_headers = make_user("anna", "clerk", "Beispielstadt", "Sachsen")
     _, other_headers = make_user("otto", "clerk", "Musterhausen", "Niedersachsen")
-    profile = ProcessProfile.model_validate(FULL_PROFILE | {"state": "draft", "visibility": "intern"})
+    profile = ProcessProfile.model_validate(FULL_PROFILE | {"state": "published", "visibility": "intern"})
     with db.session() as session:
         municipality = ensure_municipality(session, "Beispielstadt")
         profile_id = save_profile(session, profile, municipality=municipality).row.id
