@@ -30,13 +30,15 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def make_engine(url: str, *, write_timeout: float = 30) -> Engine:
+def make_engine(url: str, *, write_timeout: float = 30, connect_timeout: float | None = None) -> Engine:
+    """``connect_timeout`` bounds opening a connection (SQLite: its pragmas); transactions set their own."""
+    connect_timeout = write_timeout if connect_timeout is None else connect_timeout
     path = sqlite_path(url)
     if path is not None:
         target = f"file:{quote(str(path.resolve()))}?mode=rw"  # never create the file
 
         def connect() -> sqlite3.Connection:
-            return sqlite3.connect(target, uri=True, check_same_thread=False, timeout=write_timeout)
+            return sqlite3.connect(target, uri=True, check_same_thread=False, timeout=connect_timeout)
 
         engine = create_engine(url, creator=connect)
 
@@ -72,7 +74,7 @@ class Database:
         self.url = url
         self.read_timeout = read_timeout
         self.write_timeout = write_timeout
-        self.engine = make_engine(url, write_timeout=write_timeout)
+        self.engine = make_engine(url, write_timeout=write_timeout, connect_timeout=read_timeout)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
         @event.listens_for(self.sessions, "after_begin")
