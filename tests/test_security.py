@@ -21,22 +21,28 @@ def test_session_cookie_flags(client, make_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_login_throttling_for_api_and_form(client, make_user):
+def test_login_throttling_for_api_and_form(app, client, make_user):
+    """Repeated failures of one (name, address) pair are delayed, with a German 429 on API and form."""
     make_user("anna", "clerk", "Beispielstadt", "Sachsen")
-    for _ in range(5):
+    for _ in range(3):
         assert client.post("/api/auth/token", json={"username": "anna", "password": "falsch"}).status_code == 401
     locked = client.post("/api/auth/token", json={"username": "anna", "password": "lotsen-pass-2468"})
-    assert locked.status_code == 429 and "15 Minuten" in locked.get_json()["detail"]
+    assert locked.status_code == 429 and "warten Sie" in locked.get_json()["detail"]
+    assert int(locked.headers["Retry-After"]) >= 1
+    page = client.get("/anmelden").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    form = client.post("/anmelden", data={"username": "anna", "password": "lotsen-pass-2468", "csrf_token": token})
+    assert form.status_code == 429 and "warten Sie" in form.get_data(as_text=True)
     other = client.post("/api/auth/token", json={"username": "niemand", "password": "x"})
     assert other.status_code == 401
 
 
 def test_successful_login_clears_failures(client, make_user):
     make_user("anna", "clerk", "Beispielstadt", "Sachsen")
-    for _ in range(4):
+    for _ in range(2):
         client.post("/api/auth/token", json={"username": "anna", "password": "falsch"})
     assert client.post("/api/auth/token", json={"username": "anna", "password": "lotsen-pass-2468"}).status_code == 200
-    for _ in range(4):
+    for _ in range(2):
         client.post("/api/auth/token", json={"username": "anna", "password": "falsch"})
     assert client.post("/api/auth/token", json={"username": "anna", "password": "lotsen-pass-2468"}).status_code == 200
 
