@@ -1,4 +1,6 @@
-# Prozesslotse container: CPU-only torch, non-root, gunicorn, health check.
+# Prozesslotse container: CPU-only torch, non-root, nginx in front of gunicorn, health check.
+# nginx (Debian's package, deploy/nginx.conf) is the only listener on port 8000; gunicorn's threaded
+# workers sit on 127.0.0.1:8001 and never see a slow client (issue 17).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -6,10 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PROZESSLOTSE_DATA_DIR=/data \
     HF_HUB_OFFLINE=1 \
-    ANONYMIZED_TELEMETRY=False
+    ANONYMIZED_TELEMETRY=False \
+    TRUSTED_PROXIES=1
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl \
+ && apt-get install -y --no-install-recommends curl nginx \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 prozesslotse
 
@@ -26,6 +29,7 @@ RUN pip install .
 
 COPY corpus ./corpus
 COPY prompts ./prompts
+COPY deploy ./deploy
 COPY gunicorn.conf.py docker-entrypoint.sh ./
 
 RUN mkdir -p /data && chown prozesslotse:prozesslotse /data
@@ -37,4 +41,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
 
 ENTRYPOINT ["./docker-entrypoint.sh"]
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "app:create_app()"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:8001", "app:create_app()"]

@@ -86,6 +86,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": (env("SESSION_COOKIE_SECURE") or "").lower() in ("1", "true", "yes"),
         "JSON_SORT_KEYS": False,
+        # Behind the shipped nginx set-up: 1 (exactly one trusted hop; X-Forwarded-For/-Proto/-Host).
+        # 0: no proxy, X-Forwarded-* headers are ignored.
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or env("PROXY_FIX") or 0),
+        "TOKEN_LIFETIME_DAYS": float(env("TOKEN_LIFETIME_DAYS") or 90),
+        # A clerk message being answered is leased this long; a retry after that answers it anew.
+        "INTERVIEW_LEASE_SECONDS": float(env("INTERVIEW_LEASE_SECONDS") or 0) or None,
+        # Read-only requests and /healthz wait at most this long for a database lock, then answer 503.
+        "DB_READ_TIMEOUT_SECONDS": float(env("DB_READ_TIMEOUT_SECONDS") or 3),
+        "DB_WRITE_TIMEOUT_SECONDS": float(env("DB_WRITE_TIMEOUT_SECONDS") or 30),
     }
     if not config["CHROMA_HOST"] and "CHROMA_HOST" not in overrides:
         server = running_chroma_server(data_dir)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
-from app.storage.db import Database
+from app.storage.db import READ_ONLY, Database
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 from app.storage.models import UserRow
 
 
@@ -17,6 +19,8 @@ def db_session() -> Session:
     """The request's session, opened on first use and closed at teardown."""
     if "db_session" not in g:
         g.db_session = database().sessions()
+        # Read-only requests wait only briefly for database locks, then answer 503 instead of hanging.
+        g.db_session.info[READ_ONLY] = has_request_context() and request.method in SAFE_METHODS
     return g.db_session
 
 

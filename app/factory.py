@@ -53,9 +53,14 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    app.extensions["prozesslotse.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["prozesslotse.db"] = Database(app.config["DATABASE_URL"],
+                                                 read_timeout=app.config["DB_READ_TIMEOUT_SECONDS"],
+                                                 write_timeout=app.config["DB_WRITE_TIMEOUT_SECONDS"])
     app.teardown_appcontext(close_session)
 
+    from . import transport
+
+    transport.install(app)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)

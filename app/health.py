@@ -9,6 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .context import database
+from .problems import database_unavailable_detail
+from .storage.db import apply_timeout
 
 bp = Blueprint("health", __name__)
 
@@ -18,10 +20,12 @@ def _database_status() -> dict[str, object]:
     started = time.perf_counter()
     try:
         with database().engine.connect() as connection:
+            apply_timeout(connection, database().read_timeout)  # a locked database answers 503 quickly
             revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as exc:
         # Unreachable, or reachable without our schema (then: flask db upgrade).
-        return {"ok": False, "error": type(exc).__name__, "backend": database().engine.dialect.name}
+        return {"ok": False, "error": type(exc).__name__, "backend": database().engine.dialect.name,
+                "detail": database_unavailable_detail()}
     return {"ok": True, "backend": database().engine.dialect.name, "schema": revision,
             "ms": round((time.perf_counter() - started) * 1000, 1)}
 

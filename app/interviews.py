@@ -4,10 +4,13 @@ interviewer, and turning a finished interview into a draft for review."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import search as search_service
@@ -122,33 +125,139 @@ def start(session: Session, user: UserRow, title: str | None, retrieval: bool = 
     return interview, turn
 
 
+def find_clerk(session: Session, interview: InterviewRow, client_id: str) -> InterviewMessageRow | None:
+    return session.scalar(select(InterviewMessageRow).where(InterviewMessageRow.interview_id == interview.id,
+                                                            InterviewMessageRow.client_id == client_id))
+
+
+def reply_to(session: Session, clerk: InterviewMessageRow) -> InterviewMessageRow | None:
+    return session.scalar(select(InterviewMessageRow).where(InterviewMessageRow.reply_to_id == clerk.id)
+                          .order_by(InterviewMessageRow.id).limit(1))
+
+
 def find_reply(session: Session, interview: InterviewRow, client_id: str) -> InterviewMessageRow | None:
-    clerk = session.scalar(select(InterviewMessageRow).where(InterviewMessageRow.interview_id == interview.id,
-                                                             InterviewMessageRow.client_id == client_id))
-    if clerk is None:
-        return None
-    return session.scalar(select(InterviewMessageRow).where(InterviewMessageRow.reply_to_id == clerk.id))
+    clerk = find_clerk(session, interview, client_id)
+    return None if clerk is None else reply_to(session, clerk)
+
+
+def lease_seconds() -> float:
+    """How long a clerk message stays claimed by the request answering it (longer than an LLM call)."""
+    config = current_app.config
+    return float(config.get("INTERVIEW_LEASE_SECONDS") or (float(config["LLM_TIMEOUT_SECONDS"]) + 10))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Busy(Exception):
+    """Another request is answering this message right now; retry after ``seconds``."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def claim(session: Session, clerk: InterviewMessageRow) -> None:
+    """Take over answering a stored clerk message whose lease has expired (its worker died); else Busy."""
+    now = _now()
+    taken = session.execute(update(InterviewMessageRow).where(
+        InterviewMessageRow.id == clerk.id,
+        or_(InterviewMessageRow.lease_until.is_(None), InterviewMessageRow.lease_until < now),
+    ).values(lease_until=now + timedelta(seconds=lease_seconds())).execution_options(synchronize_session=False))
+    session.commit()
+    if taken.rowcount != 1:
+        session.refresh(clerk)
+        until = clerk.lease_until
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=timezone.utc)
+        raise Busy(max(1, int(((until or now) - now).total_seconds()) + 1))
+
+
+ATTEMPTS = 8
+
+
+def _append(session: Session, interview: InterviewRow,
+            build: Callable[[int], InterviewMessageRow], before_commit: Callable[[], None] | None = None
+            ) -> InterviewMessageRow:
+    """Add a message with the next ``seq``, serialised per interview.
+
+    PostgreSQL: the interview row is locked while the number is taken. SQLite
+    has one writer anyway; a collision there (two tabs) is retried. Either
+    way two tabs never produce a 500.
+    """
+    for attempt in range(ATTEMPTS):
+        try:
+            session.execute(select(InterviewRow.id).where(InterviewRow.id == interview.id).with_for_update())
+            row = build(_next_seq(session, interview.id))
+            session.add(row)
+            if before_commit is not None:
+                before_commit()
+            session.commit()
+            return row
+        except (IntegrityError, OperationalError) as exc:
+            session.rollback()
+            if isinstance(exc, IntegrityError) and "client_id" in str(exc.orig).lower():
+                raise
+            if attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def store_clerk_message(session: Session, interview: InterviewRow, text: str, client_id: str | None) -> InterviewMessageRow:
-    """Commit the clerk's words before anything else happens, so nothing typed is ever lost."""
-    row = _message_row(interview, _next_seq(session, interview.id), InterviewMessage(role="clerk", text=text),
-                       client_id=client_id)
-    session.add(row)
-    session.commit()
-    return row
+    """Commit the clerk's words before anything else happens, so nothing typed is ever lost.
+
+    The message is leased to this request while it is answered; if the worker
+    dies, a retry with the same ``client_id`` after the lease answers it.
+    """
+    lease = _now() + timedelta(seconds=lease_seconds())
+
+    def build(seq: int) -> InterviewMessageRow:
+        row = _message_row(interview, seq, InterviewMessage(role="clerk", text=text), client_id=client_id)
+        row.lease_until = lease
+        return row
+
+    return _append(session, interview, build)
+
+
+def _reply_once(session: Session, interview: InterviewRow, clerk: InterviewMessageRow,
+                message: InterviewMessage, apply: Callable[[], None] | None = None) -> InterviewMessageRow:
+    """Store the reply unless one exists already (a retry that took over finished first)."""
+    existing: list[InterviewMessageRow] = []
+
+    def check() -> None:
+        with session.no_autoflush:  # the reply being added must not find itself
+            found = reply_to(session, clerk)
+        if found is not None:
+            existing.append(found)
+            raise _AlreadyAnswered()
+        if apply is not None:
+            apply()
+
+    try:
+        return _append(session, interview, lambda seq: _message_row(interview, seq, message, reply_to=clerk.id),
+                       before_commit=check)
+    except _AlreadyAnswered:
+        session.rollback()
+        return existing[0]
+
+
+class _AlreadyAnswered(Exception):
+    pass
 
 
 def answer(session: Session, interview: InterviewRow, clerk: InterviewMessageRow, user: UserRow) -> tuple[InterviewMessageRow, Turn]:
     draft = ProcessProfile.model_validate(interview.draft)
     turn = interviewer(session, user).reply(draft, dict(interview.dialogue_state or {}), clerk.text)
-    reply = _message_row(interview, _next_seq(session, interview.id), turn.reply, reply_to=clerk.id)
-    session.add(reply)
-    interview.draft = turn.draft.model_dump(mode="json")
-    interview.dialogue_state = turn.state
-    if turn.draft.title and turn.draft.title != interview.title:
-        interview.title = turn.draft.title
-    session.commit()
+
+    def apply() -> None:
+        interview.draft = turn.draft.model_dump(mode="json")
+        interview.dialogue_state = turn.state
+        if turn.draft.title and turn.draft.title != interview.title:
+            interview.title = turn.draft.title
+
+    reply = _reply_once(session, interview, clerk, turn.reply, apply)
     return reply, turn
 
 
@@ -157,11 +266,7 @@ def apologise(session: Session, interview: InterviewRow, clerk: InterviewMessage
     slot = (interview.dialogue_state or {}).get("slot")
     text = ("Entschuldigung, bei der Auswertung Ihrer Nachricht ist ein Fehler aufgetreten. Ihre Nachricht ist "
             "gespeichert. Bitte formulieren Sie sie etwas anders oder fahren Sie mit der nächsten Angabe fort.")
-    reply = _message_row(interview, _next_seq(session, interview.id),
-                         InterviewMessage(role="assistant", text=text, slot=slot), reply_to=clerk.id)
-    session.add(reply)
-    session.commit()
-    return reply
+    return _reply_once(session, interview, clerk, InterviewMessage(role="assistant", text=text, slot=slot))
 
 
 def finish(session: Session, interview: InterviewRow, user: UserRow) -> ProfileRow:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import describe, german_validation_errors
@@ -67,6 +67,18 @@ def validation_problem(exc: ValidationError, what: str = "Die Angaben sind nicht
                       type_="https://prozesslotse.de/probleme/validierung")
 
 
+def database_unavailable_detail() -> str:
+    """German reason for a 503: the database file is missing, or the database is locked or unreachable."""
+    from flask import current_app
+
+    database = current_app.extensions.get("prozesslotse.db")
+    if database is not None and database.missing():
+        return ("Die Datenbank fehlt. Sie wird nur mit „flask --app app db upgrade“ angelegt; bitte wenden Sie "
+                "sich an den Betrieb.")
+    return ("Die Datenbank antwortet gerade nicht (gesperrt oder nicht erreichbar). Bitte versuchen Sie es in "
+            "Kürze erneut.")
+
+
 def _wants_html() -> bool:
     if request.path.startswith("/api") or request.path == "/healthz":
         return False
@@ -82,6 +94,8 @@ def render(p: ApiProblem) -> Response:
     response = jsonify(body)
     response.status_code = p.status
     response.mimetype = "application/problem+json"
+    if "retry_after" in p.extra:
+        response.headers["Retry-After"] = str(p.extra["retry_after"])
     return response
 
 
@@ -101,7 +115,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_down(exc: OperationalError) -> Response:
         app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, exc.orig)
-        return render(problem(503, "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es in Kürze erneut."))
+        return render(problem(503, database_unavailable_detail(), retry_after=5))
+
+    @app.errorhandler(DataError)
+    def _out_of_range(exc: DataError) -> Response:
+        app.logger.warning("Value refused by the database on %s %s: %s", request.method, request.path, exc.orig)
+        return render(problem(422, "Ein Wert liegt außerhalb des erlaubten Bereichs (z. B. eine zu große Zahl)."))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

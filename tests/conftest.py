@@ -121,7 +121,7 @@ def make_user(db):
                 land: str = "Sachsen") -> tuple[int, dict[str, str]]:
         with db.session() as session:
             row = ensure_municipality(session, municipality, land)
-            user = create_user(session, username, "passwort123", role, row)
+            user = create_user(session, username, "lotsen-pass-2468", role, row)
             token = issue_token(session, user)
             user_id = user.id
         return user_id, {"Authorization": f"Bearer {token}"}

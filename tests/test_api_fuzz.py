@@ -86,3 +86,72 @@ def test_fuzz_operation(client, target, path, method, op):
             _conforms(response.get_json(), response_schema)
 
     run()
+
+
+# -- Classes found by the outside test (issue 17, item 9): each once against every operation --------
+
+HOSTILE_BODIES = {
+    "deep nesting": b'{"text": ' + b"[" * 2000 + b"]" * 2000 + b"}",
+    "moderately deep nesting": b'{"text": ' + b"[" * 900 + b"]" * 900 + b"}",
+    "5000-digit integer": b'{"text": "x", "case_volume_per_year": ' + b"9" * 5000 + b"}",
+    "huge integer": b'{"text": "x", "step_n": 18446744073709551616, "case_volume_per_year": 9223372036854775808}',
+    "lone surrogate": b'{"text": "Ich pr\\u00fcfe \\ud800 den Antrag", "title": "\\udfff"}',
+}
+HUGE_IDS = (2**31, 2**63, 2**64, 10**30)
+
+
+def _concrete(path: str, ids: dict, value: int | None = None) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(value if value is not None else ids[m.group(1)]), path)
+
+
+def _assert_problem(response, context) -> None:
+    assert response.status_code < 500, (context, response.status_code, response.get_data(as_text=True)[:300])
+    if response.status_code >= 400:
+        assert response.mimetype == "application/problem+json", context
+        assert response.get_json()["detail"], context
+
+
+@pytest.mark.sqlite_only
+def test_hostile_bodies_on_every_operation(client, target, db):
+    headers, ids = target
+    for path, method, _op in OPERATIONS:
+        if method not in ("post", "patch"):
+            continue
+        for name, body in HOSTILE_BODIES.items():
+            response = getattr(client, method)(_concrete(path, ids), data=body, content_type="application/json",
+                                               headers=headers)
+            _assert_problem(response, (method, path, name))
+            if name == "lone surrogate" and path.endswith("/messages"):
+                assert response.status_code == 400 and "gespeichert" not in response.get_json().get("reply", {}).get("text", "")
+    from sqlalchemy import select
+
+    from app.storage.models import InterviewMessageRow
+
+    with db.session() as session:  # nothing with a lone surrogate was stored
+        texts = session.scalars(select(InterviewMessageRow.text)).all()
+    assert not any("\ud800" in t for t in texts)
+
+
+@pytest.mark.sqlite_only
+def test_huge_ids_on_every_id_route(app, client, target):
+    headers, ids = target
+    rules = [r for r in app.url_map.iter_rules() if "<int:" in r.rule]
+    assert len(rules) >= 10
+    for rule in rules:
+        for value in HUGE_IDS:
+            path = re.sub(r"<int:(\w+)>", str(value), rule.rule)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                kwargs = {"headers": dict(headers, Accept="application/json")}
+                if method in ("POST", "PATCH"):
+                    kwargs["json"] = {}
+                response = getattr(client, method.lower())(path, **kwargs)
+                assert response.status_code < 500, (method, path, response.status_code)
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("value", ["profile:²", "profile:١٢", "profile:99999999999999999999", "interview:-1",
+                                   "profile:1e3", "profile:"])
+def test_audit_object_parameter(client, make_user, value):
+    _, headers = make_user("adam", "admin")
+    response = client.get("/api/audit", query_string={"object": value}, headers=headers)
+    assert response.status_code in (400, 404) and response.mimetype == "application/problem+json"

@@ -36,6 +36,13 @@ def admins_of_municipality(role, own):
     return "allow" if own else "hidden"
 
 
+def interview_owner(role, own):
+    """The interview belongs to the clerk of Beispielstadt: colleagues may read it, not write to it."""
+    if not own:
+        return "hidden"
+    return "allow" if role == "clerk" else "forbidden"
+
+
 # endpoint → (rule, needs login)
 RULES = {
     "api.kinds": (everyone, False),
@@ -48,8 +55,8 @@ RULES = {
     "api.import_bpmn": (lambda role, own: "forbidden" if role == "clerk" else "allow", True),
     "api.start_interview": (everyone, True),
     "api.get_interview": (same_municipality, True),
-    "api.post_message": (same_municipality, True),
-    "api.finish_interview": (same_municipality, True),
+    "api.post_message": (interview_owner, True),
+    "api.finish_interview": (interview_owner, True),
     "api.get_draft": (same_municipality, True),
     "api.patch_draft": (same_municipality, True),
     "api.submit_draft": (same_municipality, True),
@@ -65,6 +72,7 @@ RULES = {
     "api.openapi": (everyone, False),
     "auth.token": (everyone, False),
     "auth.revoke": (everyone, True),
+    "auth.list_tokens": (everyone, True),
 }
 
 BODIES = {

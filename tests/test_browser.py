@@ -34,7 +34,7 @@ from app.storage.users import create_user  # noqa: E402
 
 expect = sync_api.expect
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-PASSWORD = "passwort123"
+PASSWORD = "lotsen-pass-2468"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 OPENING = ("Hallo, ich bin im Steueramt und kümmere mich um die Hundesteuer. Ich möchte den Ablauf beschreiben, "

@@ -192,7 +192,7 @@ def test_users_create_rejects_duplicate_and_bad_role(app, runner):
 def test_token_login_and_profile_access(client, db, make_user):
     _, own_headers = make_user("anna", "clerk", "Beispielstadt", "Sachsen")
     _, other_headers = make_user("otto", "clerk", "Musterhausen", "Niedersachsen")
-    profile = ProcessProfile.model_validate(FULL_PROFILE | {"state": "draft", "visibility": "intern"})
+    profile = ProcessProfile.model_validate(FULL_PROFILE | {"state": "published", "visibility": "intern"})
     with db.session() as session:
         municipality = ensure_municipality(session, "Beispielstadt")
         profile_id = save_profile(session, profile, municipality=municipality).row.id
@@ -204,7 +204,7 @@ def test_token_login_and_profile_access(client, db, make_user):
     hidden = client.get(f"/api/processes/{profile_id}", headers=other_headers)
     assert hidden.status_code == 404 and hidden.mimetype == "application/problem+json"
 
-    token = client.post("/api/auth/token", json={"username": "anna", "password": "passwort123"})
+    token = client.post("/api/auth/token", json={"username": "anna", "password": "lotsen-pass-2468"})
     assert token.status_code == 200
     headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
     assert client.get(f"/api/processes/{profile_id}", headers=headers).status_code == 200
@@ -218,11 +218,11 @@ def test_browser_login_flow_and_csrf(client, make_user):
     page = client.get("/anmelden")
     assert page.status_code == 200 and 'lang="de"' in page.get_data(as_text=True)
     # A post without CSRF token is refused with a German message.
-    refused = client.post("/anmelden", data={"username": "anna", "password": "passwort123"})
+    refused = client.post("/anmelden", data={"username": "anna", "password": "lotsen-pass-2468"})
     assert refused.status_code == 400
     html = page.get_data(as_text=True)
     token = html.split('name="csrf_token" value="')[1].split('"')[0]
-    ok = client.post("/anmelden", data={"username": "anna", "password": "passwort123", "csrf_token": token})
+    ok = client.post("/anmelden", data={"username": "anna", "password": "lotsen-pass-2468", "csrf_token": token})
     assert ok.status_code == 302
     start = client.get("/")
     assert "Willkommen, anna" in start.get_data(as_text=True)

@@ -51,7 +51,7 @@ def _clerk(app):
     from app.storage.users import create_user, issue_token
 
     with app.app_context(), database().session() as session:
-        user = create_user(session, "lena", "passwort123", "clerk", ensure_municipality(session, "Testdorf", "Hessen"))
+        user = create_user(session, "lena", "lotsen-pass-2468", "clerk", ensure_municipality(session, "Testdorf", "Hessen"))
         return {"Authorization": f"Bearer {issue_token(session, user)}"}
 
 

@@ -76,7 +76,7 @@ def test_killing_a_worker_mid_request_loses_no_message(tmp_path):
                LLM_MODEL="stuck", LLM_BASE_URL=f"http://127.0.0.1:{hanging.port}/v1", LLM_TIMEOUT_SECONDS="120",
                GUNICORN_WORKERS="1", GUNICORN_THREADS="2")
     flask = [sys.executable, "-m", "flask", "--app", "app"]
-    subprocess.run([*flask, "users", "create", "--username", "clara", "--password", "passwort123", "--role", "clerk",
+    subprocess.run([*flask, "users", "create", "--username", "clara", "--password", "lotsen-pass-2468", "--role", "clerk",
                     "--municipality", "Testdorf"], cwd=REPO, env=env, check=True, capture_output=True)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",
                                f"127.0.0.1:{port}", "app:create_app()"], cwd=REPO, env=env,
@@ -90,7 +90,7 @@ def test_killing_a_worker_mid_request_loses_no_message(tmp_path):
                     break
             except httpx.HTTPError:
                 time.sleep(0.3)
-        token = httpx.post(f"{base}/api/auth/token", json={"username": "clara", "password": "passwort123"}).json()["token"]
+        token = httpx.post(f"{base}/api/auth/token", json={"username": "clara", "password": "lotsen-pass-2468"}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         interview = httpx.post(f"{base}/api/interviews", json={"retrieval": False}, headers=headers).json()
         text = "Ich bin im Ordnungsamt und stelle Fischereischeine aus."
@@ -196,7 +196,7 @@ def test_database_outage_answers_503_and_recovers(app_config, database_url, db_b
         url = parsed.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     app = create_app(app_config | {"DATABASE_URL": url})
     client = app.test_client()
-    token = client.post("/api/auth/token", json={"username": "anna", "password": "passwort123"}).get_json()["token"]
+    token = client.post("/api/auth/token", json={"username": "anna", "password": "lotsen-pass-2468"}).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/healthz").status_code == 200
 

@@ -130,7 +130,7 @@ def test_navigation_follows_the_role(login, people):
 
 def test_login_form_and_logout(client, people):
     token = _token(client)
-    answer = client.post("/anmelden", data={"username": "clara", "password": "passwort123", "csrf_token": token})
+    answer = client.post("/anmelden", data={"username": "clara", "password": "lotsen-pass-2468", "csrf_token": token})
     assert answer.status_code == 302
     page = client.get("/", headers=HTML).get_data(as_text=True)
     assert "Willkommen, clara" in page and "Abmelden" in page
@@ -143,7 +143,7 @@ def test_login_form_and_logout(client, people):
 
 @pytest.mark.parametrize("path, data", [
     ("/erfassen", {"title": "Hundesteuer"}),
-    ("/verwaltung/benutzer", {"username": "neu", "password": "passwort123", "role": "clerk",
+    ("/verwaltung/benutzer", {"username": "neu", "password": "lotsen-pass-2468", "role": "clerk",
                               "municipality": "Simulationshausen"}),
     ("/abmelden", {}),
 ])
@@ -300,16 +300,19 @@ def test_search_page_without_query_and_with_bad_filter(login, people):
 # -- administration --------------------------------------------------------------------------
 
 def test_admin_creates_users_and_municipalities(login, people, db):
+    """A network operator (granted on the command line) creates users and municipalities anywhere."""
+    with db.session() as session:
+        session.get(UserRow, people["admin"]).network_operator = True
     client = login(people["admin"])
     page = client.get("/verwaltung", headers=HTML).get_data(as_text=True)
     assert "Simulationshausen" in page and "clara" in page and "Sachbearbeitung" in page
     token = _page_token(client, "/verwaltung")
-    form = {"username": "neu", "password": "passwort123", "role": "modeller", "municipality": "Neudorf",
+    form = {"username": "neu", "password": "lotsen-pass-2468", "role": "modeller", "municipality": "Neudorf",
             "land": "", "csrf_token": token}
     missing_land = client.post("/verwaltung/benutzer", data=form, headers=HTML)
     assert missing_land.status_code == 422 and "Bundesland angeben" in missing_land.get_data(as_text=True)
     short = client.post("/verwaltung/benutzer", data=dict(form, password="kurz", land="Bayern"), headers=HTML)
-    assert short.status_code == 422 and "mindestens 8 Zeichen" in short.get_data(as_text=True)
+    assert short.status_code == 422 and "mindestens 12 Zeichen" in short.get_data(as_text=True)
     taken = client.post("/verwaltung/benutzer", data=dict(form, username="clara", land="Bayern"), headers=HTML)
     assert taken.status_code == 422 and "gibt es schon" in taken.get_data(as_text=True)
     created = client.post("/verwaltung/benutzer", data=dict(form, land="Bayern"), headers=HTML)
@@ -327,7 +330,7 @@ def test_admin_creates_users_and_municipalities(login, people, db):
 def test_non_admin_cannot_post_users(login, people):
     client = login(people["modeller"])
     token = _page_token(client)
-    response = client.post("/verwaltung/benutzer", data={"username": "x", "password": "passwort123", "role": "admin",
+    response = client.post("/verwaltung/benutzer", data={"username": "x", "password": "lotsen-pass-2468", "role": "admin",
                                                          "municipality": "Simulationshausen", "csrf_token": token},
                            headers=HTML)
     assert response.status_code == 403

@@ -9,6 +9,7 @@ from app.auth.identity import roles_required
 from app.context import current_user, db_session
 from app.problems import problem
 from app.storage.models import AuditEventRow, InterviewRow, ProfileRow, UserRow
+from app.transport import MAX_ID
 
 from . import bp
 
@@ -20,7 +21,8 @@ OBJECTS = {"profile": ProfileRow, "interview": InterviewRow}
 def audit():
     raw = (request.args.get("object") or "").strip()
     kind, _, ident = raw.partition(":")
-    if kind not in OBJECTS or not ident.isdigit():
+    # ASCII digits only ("²".isdigit() is true, int("²") fails), within the id range.
+    if kind not in OBJECTS or not (ident.isascii() and ident.isdigit()) or len(ident) > 10 or int(ident) > MAX_ID:
         raise problem(400, "Bitte das Objekt als „profile:ID“ oder „interview:ID“ angeben (Parameter „object“).")
     session = db_session()
     target = session.get(OBJECTS[kind], int(ident))

@@ -16,6 +16,7 @@ from app.domain.figures import figures
 from app.problems import problem
 from app.storage.models import ProfileRow
 from app.storage.profiles import to_domain
+from app.transport import MAX_ID
 
 from . import bp
 from .body import json_body, parse_body
@@ -35,7 +36,7 @@ class Publication(BaseModel):
 class NewComment(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=4000)
-    step_n: int | None = Field(default=None, ge=1)
+    step_n: int | None = Field(default=None, ge=1, le=10_000)
 
 
 def load_draft(profile_id: int) -> ProfileRow:
@@ -140,6 +141,8 @@ def draft_diff(profile_id: int):
         second = int(request.args.get("to", row.version))
     except ValueError:
         raise problem(400, "Die Parameter „from“ und „to“ müssen Versionsnummern sein.") from None
+    if not (0 <= first <= MAX_ID and 0 <= second <= MAX_ID):
+        raise problem(400, "Die Parameter „from“ und „to“ müssen gültige Versionsnummern sein.")
     session = db_session()
     try:
         old, new = review.version_profile(session, row, first), review.version_profile(session, row, second)

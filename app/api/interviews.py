@@ -44,6 +44,12 @@ def load_interview(interview_id: int) -> InterviewRow:
     return row
 
 
+def _owner_only(interview: InterviewRow) -> None:
+    """Colleagues may read an interview; only the clerk who holds it writes to it or finishes it."""
+    if interview.user_id != current_user().id:
+        raise problem(403, "Nur die Person, die dieses Interview führt, kann darin schreiben oder es abschließen.")
+
+
 @bp.post("/interviews")
 @login_required
 def start_interview():
@@ -71,6 +77,7 @@ def post_message(interview_id: int):
     session = db_session()
     interview = load_interview(interview_id)
     body = parse_body(ClerkMessage, "Die Nachricht ist nicht gültig")
+    _owner_only(interview)
     if interview.status != "open":
         raise problem(409, "Dieses Interview ist bereits abgeschlossen. Starten Sie für einen neuen Ablauf ein neues Interview.")
     text = body.text.strip()
@@ -80,18 +87,26 @@ def post_message(interview_id: int):
         raise problem(422, f"Die Nachricht ist zu lang ({len(text)} Zeichen). Bitte teilen Sie sie auf; "
                            f"höchstens {service.MAX_MESSAGE_CHARS} Zeichen pro Nachricht.")
     user = current_user()
+    clerk = None
     if body.client_id:
-        earlier = service.find_reply(session, interview, body.client_id)
-        if earlier is not None:  # the same message again: answer once
-            return {"reply": service.message_dict(earlier), "draft": _draft_dict(interview), "repeated": True}
-    try:
-        clerk = service.store_clerk_message(session, interview, text, body.client_id)
-    except IntegrityError:
-        session.rollback()  # a parallel request with the same client_id won; answer with its reply
-        earlier = service.find_reply(session, interview, body.client_id or "")
-        if earlier is None:
-            raise problem(409, "Diese Nachricht wird gerade schon bearbeitet. Bitte einen Moment warten.")
-        return {"reply": service.message_dict(earlier), "draft": _draft_dict(interview), "repeated": True}
+        clerk = service.find_clerk(session, interview, body.client_id)
+        if clerk is not None:
+            earlier = service.reply_to(session, clerk)
+            if earlier is not None:  # the same message again: answer once
+                return {"reply": service.message_dict(earlier), "draft": _draft_dict(interview), "repeated": True}
+            _take_over(session, clerk)  # stored, never answered: its worker died once the lease is over
+    if clerk is None:
+        try:
+            clerk = service.store_clerk_message(session, interview, text, body.client_id)
+        except IntegrityError:
+            session.rollback()  # a parallel request with the same client_id won
+            clerk = service.find_clerk(session, interview, body.client_id or "")
+            if clerk is None:
+                raise
+            earlier = service.reply_to(session, clerk)
+            if earlier is not None:
+                return {"reply": service.message_dict(earlier), "draft": _draft_dict(interview), "repeated": True}
+            _take_over(session, clerk)
     try:
         reply, turn = service.answer(session, interview, clerk, user)
     except Exception:
@@ -104,10 +119,19 @@ def post_message(interview_id: int):
             "open_points": turn.open_points}
 
 
+def _take_over(session, clerk) -> None:
+    try:
+        service.claim(session, clerk)
+    except service.Busy as busy:
+        raise problem(409, "Diese Nachricht wird gerade schon bearbeitet. Bitte einen Moment warten und dann "
+                           "erneut senden.", retry_after=busy.seconds) from None
+
+
 @bp.post("/interviews/<int:interview_id>/finish")
 @login_required
 def finish_interview(interview_id: int):
     session = db_session()
     interview = load_interview(interview_id)
+    _owner_only(interview)
     row = service.finish(session, interview, current_user())
     return {"draft_id": row.id}

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from app.api.body import json_body
 from app.context import db_session
 from app.problems import problem
-from app.storage.users import authenticate, issue_token, revoke_token
+from app.storage.users import authenticate, end_sessions, issue_token, revoke_token, tokens_of
 
 from . import throttle
+from .identity import start_session
 
 bp = Blueprint("auth", __name__)
 
 
 def _client_ip() -> str:
-    # Behind a proxy, configure werkzeug's ProxyFix so remote_addr is the client.
+    # Behind the proxy, ProxyFix (TRUSTED_PROXIES=1) makes remote_addr the client's address.
     return request.remote_addr or "unbekannt"
+
+
+def _throttled(wait: int):
+    return problem(429, throttle.locked_message(wait), retry_after=wait)
 
 
 @bp.route("/anmelden", methods=["GET", "POST"])
@@ -25,23 +32,28 @@ def login():
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         db = db_session()
-        if throttle.locked(db, username, _client_ip()):
-            flash(throttle.LOCKED_MESSAGE, "error")
-            return render_template("login.html", username=username), 429
+        wait = throttle.wait_seconds(db, username, _client_ip())
+        if wait:
+            flash(throttle.locked_message(wait), "error")
+            return render_template("login.html", username=username), 429, {"Retry-After": str(wait)}
         user = authenticate(db, username, password) if username and password else None
         if user is None:
             throttle.failed(db, username, _client_ip())
             flash("Benutzername oder Passwort ist falsch.", "error")
             return render_template("login.html", username=username), 401
-        throttle.succeeded(db, username)
-        session.clear()
-        session["user_id"] = user.id
+        throttle.succeeded(db, username, _client_ip())
+        start_session(user)
         return redirect(url_for("web.index"))
     return render_template("login.html", username="")
 
 
 @bp.route("/abmelden", methods=["POST"])
 def logout():
+    """Ends this session server-side too: a copy of the cookie taken before is worthless afterwards."""
+    user = g.get("user")
+    if user is not None and not g.get("via_token"):
+        end_sessions(user)
+        db_session().commit()
     session.clear()
     flash("Sie sind abgemeldet.", "info")
     return redirect(url_for("auth.login"))
@@ -55,17 +67,41 @@ def token():
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise problem(400, "Bitte Benutzername (username) und Passwort (password) angeben.")
     session_ = db_session()
-    if throttle.locked(session_, username, _client_ip()):
-        raise problem(429, throttle.LOCKED_MESSAGE)
+    if len(username) > 100 or len(password) > 1000:
+        raise problem(400, "Benutzername oder Passwort ist zu lang.")
+    wait = throttle.wait_seconds(session_, username, _client_ip())
+    if wait:
+        raise _throttled(wait)
     user = authenticate(session_, username, password)
     if user is None:
         throttle.failed(session_, username, _client_ip())
         raise problem(401, "Benutzername oder Passwort ist falsch.")
-    throttle.succeeded(session_, username)
-    value = issue_token(session_, user)
+    throttle.succeeded(session_, username, _client_ip())
+    lifetime = timedelta(days=current_app.config["TOKEN_LIFETIME_DAYS"])
+    value = issue_token(session_, user, lifetime)
     session_.commit()
     return {"token": value, "username": user.username, "role": user.role,
-            "municipality": user.municipality.name}
+            "municipality": user.municipality.name,
+            "expires_at": (datetime.now(timezone.utc) + lifetime).isoformat(timespec="seconds")}
+
+
+@bp.route("/api/auth/tokens", methods=["GET"])
+def list_tokens():
+    """The caller's own tokens: when created, last used (to within a few minutes), when they expire."""
+    user = g.get("user")
+    if user is None:
+        raise problem(401)
+    return {"tokens": [token_dict(row) for row in tokens_of(db_session(), user)]}
+
+
+def token_dict(row) -> dict:
+    def iso(value):
+        if value is None:
+            return None
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat(timespec="seconds")
+
+    return {"id": row.id, "created_at": iso(row.created_at), "last_used_at": iso(row.last_used_at),
+            "expires_at": iso(row.expires_at), "revoked": row.revoked_at is not None}
 
 
 @bp.route("/api/auth/token", methods=["DELETE"])

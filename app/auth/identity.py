@@ -10,7 +10,7 @@ from flask import g, request, session
 from app.context import db_session
 from app.problems import problem
 from app.storage.models import UserRow
-from app.storage.users import user_for_token
+from app.storage.users import TokenExpired, user_for_token
 
 F = TypeVar("F", bound=Callable)
 
@@ -21,20 +21,33 @@ def load_identity() -> None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         token = header[7:].strip()
-        user = user_for_token(db_session(), token) if token else None
+        try:
+            user = user_for_token(db_session(), token) if token else None
+        except TokenExpired:
+            raise problem(401, "Das Zugangstoken ist abgelaufen. Bitte fordern Sie über /api/auth/token ein "
+                               "neues an.") from None
         if user is None:
             raise problem(401, "Das Zugangstoken ist ungültig oder wurde widerrufen.")
-        db_session().commit()  # records last_used_at
+        if db_session().dirty:
+            db_session().commit()  # last_used_at, written at most every few minutes
         g.user = user
         g.via_token = True
         return
     user_id = session.get("user_id")
     if user_id is not None:
         user = db_session().get(UserRow, user_id)
-        if user is not None and user.active:
+        # A session from before the last logout or password change is no longer valid.
+        if user is not None and user.active and session.get("sv", 0) == (user.session_version or 0):
             g.user = user
         else:
             session.clear()
+
+
+def start_session(user: UserRow) -> None:
+    """Sign the browser in; the session is bound to the user's current session version."""
+    session.clear()
+    session["user_id"] = user.id
+    session["sv"] = user.session_version or 0
 
 
 def login_required(view: F) -> F:

@@ -9,9 +9,10 @@ interview) validates the same way.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from .catalogue import StepKind
 
@@ -41,8 +42,40 @@ Slot = Literal[
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+# Control characters (other than tab and line breaks), DEL, C1 controls, lone surrogates and XML
+# non-characters: invisible, and they make XML (SVG, BPMN) malformed. Removed on input, everywhere.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
-class Municipality(BaseModel):
+
+def clean_text(value: str) -> str:
+    return _UNPRINTABLE.sub("", value)
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_text(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+class _Clean(BaseModel):
+    """Every text field of the domain is stripped of unprintable characters before validation."""
+
+    model_config = _STRICT
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        return _clean(value)
+
+
+# Length limits for every list entry, not only for the list.
+Entry = Annotated[str, StringConstraints(max_length=300)]
+LongEntry = Annotated[str, StringConstraints(max_length=500)]
+
+
+class Municipality(_Clean):
     model_config = _STRICT
 
     name: str = Field(min_length=1, max_length=200)
@@ -53,7 +86,7 @@ class Municipality(BaseModel):
     hourly_rate_eur: float | None = Field(default=None, ge=0)
 
 
-class Step(BaseModel):
+class Step(_Clean):
     model_config = _STRICT
 
     n: int = Field(ge=1)
@@ -69,7 +102,7 @@ class Step(BaseModel):
     next_step: int | None = Field(default=None, ge=1)
 
 
-class Branch(BaseModel):
+class Branch(_Clean):
     model_config = _STRICT
 
     condition: str = Field(min_length=1, max_length=300)
@@ -77,7 +110,7 @@ class Branch(BaseModel):
     goto_step: int | None = Field(default=None, ge=1)
 
 
-class Decision(BaseModel):
+class Decision(_Clean):
     model_config = _STRICT
 
     after_step: int = Field(ge=1)
@@ -94,7 +127,7 @@ def _clean_list(values: list[str]) -> list[str]:
     return seen
 
 
-class ProcessProfile(BaseModel):
+class ProcessProfile(_Clean):
     """A Prozesssteckbrief, optionally with a detailed model (steps, decisions)."""
 
     model_config = _STRICT
@@ -115,10 +148,10 @@ class ProcessProfile(BaseModel):
     result: str | None = Field(default=None, max_length=2000)
     customer: str | None = Field(default=None, max_length=500)
     org_unit: str | None = Field(default=None, max_length=300)
-    participants: list[str] = Field(default_factory=list, max_length=50)
-    legal_basis: list[str] = Field(default_factory=list, max_length=50)
-    it_systems: list[str] = Field(default_factory=list, max_length=50)
-    documents: list[str] = Field(default_factory=list, max_length=100)
+    participants: list[Entry] = Field(default_factory=list, max_length=50)
+    legal_basis: list[LongEntry] = Field(default_factory=list, max_length=50)
+    it_systems: list[Entry] = Field(default_factory=list, max_length=50)
+    documents: list[Entry] = Field(default_factory=list, max_length=100)
     case_volume_per_year: int | None = Field(default=None, ge=0, le=100_000_000)
     minutes_per_case: float | None = Field(default=None, ge=0, le=100_000)
     waiting: str | None = Field(default=None, max_length=2000)

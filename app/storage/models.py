@@ -27,6 +27,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -79,6 +81,10 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Network operator: manages users of every municipality. Granted only on the command line.
+    network_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Browser sessions carry this number; raising it (logout, new password) ends every older session.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     municipality: Mapped[MunicipalityRow] = relationship(back_populates="users", lazy="joined")
@@ -94,6 +100,7 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[UserRow] = relationship(lazy="joined")
@@ -205,6 +212,8 @@ class InterviewMessageRow(Base):
     suggestions: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     client_id: Mapped[str | None] = mapped_column(String(100))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("interview_message.id", ondelete="SET NULL"))
+    # A clerk message is being answered until then; a retry after it expires answers it (worker crashed).
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     interview: Mapped[InterviewRow] = relationship(back_populates="messages")

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .passwords import password_problem
+
 from .models import ApiTokenRow, MunicipalityRow, UserRow
 
 ROLES = ("clerk", "modeller", "admin")
 _hasher = PasswordHasher()
+TOKEN_LIFETIME = timedelta(days=90)
+# last_used_at is written at most this often: a bearer request must not need a write lock.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 class UserError(ValueError):
@@ -38,8 +43,9 @@ def create_user(session: Session, username: str, password: str, role: str, munic
         raise UserError("Der Benutzername darf nicht leer sein.")
     if role not in ROLES:
         raise UserError(f"Unbekannte Rolle „{role}“. Erlaubt sind: {', '.join(ROLES)}.")
-    if len(password) < 8:
-        raise UserError("Das Passwort muss mindestens 8 Zeichen lang sein.")
+    reason = password_problem(password, username)
+    if reason:
+        raise UserError(reason)
     if session.scalar(select(UserRow).where(UserRow.username == username)):
         raise UserError(f"Den Benutzernamen „{username}“ gibt es schon.")
     user = UserRow(username=username, password_hash=hash_password(password), role=role, municipality=municipality)
@@ -61,19 +67,57 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, user: UserRow) -> str:
+def set_password(session: Session, user: UserRow, password: str) -> None:
+    """A new password ends every other browser session of the user (their session version moves on)."""
+    reason = password_problem(password, user.username)
+    if reason:
+        raise UserError(reason)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: UserRow) -> None:
+    user.session_version = (user.session_version or 0) + 1
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands times back without a zone; they are stored as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def issue_token(session: Session, user: UserRow, lifetime: timedelta | None = None) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(ApiTokenRow(user_id=user.id, token_hash=_token_hash(token)))
+    now = datetime.now(timezone.utc)
+    session.add(ApiTokenRow(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                            expires_at=now + (lifetime or TOKEN_LIFETIME)))
     session.flush()
     return token
 
 
+class TokenExpired(Exception):
+    """The token was valid but its lifetime is over."""
+
+
 def user_for_token(session: Session, token: str) -> UserRow | None:
+    """The token's user; sets ``last_used_at`` only when it is older than the touch interval."""
     row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == _token_hash(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    row.last_used_at = datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc)
+    expires = _aware(row.expires_at)
+    if expires is not None and expires <= now:
+        raise TokenExpired()
+    last = _aware(row.last_used_at)
+    if last is None or now - last >= TOKEN_TOUCH_INTERVAL:
+        row.last_used_at = now
     return row.user
+
+
+def tokens_of(session: Session, user: UserRow) -> list[ApiTokenRow]:
+    return list(session.scalars(select(ApiTokenRow).where(ApiTokenRow.user_id == user.id)
+                                .order_by(ApiTokenRow.created_at.desc(), ApiTokenRow.id.desc())))
 
 
 def revoke_token(session: Session, token: str) -> bool:

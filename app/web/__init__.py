@@ -75,10 +75,17 @@ def _datetime_de(value):
     return value.strftime("%d.%m.%Y, %H:%M")
 
 
+@bp.app_template_filter("iso_de")
+def _iso_de(value):
+    from datetime import datetime
+
+    return _datetime_de(datetime.fromisoformat(value)) if value else "–"
+
+
 @bp.errorhandler(ApiProblem)
 def _page_problem(exc: ApiProblem):
     """Pages answer errors (also those raised by shared API helpers) with the German error page."""
     return render_template("error.html", problem=exc), exc.status
 
 
-from . import admin, capture, pages, review  # noqa: E402,F401  (routes register on import)
+from . import account, admin, capture, pages, review  # noqa: E402,F401  (routes register on import)

@@ -1,30 +1,47 @@
-"""Administration: municipalities and users of the network."""
+"""Administration: users of the admin's own municipality, sign-in locks; the whole network only for
+network operators (a flag given on the command line, never through the web)."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from app.context import db_session
+from app.auth import throttle
+from app.context import current_user, db_session
 from app.domain import LAENDER
 from app.storage.models import MunicipalityRow, ProfileRow, UserRow
 from app.storage.profiles import ensure_municipality, get_municipality
+from app.storage.passwords import password_problem
 from app.storage.users import ROLES, UserError, create_user
 
 from . import bp, labels
 from .guards import ADMIN_ROLES, page
 
 
+def _scope() -> int | None:
+    """The municipality this admin manages; None for a network operator (all of them)."""
+    user = current_user()
+    return None if user.network_operator else user.municipality_id
+
+
 def _overview() -> dict:
     session = db_session()
-    municipalities = session.scalars(select(MunicipalityRow).order_by(MunicipalityRow.name)).all()
-    users = session.scalars(select(UserRow).order_by(UserRow.username)).all()
+    scope = _scope()
+    municipalities_q = select(MunicipalityRow).order_by(MunicipalityRow.name)
+    users_q = select(UserRow).order_by(UserRow.username)
+    if scope is not None:
+        municipalities_q = municipalities_q.where(MunicipalityRow.id == scope)
+        users_q = users_q.where(UserRow.municipality_id == scope)
+    municipalities = session.scalars(municipalities_q).all()
+    users = session.scalars(users_q).all()
     profile_counts = dict(session.execute(select(ProfileRow.municipality_id, func.count())
                                           .group_by(ProfileRow.municipality_id)).all())
     user_counts = dict(session.execute(select(UserRow.municipality_id, func.count())
                                        .group_by(UserRow.municipality_id)).all())
+    locks = throttle.throttled(session, None if scope is None else {u.username for u in users})
     return {"municipalities": municipalities, "users": users, "profile_counts": profile_counts,
-            "user_counts": user_counts, "roles": [(r, labels.role_label(r)) for r in ROLES], "laender": LAENDER}
+            "user_counts": user_counts, "roles": [(r, labels.role_label(r)) for r in ROLES], "laender": LAENDER,
+            "operator": scope is None, "own_municipality": current_user().municipality.name, "locks": locks}
 
 
 @bp.get("/verwaltung")
@@ -39,8 +56,9 @@ def _validate(form: dict[str, str]) -> dict[str, str]:
         errors["username"] = "Bitte einen Benutzernamen angeben."
     elif len(form["username"]) > 100:
         errors["username"] = "Der Benutzername ist zu lang (höchstens 100 Zeichen)."
-    if len(form["password"]) < 8:
-        errors["password"] = "Das Passwort muss mindestens 8 Zeichen lang sein."
+    reason = password_problem(form["password"], form["username"])
+    if reason:
+        errors["password"] = reason
     if form["role"] not in ROLES:
         errors["role"] = "Bitte eine Rolle auswählen."
     if not form["municipality"]:
@@ -49,7 +67,10 @@ def _validate(form: dict[str, str]) -> dict[str, str]:
         errors["municipality"] = "Der Name der Kommune ist zu lang (höchstens 200 Zeichen)."
     if form["land"] and form["land"] not in LAENDER:
         errors["land"] = "Bitte ein Bundesland aus der Liste wählen."
-    if not errors.get("municipality") and not form["land"] and get_municipality(db_session(), form["municipality"]) is None:
+    if not errors.get("municipality") and _scope() is not None and form["municipality"] != current_user().municipality.name:
+        errors["municipality"] = ("Sie verwalten nur die Benutzer Ihrer Kommune. Benutzer anderer Kommunen legt der "
+                                  "Netzbetrieb an.")
+    elif not errors.get("municipality") and not form["land"] and get_municipality(db_session(), form["municipality"]) is None:
         errors["land"] = "Die Kommune ist neu: Bitte das Bundesland angeben."
     return errors
 
@@ -59,6 +80,8 @@ def _validate(form: dict[str, str]) -> dict[str, str]:
 def admin_create_user():
     form = {key: (request.form.get(key) or "").strip() for key in ("username", "role", "municipality", "land")}
     form["password"] = request.form.get("password") or ""
+    if _scope() is not None and not form["municipality"]:
+        form["municipality"] = current_user().municipality.name
     errors = _validate(form)
     session = db_session()
     if not errors:
@@ -73,7 +96,27 @@ def admin_create_user():
             errors[field] = message
     if errors:
         form.pop("password")
-        return render_template("admin.html", form=form, errors=errors, **_overview()), 422
+        status = 403 if "Netzbetrieb" in errors.get("municipality", "") else 422
+        return render_template("admin.html", form=form, errors=errors, **_overview()), status
     flash(f"Benutzer „{form['username']}“ ({labels.role_label(form['role'])}) für {form['municipality']} angelegt.",
           "info")
+    return redirect(url_for("web.admin"))
+
+
+@bp.post("/verwaltung/entsperren")
+@page(*ADMIN_ROLES)
+def admin_unlock():
+    """Lift a sign-in delay: for a user of this municipality (operators: any name or address)."""
+    username = (request.form.get("username") or "").strip()[:100]
+    ip = (request.form.get("ip") or "").strip()[:64]
+    session = db_session()
+    if _scope() is not None:
+        user = session.scalar(select(UserRow).where(func.lower(UserRow.username) == username.lower()))
+        if not username or user is None or user.municipality_id != _scope():
+            return render_template("admin.html", form={}, errors={},
+                                   unlock_error="Sie können nur Benutzer Ihrer Kommune entsperren.",
+                                   **_overview()), 403
+    removed = throttle.unlock(session, username or None, ip or None)
+    session.commit()
+    flash(f"Anmeldesperre aufgehoben ({removed} Fehlversuche gelöscht).", "info")
     return redirect(url_for("web.admin"))

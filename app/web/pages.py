@@ -19,6 +19,7 @@ from app.storage.models import InterviewRow, MunicipalityRow, ProfileRow
 from app.storage.profiles import to_domain
 
 from . import bp, diagram, labels
+from .links import safe_back_path
 from .guards import REVIEW_ROLES, page
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,5 @@ def compare(profile_id: int, other_id: int):
     data = api_compare(profile_id, other_id)  # the API answer: same checks, same shape
     counts = {status: sum(1 for r in data["steps"] if r["status"] == status)
               for status in ("match", "only_left", "only_right")}
-    back = request.args.get("zurueck")
-    if not (back and back.startswith("/") and not back.startswith("//") and "\\" not in back):
-        back = None
+    back = safe_back_path(request.args.get("zurueck"))
     return render_template("compare.html", data=data, counts=counts, back=back)
