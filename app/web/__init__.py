@@ -69,7 +69,7 @@ def _kind_group(kind):
 
 @bp.app_template_filter("kind_slug")
 def _kind_slug(kind):
-    from .diagram import GROUP_SLUGS
+    from app.bpmn.svg import GROUP_SLUGS
 
     return GROUP_SLUGS.get(labels.kind_group(kind), "other")
 

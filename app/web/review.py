@@ -13,7 +13,8 @@ from app.domain.lifecycle import may_edit
 from app.storage.models import ProfileRow, UserRow
 from app.storage.profiles import to_domain
 
-from . import bp, diagram, labels
+from . import bp, labels
+from .diagrams import inline_svg, legend
 from .guards import REVIEW_ROLES, page
 from .pages import _similar
 
@@ -54,7 +55,7 @@ def _analysis_context(row: ProfileRow) -> dict:
     profile = to_domain(row)
     body = profile_body(row)
     return {"profile": profile, "figures": body["figures"], "version": row.version,
-            "svg": diagram.render_svg(profile, id_prefix=f"dgm-{row.id}"), "legend": diagram.legend()}
+            "svg": inline_svg(profile, f"dgm-{row.id}"), "legend": legend()}
 
 
 @bp.get("/entwuerfe/<int:profile_id>")
