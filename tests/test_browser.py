@@ -283,10 +283,12 @@ def test_capture_review_publish_and_find(live_server, browser):
     expect(page.locator("#page-error")).to_be_hidden()
 
     page.get_by_role("button", name="Freigeben").click()
+    page.get_by_role("dialog").get_by_role("button", name="Freigeben").click()  # asks first (issue 18)
     expect(page.locator("p.flash.success")).to_contain_text("freigegeben")
     expect(page.locator(".lead-meta .badge")).to_have_text("Freigegeben")
     page.get_by_label("Im Netzwerk (alle Kommunen)").check()
     page.get_by_role("button", name="Veröffentlichen").click()
+    page.get_by_role("dialog").get_by_role("button", name="Veröffentlichen").click()
     expect(page.locator(".lead-meta .badge")).to_have_text("Veröffentlicht")
     expect(page.locator(".lead-meta")).to_contain_text("im Netzwerk")
     modeller.shot("13-veroeffentlicht")

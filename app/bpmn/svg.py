@@ -268,10 +268,10 @@ def _node(shape: _Shape) -> list[str]:
         out.append(f'<rect x="{shape.x:.1f}" y="{shape.y:.1f}" width="{shape.w:.0f}" height="{shape.h:.0f}" rx="10" '
                    f'fill="{fill}" stroke="{STROKE}" stroke-width="1.3"{dash}/>')
         out.append(_text(shape.x + 7, shape.y + 13, n, size=10, weight="700", fill=MUTED, anchor="start"))
-        lines = _wrap(shape.name, 14, 4)
+        lines = _wrap(shape.name, 15, 4)
         first = cy + 4 - (len(lines) - 1) * 6.5 + 4
         for j, line in enumerate(lines):
-            out.append(_text(cx, first + 13 * j, line, size=11, weight="600"))
+            out.append(_text(cx, first + 13 * j, line, size=10.5, weight="600"))
     if media_break:
         bx, by = shape.x + shape.w - 8, shape.y
         out.append(f'<g class="media-break"><circle cx="{bx:.1f}" cy="{by:.1f}" r="9" fill="#a4161a"/>'

@@ -74,8 +74,9 @@ def match_steps(a: Step, b: Step) -> StepMatch:
         reasons.append("ähnliche Bezeichnung")
     synonyms = [(ma.objects[c], mb.objects[c]) for c in set(ma.objects) & set(mb.objects)
                 if concept_name(c) and ma.objects[c].lower() != mb.objects[c].lower()]
-    synonyms += [(ma.actions[c], mb.actions[c]) for c in set(ma.actions) & set(mb.actions)
-                 if ma.actions[c].lower() != mb.actions[c].lower()]
+    if not same_kind:  # with the same building block the verbs add nothing
+        synonyms += [(ma.actions[c], mb.actions[c]) for c in set(ma.actions) & set(mb.actions)
+                     if ma.actions[c].lower() != mb.actions[c].lower()]
     if synonyms and words < 0.9:
         reasons.append("ähnliche Bedeutung (" + ", ".join(f"„{x}“ ≈ „{y}“" for x, y in sorted(synonyms)) + ")")
     elif objects > 0 and words < MATCH:

@@ -196,13 +196,13 @@
       var branches = el("ol", { class: "branch-list" }, d.branches.map(function (b, bi) {
         var bid = id + "-b-" + bi;
         var hidden = el("span", { class: "sr-only", text: " Zweig " + (bi + 1) + " der Entscheidung " + no });
-        return el("li", { class: "branch" },
+        return el("li", { class: "branch" }, el("span", { class: "branch-no", "aria-hidden": "true", text: "Zweig " + (bi + 1) }),
           el("div", { class: "branch-cond" }, el("label", { for: bid + "-condition" }, "Bedingung", hidden.cloneNode(true)),
             el("input", { id: bid + "-condition", "data-dfield": "condition", "data-d": String(di), "data-b": String(bi), value: b.condition || "", maxlength: "300", placeholder: "z. B. ja, vollständig" })),
           el("div", { class: "branch-goto" }, el("label", { for: bid + "-goto" }, "Weiter mit", hidden.cloneNode(true)),
             stepOptions(el("select", { id: bid + "-goto", "data-dfield": "goto", "data-d": String(di), "data-b": String(bi) }), b.goto, true, d.after)),
-          el("button", { type: "button", class: "icon danger", "data-dop": "remove-branch", "data-d": String(di), "data-b": String(bi),
-            "aria-label": "Zweig " + (bi + 1) + " der Entscheidung " + no + " entfernen", title: "Zweig entfernen" }, "✕"));
+          el("button", { type: "button", class: "danger small", "data-dop": "remove-branch", "data-d": String(di), "data-b": String(bi),
+            "aria-label": "Zweig " + (bi + 1) + " der Entscheidung " + no + " entfernen" }, "Entfernen"));
       }));
       box.appendChild(el("fieldset", { class: "decision", "data-d": String(di) },
         el("legend", { text: "Entscheidung " + no }),
