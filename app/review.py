@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import ProcessProfile
-from app.domain.lifecycle import TransitionError, may_edit, next_state
+from app.domain.lifecycle import TransitionError, may_edit, next_state, state_after_edit
 from app.storage.audit import record
 from app.storage.models import ProfileRow, ProfileVersionRow, ReviewCommentRow, UserRow
 from app.storage.profiles import save_profile, to_domain
@@ -22,6 +22,10 @@ from app.storage.profiles import save_profile, to_domain
 PATCHABLE = ("title", "category", "leika_key", "ozg_id", "description", "trigger", "result", "customer", "org_unit",
              "participants", "legal_basis", "it_systems", "documents", "case_volume_per_year", "minutes_per_case",
              "waiting", "exceptions", "steps", "decisions", "process_key")
+
+
+# What a second approval is about: the process model, not its wording around it.
+MODEL_FIELDS = ("steps", "decisions")
 
 
 class ReviewError(ValueError):
@@ -53,11 +57,19 @@ def edit(session: Session, row: ProfileRow, user: UserRow, changes: dict[str, An
         errors = german_validation_errors(exc)
         raise ReviewError(f"Die Änderung ist nicht gültig: {describe(errors)}", 422, errors) from exc
     before = current.model_dump(mode="json")
-    result = save_profile(session, updated, municipality=row.municipality, row=row, author_id=user.id,
-                          note="Bearbeitet")
+    model_changed = any(before[k] != updated.model_dump(mode="json")[k] for k in MODEL_FIELDS)
+    state = state_after_edit(current.state, model_changed)
+    note = "Bearbeitet"
+    if state != current.state:
+        updated = updated.model_copy(update={"state": state})
+        note = "Bearbeitet nach Freigabe; Ablauf geändert, erneute Freigabe nötig"
+    result = save_profile(session, updated, municipality=row.municipality, row=row, author_id=user.id, note=note)
     if result.changed:
         record(session, "profile.edit", "profile", row.id, user_id=user.id,
                before={k: before[k] for k in changes}, after={k: updated.model_dump(mode="json")[k] for k in changes})
+    if state != current.state:
+        record(session, "profile.reopen", "profile", row.id, user_id=user.id, before={"state": current.state},
+               after={"state": state}, detail="Schritte oder Entscheidungen nach der Freigabe geändert")
     return row
 
 

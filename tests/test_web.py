@@ -13,7 +13,7 @@ from app.domain import ProcessProfile
 from app.storage import users as user_store
 from app.storage.models import InterviewRow, UserRow
 from app.storage.profiles import ensure_municipality, save_profile
-from app.web.diagram import render_svg
+from app.bpmn.svg import render_svg
 
 HTML = {"Accept": "text/html"}
 STEPS = [
@@ -339,18 +339,33 @@ def test_non_admin_cannot_post_users(login, people):
 # -- diagram ----------------------------------------------------------------------------------
 
 def test_diagram_has_lanes_boxes_gateways_and_escapes_text():
-    svg = str(render_svg(_profile(), id_prefix="t"))
+    svg = render_svg(_profile(), id_prefix="t")
     root = ET.fromstring(svg)
     ns = {"s": "http://www.w3.org/2000/svg"}
     assert root.get("role") == "img" and root.get("aria-labelledby") == "t-title t-desc"
     assert len(root.findall(".//s:g[@class='step']", ns)) == len(STEPS)
     assert len(root.findall(".//s:g[@class='lane']", ns)) == 2  # Bürgerbüro, Poststelle
-    assert len(root.findall(".//s:g[@class='gateway']", ns)) == 1
+    assert len(root.findall(".//s:g[@class='gateway']", ns)) == 1  # the decision (plus a join before step 5)
     assert len(root.findall(".//s:path[@class='edge']", ns)) >= len(STEPS) + 1
     assert "Bescheid &lt;drucken&gt; &amp; prüfen" in svg
     assert "Ablaufdiagramm: Hundesteuer anmelden" in svg
-    empty = str(render_svg(ProcessProfile(title="Ohne Schritte")))
-    assert "<svg" not in empty and "noch keine Arbeitsschritte" in empty
+    assert "5 Schritte in 2 Zuständigkeitsbahnen" in svg and "1 Entscheidung." in svg
+    assert "<script" not in svg and " style=" not in svg and "<?xml" not in svg  # CSP-safe inline markup
+    with pytest.raises(ValueError):
+        render_svg(ProcessProfile(title="Ohne Schritte"))
+
+
+def test_one_renderer_for_pages_and_downloads(login, people, draft_id):
+    """The page shows the BPMN export's layout: the same step boxes at the same places as the download."""
+    client = login(people["modeller"])
+    page = client.get(f"/entwuerfe/{draft_id}", headers=HTML).get_data(as_text=True)
+    download = client.get(f"/prozesse/{draft_id}/diagramm.svg").get_data(as_text=True)
+    inline = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    boxes = re.compile(r'<g class="step" data-step="(\d+)"[^>]*><title>[^<]*</title><rect x="([\d.]+)" y="([\d.]+)"')
+    assert boxes.findall(inline) and boxes.findall(inline) == boxes.findall(download)
+    assert download.startswith("<?xml") and "Informationsfluss" in download  # legend in the file
+    assert 'class="legend"' in page and "Medienbruch" in page  # HTML legend on the page
+    assert not (re.search(r"app/web/diagram\.py", page))
 
 
 def test_search_page_finds_shared_processes_only(login, people, db):

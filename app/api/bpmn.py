@@ -1,4 +1,4 @@
-"""BPMN 2.0 in and out: export with diagram layout, import for modellers, SVG diagram."""
+"""BPMN 2.0 in and out: export with diagram layout, import for modellers, SVG diagram (same renderer as the pages)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def process_diagram(profile_id: int):
     profile = to_domain(load_readable_profile(profile_id))
     if not profile.steps:
         raise problem(409, "Dieser Steckbrief hat noch keine Prozessschritte, die sich zeichnen ließen.")
-    return Response(render_svg(profile), mimetype="image/svg+xml")
+    return Response(render_svg(profile, standalone=True), mimetype="image/svg+xml")
 
 
 @bp.post("/import/bpmn")

@@ -1,167 +1,279 @@
-"""Server-side SVG of a process model, drawn from the BPMN export's own diagram layout.
+"""The one picture of a process: SVG drawn from the BPMN export's own diagram layout.
 
-No script, works offline and in print: lanes with their names, tasks coloured
-by building-block group (with a legend), events, gateways with their
-questions, and labelled flows.
+Pages (inline, next to an HTML legend) and downloads (a standalone document
+with title and legend) use this renderer, so what a modeller sees is what
+bpmn.io shows after the BPMN download: same lanes, same positions, same
+arrows. No script and no ``style`` attribute (CSP-safe when inlined); the
+``<title>``/``<desc>`` pair names the process and lists every step for
+screen readers.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from html import escape
 
 from app.domain import BUILDING_BLOCKS, GROUPS, ProcessProfile
+from app.domain.wording import counted
 
-from .export import to_bpmn
+from .export import PL_NS, to_bpmn
 
-GROUP_COLOURS = {
+# Light fills per building-block group (app.css uses the same as --grp-*); dark text stays far above 4.5:1.
+GROUP_FILLS = {
     "Informationsfluss": "#dbeafe",
-    "Medienwechsel": "#fde2e2",
-    "Dokumentation": "#e5f4e3",
-    "Informationsbeschaffung und Koordination": "#fff1cc",
-    "Inhaltliche Verwaltungsarbeit": "#ece4f7",
+    "Medienwechsel": "#fde4e4",
+    "Dokumentation": "#ede9fe",
+    "Informationsbeschaffung und Koordination": "#d8f5e6",
+    "Inhaltliche Verwaltungsarbeit": "#fdf0c4",
 }
-STROKE = "#1f2937"
-FONT = "font-family:system-ui,'Segoe UI',Arial,sans-serif"
+GROUP_SLUGS = {
+    "Informationsfluss": "info",
+    "Medienwechsel": "medien",
+    "Dokumentation": "doku",
+    "Informationsbeschaffung und Koordination": "koord",
+    "Inhaltliche Verwaltungsarbeit": "verw",
+}
+STROKE = "#44505c"
+TEXT = "#1b1f24"
+MUTED = "#3d4753"
+FONT = "system-ui, -apple-system, 'Segoe UI', Arial, sans-serif"
+HEAD = 44     # room above the pool for gateway questions (standalone: also the title)
+LEGEND_H = 40
+_TASKS = {"task", "userTask", "manualTask", "sendTask", "receiveTask", "serviceTask", "businessRuleTask", "scriptTask"}
+
+
+def legend() -> list[tuple[str, str]]:
+    """(group, CSS class slug) pairs for the legend the pages put under the diagram."""
+    return [(group, GROUP_SLUGS[group]) for group in GROUPS]
+
+
+@dataclass
+class _Shape:
+    id: str
+    type: str
+    name: str
+    x: float
+    y: float
+    w: float
+    h: float
+    step: dict[str, str] | None = None
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _wrap(text: str, width: float, size: float = 12) -> list[str]:
-    """Greedy line breaking by an average glyph width; German compounds break at hyphens too."""
-    limit = max(6, int(width / (size * 0.55)))
+def _wrap(text: str, chars: int, max_lines: int) -> list[str]:
+    """Greedy line breaking; long German compounds are split with a hyphen; overflow ends in "…"."""
+    words: list[str] = []
+    for word in text.split():
+        while len(word) > chars:
+            words.append(word[: chars - 1] + "-")
+            word = word[chars - 1:]
+        words.append(word)
     lines: list[str] = []
     line = ""
-    words: list[str] = []
-    for word in text.replace("-", "- ").split():
-        while len(word) > limit:  # a long compound is split with a hyphen
-            words.append(word[: limit - 1] + "-")
-            word = word[limit - 1:]
-        words.append(word)
     for word in words:
-        candidate = f"{line} {word}".strip() if not line.endswith("-") else f"{line}{word}"
-        if len(candidate) <= limit:
+        candidate = f"{line}{word}" if line.endswith("-") else f"{line} {word}".strip()
+        if len(candidate) <= chars:
             line = candidate
         else:
-            if line:
-                lines.append(line)
+            lines.append(line)
             line = word
     if line:
         lines.append(line)
-    return lines[:4]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: chars - 1].rstrip(" -") + "…"
+    return lines or [""]
 
 
-def render_svg(profile: ProcessProfile) -> bytes:
+def _text(x: float, y: float, content: str, *, size: float = 11, weight: str = "normal", fill: str = TEXT,
+          anchor: str = "middle", halo: bool = False, extra: str = "") -> str:
+    halo_attrs = ' paint-order="stroke" stroke="#ffffff" stroke-width="4" stroke-linejoin="round"' if halo else ""
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" fill="{fill}" '
+            f'text-anchor="{anchor}"{halo_attrs}{extra}>{escape(content)}</text>')
+
+
+def _read(profile: ProcessProfile) -> tuple[dict[str, _Shape], list[tuple[str, list[tuple[float, float]]]],
+                                             dict[str, str], list[_Shape]]:
+    """Shapes (with their BPMN type and step data), edges with waypoints, flow names, and lanes."""
     root = ET.fromstring(to_bpmn(profile))
-    nodes: dict[str, dict[str, str]] = {}
+    info: dict[str, tuple[str, str, dict[str, str] | None]] = {}
     flows: dict[str, str] = {}
-    lanes: dict[str, str] = {}
     for element in root.iter():
-        name = _local(element.tag)
-        ident = element.get("id")
+        name, ident = _local(element.tag), element.get("id")
         if not ident:
             continue
-        if name == "lane":
-            lanes[ident] = element.get("name", "")
-        elif name == "sequenceFlow":
-            flows[ident] = element.get("name", "")
-        elif name in ("task", "userTask", "manualTask", "sendTask", "receiveTask", "serviceTask", "businessRuleTask",
-                      "scriptTask", "startEvent", "endEvent", "intermediateCatchEvent", "exclusiveGateway"):
-            kind = next((child.get("kind") for child in element.iter() if _local(child.tag) == "step"), None)
-            nodes[ident] = {"type": name, "name": element.get("name", ""), "kind": kind or ""}
-    shapes: dict[str, tuple[float, float, float, float]] = {}
+        if name == "sequenceFlow":
+            flows[ident] = element.get("name") or ""
+        elif name in _TASKS or name in ("startEvent", "endEvent", "intermediateCatchEvent", "exclusiveGateway",
+                                        "lane", "participant"):
+            step = element.find(f".//{{{PL_NS}}}step")
+            info[ident] = (name, element.get("name") or "", dict(step.attrib) if step is not None else None)
+    shapes: dict[str, _Shape] = {}
     edges: list[tuple[str, list[tuple[float, float]]]] = []
     for element in root.iter():
         name = _local(element.tag)
         if name == "BPMNShape":
+            ref = element.get("bpmnElement", "")
             bounds = next(c for c in element if _local(c.tag) == "Bounds")
-            shapes[element.get("bpmnElement", "")] = tuple(float(bounds.get(k, 0)) for k in ("x", "y", "width", "height"))  # type: ignore[assignment]
+            kind, label, step = info.get(ref, ("", "", None))
+            shapes[ref] = _Shape(ref, kind, label, *(float(bounds.get(k, 0)) for k in ("x", "y", "width", "height")),
+                                 step=step)
         elif name == "BPMNEdge":
             points = [(float(p.get("x", 0)), float(p.get("y", 0))) for p in element if _local(p.tag) == "waypoint"]
             edges.append((element.get("bpmnElement", ""), points))
-    if not shapes:
-        raise ValueError("Das BPMN-Modell enthält kein Diagramm.")
-    xs = [x for x, _, w, _ in shapes.values()] + [x + w for x, _, w, _ in shapes.values()]
-    ys = [y for _, y, _, h in shapes.values()] + [y + h for _, y, _, h in shapes.values()]
-    left, top = min(xs) - 20, min(ys) - 50
-    width, height = max(xs) - left + 20, max(ys) - top + 110
-    out: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" '
-        f'width="{width:.0f}" height="{height:.0f}" role="img" aria-labelledby="diagram-title" style="{FONT}">',
-        f'<title id="diagram-title">Ablaufdiagramm: {escape(profile.title)}</title>',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
-        f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{STROKE}"/></marker></defs>',
-        f'<text x="{left + 10:.0f}" y="{top + 24:.0f}" font-size="16" font-weight="600" fill="{STROKE}">'
-        f'{escape(profile.title)}</text>',
-    ]
-    for lane_id, lane_name in lanes.items():
-        if lane_id not in shapes:
-            continue
-        x, y, w, h = shapes[lane_id]
-        out.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#f8fafc" stroke="#94a3b8"/>')
-        out.append(f'<rect x="{x}" y="{y}" width="30" height="{h}" fill="#e2e8f0" stroke="#94a3b8"/>')
-        lane_lines = _wrap(lane_name, h - 10, 11)[:2]
-        for i, line in enumerate(lane_lines):
-            offset = x + 14 + 12 * i - 6 * (len(lane_lines) - 1) + 4
-            out.append(f'<text transform="translate({offset:.0f},{y + h / 2:.0f}) rotate(-90)" text-anchor="middle" '
-                       f'font-size="11" fill="{STROKE}">{escape(line)}</text>')
+    lanes = [s for s in shapes.values() if s.type == "lane"]
+    return shapes, edges, flows, lanes
+
+
+def _description(profile: ProcessProfile, lanes: list[_Shape]) -> str:
+    names = [lane.name for lane in lanes]
+    parts = f"{counted(len(profile.steps), 'step')} in {counted(len(names), 'lane')} ({', '.join(names)})"
+    if profile.decisions:
+        parts += f", {counted(len(profile.decisions), 'decision')}"
+    steps = " ".join(f"{s.n}. {s.label} ({BUILDING_BLOCKS[s.kind].label}"
+                     + (f", {s.actor}" if s.actor else "") + ")." for s in profile.steps)
+    return f"{parts}. {steps}"
+
+
+def render_svg(profile: ProcessProfile, *, id_prefix: str = "dgm", standalone: bool = False) -> str:
+    """SVG markup of a profile with steps; ``standalone`` adds XML declaration, title, legend and background."""
+    if not profile.steps:
+        raise ValueError("Ohne Arbeitsschritte gibt es kein Ablaufdiagramm.")
+    shapes, edges, flows, lanes = _read(profile)
+    pool = next(s for s in shapes.values() if s.type == "participant")
+    head = HEAD + (28 if standalone else 0)
+    left, top = pool.x - 12, pool.y - head
+    width = pool.w + 24
+    height = pool.h + head + 30 + (LEGEND_H if standalone else 0)
+    title_id, desc_id, marker = f"{id_prefix}-title", f"{id_prefix}-desc", f"{id_prefix}-arrow"
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="flow" role="img" aria-labelledby="{title_id} {desc_id}" '
+           f'width="{width:.0f}" height="{height:.0f}" viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" '
+           f'font-family="{escape(FONT)}">',
+           f'<title id="{title_id}">Ablaufdiagramm: {escape(profile.title)}</title>',
+           f'<desc id="{desc_id}">{escape(_description(profile, lanes))}</desc>',
+           f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+           f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{STROKE}"/></marker></defs>']
+    if standalone:
+        out.append(f'<rect x="{left:.0f}" y="{top:.0f}" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>')
+        out.append(_text(left + 12, top + 24, profile.title, size=16, weight="600", anchor="start"))
+
+    # Pool with the process title in its header band, then one lane per actor.
+    out.append(f'<rect x="{pool.x:.0f}" y="{pool.y:.0f}" width="{pool.w:.0f}" height="{pool.h:.0f}" fill="#ffffff" '
+               f'stroke="#8795a3"/>')
+    title_lines = _wrap(profile.title, max(8, int(pool.h / 7.5)), 1)
+    out.append(_text(0, 0, title_lines[0], size=12, weight="600",
+                     extra=f' transform="translate({pool.x + 19:.0f},{pool.cy:.0f}) rotate(-90)"'))
+    for index, lane in enumerate(lanes):
+        fill = "#f4f6f9" if index % 2 == 0 else "#ffffff"
+        out.append(f'<g class="lane"><rect x="{lane.x:.0f}" y="{lane.y:.0f}" width="{lane.w:.0f}" '
+                   f'height="{lane.h:.0f}" fill="{fill}" stroke="#aab4bf"/>')
+        lines = _wrap(lane.name, max(8, int((lane.h - 16) / 7)), 2)
+        for j, line in enumerate(lines):
+            x = lane.x + 14 + 14 * j - 7 * (len(lines) - 1) + 4
+            out.append(_text(0, 0, line, size=12, weight="600",
+                             extra=f' transform="translate({x:.0f},{lane.cy:.0f}) rotate(-90)"'))
+        out.append("</g>")
+
+    # Flows under the nodes; branch conditions beside where the arrow leaves the gateway.
     for flow_id, points in edges:
         if len(points) < 2:
             continue
-        path = " ".join(f"{x:.0f},{y:.0f}" for x, y in points)
-        out.append(f'<polyline points="{path}" fill="none" stroke="{STROKE}" stroke-width="1.4" '
-                   f'marker-end="url(#arrow)"/>')
+        path = "M" + " L".join(f"{x:.0f},{y:.0f}" for x, y in points)
+        out.append(f'<path class="edge" d="{path}" fill="none" stroke="{STROKE}" stroke-width="1.5" '
+                   f'marker-end="url(#{marker})"/>')
         label = flows.get(flow_id)
         if label:
             (x1, y1), (x2, y2) = points[0], points[1]
-            out.append(f'<text x="{(x1 + x2) / 2 + 4:.0f}" y="{(y1 + y2) / 2 - 5:.0f}" font-size="11" '
-                       f'fill="#334155">{escape(label[:40])}</text>')
-    for node_id, node in nodes.items():
-        if node_id not in shapes:
-            continue
-        x, y, w, h = shapes[node_id]
-        cx, cy = x + w / 2, y + h / 2
-        kind = node["kind"]
-        if node["type"] in ("startEvent", "endEvent"):
-            stroke_width = 1.5 if node["type"] == "startEvent" else 3.5
-            out.append(f'<circle cx="{cx}" cy="{cy}" r="{w / 2}" fill="#ffffff" stroke="{STROKE}" '
-                       f'stroke-width="{stroke_width}"/>')
-            label = "Start" if node["type"] == "startEvent" else "Ende"
-            out.append(f'<text x="{cx}" y="{y + h + 14}" text-anchor="middle" font-size="11">{label}</text>')
-        elif node["type"] == "exclusiveGateway":
-            out.append(f'<polygon points="{cx},{y} {x + w},{cy} {cx},{y + h} {x},{cy}" fill="#fef9c3" '
-                       f'stroke="{STROKE}" stroke-width="1.5"/>')
-            out.append(f'<text x="{cx}" y="{cy + 5}" text-anchor="middle" font-size="16" font-weight="700">×</text>')
-            for i, line in enumerate(_wrap(node["name"], 150, 11)):
-                out.append(f'<text x="{cx}" y="{y - 8 - 13 * (len(_wrap(node["name"], 150, 11)) - 1 - i)}" '
-                           f'text-anchor="middle" font-size="11" fill="#334155">{escape(line)}</text>')
-        elif node["type"] == "intermediateCatchEvent":
-            out.append(f'<circle cx="{cx}" cy="{cy}" r="{w / 2}" fill="{GROUP_COLOURS["Informationsfluss"]}" '
-                       f'stroke="{STROKE}" stroke-width="1.5"/>')
-            out.append(f'<circle cx="{cx}" cy="{cy}" r="{w / 2 - 4}" fill="none" stroke="{STROKE}"/>')
-            out.append(f'<text x="{cx}" y="{cy + 4}" text-anchor="middle" font-size="12">⏱</text>')
-            for i, line in enumerate(_wrap(node["name"], 120, 11)):
-                out.append(f'<text x="{cx}" y="{y + h + 14 + 13 * i}" text-anchor="middle" font-size="11">'
-                           f'{escape(line)}</text>')
-        else:
-            group = BUILDING_BLOCKS[kind].group if kind in BUILDING_BLOCKS else "Inhaltliche Verwaltungsarbeit"
-            out.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="10" fill="{GROUP_COLOURS[group]}" '
-                       f'stroke="{STROKE}" stroke-width="1.3"/>')
-            lines = _wrap(node["name"], w - 10, 11)
-            start = cy - (len(lines) - 1) * 6.5
-            for i, line in enumerate(lines):
-                out.append(f'<text x="{cx}" y="{start + 13 * i + 4:.0f}" text-anchor="middle" font-size="11" '
-                           f'fill="{STROKE}">{escape(line)}</text>')
-            if kind in BUILDING_BLOCKS:
-                out.append(f'<title>{escape(BUILDING_BLOCKS[kind].label)}</title>')
-    legend_y = top + height - 40
-    x = left + 10
-    for group in GROUPS:
-        out.append(f'<rect x="{x}" y="{legend_y}" width="14" height="14" rx="3" fill="{GROUP_COLOURS[group]}" '
-                   f'stroke="{STROKE}"/>')
-        out.append(f'<text x="{x + 20}" y="{legend_y + 12}" font-size="11" fill="{STROKE}">{escape(group)}</text>')
-        x += 30 + len(group) * 6.2
+            if y1 == y2:
+                lx, ly = x1 + 6, y1 - 7
+            else:
+                lx, ly = x1 + 7, y1 + (16 if y2 > y1 else -8)
+            out.append(_text(lx, ly, _wrap(label, 24, 1)[0], size=11, anchor="start", halo=True))
+
+    for shape in shapes.values():
+        if shape.type not in ("lane", "participant", ""):
+            out.extend(_node(shape))
+
+    if standalone:
+        x, y = left + 12, top + height - LEGEND_H + 8
+        for group in GROUPS:
+            out.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="14" height="14" rx="3" fill="{GROUP_FILLS[group]}" '
+                       f'stroke="{STROKE}"/>')
+            out.append(_text(x + 20, y + 12, group, anchor="start"))
+            x += 34 + len(group) * 6.2
     out.append("</svg>")
-    return "\n".join(out).encode("utf-8")
+    svg = "".join(out)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + svg if standalone else svg
+
+
+def _node(shape: _Shape) -> list[str]:
+    cx, cy = shape.cx, shape.cy
+    if shape.type in ("startEvent", "endEvent"):
+        start = shape.type == "startEvent"
+        css, colour, stroke = ("start", "#1d6b3a", 2) if start else ("end", "#8a1c1c", 4)
+        out = [f'<g class="event {css}"><title>{escape(shape.name or ("Start" if start else "Ende"))}</title>'
+               f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{shape.w / 2:.1f}" fill="#ffffff" stroke="{colour}" '
+               f'stroke-width="{stroke}"/>']
+        for j, line in enumerate(_wrap(shape.name, 16, 2)):
+            out.append(_text(cx, shape.y + shape.h + 14 + 13 * j, line, size=10.5, fill=MUTED, halo=True))
+        return out + ["</g>"]
+    if shape.type == "exclusiveGateway":
+        points = f"{cx:.1f},{shape.y:.1f} {shape.x + shape.w:.1f},{cy:.1f} {cx:.1f},{shape.y + shape.h:.1f} " \
+                 f"{shape.x:.1f},{cy:.1f}"
+        tip = f"Entscheidung: {shape.name}" if shape.name else "Zusammenführung"
+        out = [f'<g class="gateway{"" if shape.name else " join"}"><title>{escape(tip)}</title>'
+               f'<polygon points="{points}" fill="#fff7d6" stroke="{STROKE}" stroke-width="1.5"/>',
+               _text(cx, cy + 6, "×", size=18, weight="700")]
+        lines = _wrap(shape.name, 26, 2) if shape.name else []
+        for j, line in enumerate(lines):
+            out.append(_text(cx, shape.y - 8 - 13 * (len(lines) - 1 - j), line, size=11, fill=MUTED, halo=True))
+        return out + ["</g>"]
+    step = shape.step or {}
+    n = step.get("n", "")
+    kind = step.get("kind", "other")
+    block = BUILDING_BLOCKS.get(kind, BUILDING_BLOCKS["other"])
+    tooltip = f"{n}. {shape.name} – {block.label}"
+    if step.get("itSystem"):
+        tooltip += f" – IT-System: {step['itSystem']}"
+    media_break = step.get("mediaBreak") == "true"
+    if media_break:
+        tooltip += " – Medienbruch"
+    fill = GROUP_FILLS.get(block.group, "#ffffff")
+    out = [f'<g class="step" data-step="{escape(n)}" data-kind="{escape(kind)}"><title>{escape(tooltip)}</title>']
+    if shape.type == "intermediateCatchEvent":  # a wait: BPMN timer event, label below
+        r = shape.w / 2
+        out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}" stroke="{STROKE}" '
+                   f'stroke-width="1.5"/><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r - 4:.1f}" fill="none" '
+                   f'stroke="{STROKE}"/>')
+        out.append(f'<path d="M{cx:.1f},{cy - r + 8:.1f} V{cy:.1f} H{cx + r - 10:.1f}" fill="none" '
+                   f'stroke="{STROKE}" stroke-width="1.5"/>')
+        out.append(_text(shape.x - 2, shape.y - 4, n, size=10, weight="700", fill=MUTED, anchor="end"))
+        for j, line in enumerate(_wrap(shape.name, 18, 3)):
+            out.append(_text(cx, shape.y + shape.h + 14 + 13 * j, line, size=11, halo=True))
+    else:
+        dash = ' stroke-dasharray="5 3"' if kind == "wait" else ""
+        out.append(f'<rect x="{shape.x:.1f}" y="{shape.y:.1f}" width="{shape.w:.0f}" height="{shape.h:.0f}" rx="10" '
+                   f'fill="{fill}" stroke="{STROKE}" stroke-width="1.3"{dash}/>')
+        out.append(_text(shape.x + 7, shape.y + 13, n, size=10, weight="700", fill=MUTED, anchor="start"))
+        lines = _wrap(shape.name, 15, 4)
+        first = cy + 4 - (len(lines) - 1) * 6.5 + 4
+        for j, line in enumerate(lines):
+            out.append(_text(cx, first + 13 * j, line, size=10.5, weight="600"))
+    if media_break:
+        bx, by = shape.x + shape.w - 8, shape.y
+        out.append(f'<g class="media-break"><circle cx="{bx:.1f}" cy="{by:.1f}" r="9" fill="#a4161a"/>'
+                   f'{_text(bx, by + 4, "M", size=10, weight="700", fill="#ffffff")}</g>')
+    return out + ["</g>"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from app.domain import InterviewMessage, ProcessProfile, SearchResult
+from app.domain.wording import counted
 from app.nlp.decisions import parse_decisions, says_no_decisions
 from app.nlp.gazetteer import Gazetteer, is_generic_system
 from app.nlp.language import guess
@@ -155,7 +156,7 @@ class Interviewer:
         accepted = bool(_YES.match(text)) and len(own_steps) < 3
         if accepted and template is not None:
             draft = self._adopt(draft, template, state)
-            notes.insert(0, f"Ich habe die {len(template.steps)} Schritte aus {template.municipality} übernommen.")
+            notes.insert(0, f"Ich habe {counted(len(template.steps), 'step')} aus {template.municipality} übernommen.")
             draft = self._apply_corrections(draft, state, text, notes)
             state["template_decision"] = "accepted"
         else:
@@ -201,7 +202,7 @@ class Interviewer:
             if len(parsed) >= 2 or (slot == "steps" and parsed):
                 draft = drafting.replace_steps(draft, drafting.steps_from(parsed))
                 filled.append("steps")
-                notes.append(f"Ich habe {len(parsed)} Schritte erkannt.")
+                notes.append(f"Ich habe {counted(len(parsed), 'step')} erkannt.")
                 found.it_systems = list(dict.fromkeys([*found.it_systems, *(a.it_system for a in parsed if a.it_system)]))
         elif slot == "decisions":
             if says_no_decisions(text) or nothing:
@@ -211,7 +212,7 @@ class Interviewer:
                 if decisions:
                     draft = draft.model_copy(update={"decisions": decisions})
                     filled.append("decisions")
-                    notes.append(f"Ich habe {len(decisions)} Entscheidung(en) eingetragen.")
+                    notes.append(f"Ich habe {counted(len(decisions), 'decision')} eingetragen.")
                 else:
                     state.setdefault("retries", {})
                     state["retries"]["decisions"] = state["retries"].get("decisions", 0) + 1
@@ -375,11 +376,11 @@ def open_points(draft: ProcessProfile, state: dict[str, Any]) -> list[str]:
 def summarise(draft: ProcessProfile) -> str:
     parts = [f"„{draft.title}“"]
     if draft.steps:
-        parts.append(f"{len(draft.steps)} Schritte")
+        parts.append(counted(len(draft.steps), "step"))
     if draft.decisions:
-        parts.append(f"{len(draft.decisions)} Entscheidung(en)")
+        parts.append(counted(len(draft.decisions), "decision"))
     if draft.case_volume_per_year:
-        parts.append(f"{draft.case_volume_per_year} Fälle im Jahr")
+        parts.append(f"{counted(draft.case_volume_per_year, 'case')} im Jahr")
     if draft.minutes_per_case:
-        parts.append(f"{draft.minutes_per_case:g} Minuten pro Fall")
+        parts.append(f"{counted(float(draft.minutes_per_case), 'minute')} pro Fall")
     return "Zusammengefasst: " + ", ".join(parts) + "."

@@ -1,20 +1,28 @@
 """Aligning two step lists and diffing two versions of a profile.
 
-Steps are matched by the similarity of their labels (difflib on
-normalised words) in order, so "Antrag auf Vollständigkeit prüfen" and
-"Vollständigkeit des Antrags prüfen" pair up; unmatched steps are marked
-missing or extra, moved steps are recognised in diffs.
+Two steps pair up when they do the same kind of work on the same thing: the
+building block (same kind, or at least the same group), the meaning of their
+labels (``step_meaning``: "Erlaubnis" and "Bescheid" are both a notice,
+"versenden" and "zustellen" both send) and, as before, how alike the label
+words are. Every pair carries a German reason ("gleicher Baustein …,
+ähnliche Bedeutung …"). The alignment keeps the order of both lists;
+unmatched steps are marked missing or extra, moved steps are recognised in
+diffs.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from .catalogue import BUILDING_BLOCKS
 from .models import ProcessProfile, Step
+from .step_meaning import concept_name, meaning
 
-MATCH = 0.6
+MATCH = 0.6        # label likeness that pairs two steps on its own
+PAIR_SCORE = 0.5   # combined score needed when the labels differ
 _WORD = re.compile(r"[a-zäöüß0-9]+")
 _STOP = {"der", "die", "das", "den", "dem", "des", "und", "oder", "im", "in", "an", "am", "auf", "zum", "zur", "mit",
          "von", "vom", "für", "ein", "eine", "einen"}
@@ -31,19 +39,65 @@ def label_similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, " ".join(wa), " ".join(wb)).ratio()
 
 
+def _dice(a: set[str], b: set[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+@dataclass(frozen=True)
+class StepMatch:
+    score: float
+    paired: bool
+    reason: str
+
+
+def match_steps(a: Step, b: Step) -> StepMatch:
+    """How well two steps correspond, whether they pair, and why (German)."""
+    words = label_similarity(a.label, b.label)
+    ma, mb = meaning(a.label), meaning(b.label)
+    objects = _dice(set(ma.objects), set(mb.objects))
+    block_a, block_b = BUILDING_BLOCKS[a.kind], BUILDING_BLOCKS[b.kind]
+    same_kind = a.kind == b.kind
+    same_group = block_a.group == block_b.group
+    shared_action = bool(set(ma.actions) & set(mb.actions))
+    work = 1.0 if same_kind or shared_action else 0.5 if same_group else 0.0
+    score = round(0.45 * objects + 0.25 * work + 0.3 * words, 2)
+    # Alike labels pair; otherwise the steps must do related work (same group or verb) on the same thing.
+    paired = words >= MATCH or (objects > 0 and work > 0 and score >= PAIR_SCORE)
+    reasons: list[str] = []
+    if same_kind:
+        reasons.append(f"gleicher Baustein „{block_a.label}“")
+    elif same_group:
+        reasons.append(f"gleiche Bausteingruppe „{block_a.group}“")
+    if words >= 0.9:
+        reasons.append("gleiche Bezeichnung")
+    elif words >= MATCH:
+        reasons.append("ähnliche Bezeichnung")
+    synonyms = [(ma.objects[c], mb.objects[c]) for c in set(ma.objects) & set(mb.objects)
+                if concept_name(c) and ma.objects[c].lower() != mb.objects[c].lower()]
+    if not same_kind:  # with the same building block the verbs add nothing
+        synonyms += [(ma.actions[c], mb.actions[c]) for c in set(ma.actions) & set(mb.actions)
+                     if ma.actions[c].lower() != mb.actions[c].lower()]
+    if synonyms and words < 0.9:
+        reasons.append("ähnliche Bedeutung (" + ", ".join(f"„{x}“ ≈ „{y}“" for x, y in sorted(synonyms)) + ")")
+    elif objects > 0 and words < MATCH:
+        common = sorted(ma.objects[c] for c in set(ma.objects) & set(mb.objects))
+        reasons.append("gemeinsame Begriffe: " + ", ".join(f"„{w}“" for w in common))
+    return StepMatch(score, paired, ", ".join(reasons))
+
+
 def align_steps(left: list[Step], right: list[Step]) -> list[tuple[Step | None, Step | None]]:
-    """Order-preserving alignment maximising matched steps; unmatched ones stand alone."""
+    """Order-preserving alignment maximising the summed score of paired steps; the rest stand alone."""
     n, m = len(left), len(right)
-    sim = [[label_similarity(a.label, b.label) for b in right] for a in left]
+    score = [[(lambda r: r.score if r.paired else None)(match_steps(a, b)) for b in right] for a in left]
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
-            take = best[i + 1][j + 1] + sim[i][j] if sim[i][j] >= MATCH else -1.0
+            take = best[i + 1][j + 1] + score[i][j] if score[i][j] is not None else -1.0
             best[i][j] = max(best[i + 1][j], best[i][j + 1], take)
     pairs: list[tuple[Step | None, Step | None]] = []
     i = j = 0
     while i < n and j < m:
-        if sim[i][j] >= MATCH and best[i][j] == best[i + 1][j + 1] + sim[i][j]:
+        if score[i][j] is not None and best[i][j] == best[i + 1][j + 1] + score[i][j]:
             pairs.append((left[i], right[j]))
             i, j = i + 1, j + 1
         elif best[i + 1][j] >= best[i][j + 1]:
@@ -103,10 +157,13 @@ def _match_for_diff(old: list[Step], new: list[Step]) -> list[tuple[Step | None,
 
 
 def compare_profiles(left: ProcessProfile, right: ProcessProfile) -> list[dict[str, Any]]:
+    """Rows for a side-by-side view: status, both steps, and for pairs how alike they are and why."""
     rows = []
     for a, b in align_steps(left.steps, right.steps):
         status = "match" if a and b else ("only_left" if a else "only_right")
+        found = match_steps(a, b) if a and b else None
         rows.append({"status": status, "left": a.model_dump(mode="json") if a else None,
                      "right": b.model_dump(mode="json") if b else None,
-                     "similarity": round(label_similarity(a.label, b.label), 2) if a and b else None})
+                     "similarity": min(1.0, found.score) if found else None,
+                     "reason": found.reason if found else None})
     return rows

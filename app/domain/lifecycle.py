@@ -33,6 +33,13 @@ STATE_LABELS = {
 EDITABLE_STATES = ("draft", "changes_requested", "in_review")
 
 
+def state_after_edit(state: str, model_changed: bool) -> str:
+    """An approved profile whose steps or decisions changed needs a second approval; wording alone does not."""
+    if state == "approved" and model_changed:
+        return "in_review"
+    return state
+
+
 class TransitionError(ValueError):
     """Not allowed; ``status`` says whether it is a conflict (409) or a permission problem (403)."""
 
@@ -55,8 +62,9 @@ def next_state(state: str, action: str, role: str) -> str:
 
 
 def may_edit(state: str, role: str) -> bool:
-    if state == "published":
-        # Modellers correct what the network sees; every correction is a version and reaches search at once.
+    if state in ("approved", "published"):
+        # Modellers polish an approved profile before publishing and correct what the network sees; every
+        # correction is a version (a changed model goes back to review: ``state_after_edit``).
         return role in ("modeller", "admin")
     if state not in EDITABLE_STATES:
         return False

@@ -113,6 +113,16 @@
     try { return date.toLocaleString("de-DE", options); } catch (e) { delete options.timeZone; return date.toLocaleString("de-DE", options); }
   };
 
+  /** "1 Schritt", "2 Schritte": the browser twin of app/domain/wording.py::counted. */
+  PL.counted = function (n, singular, plural) {
+    return PL.formatNumber(n) + " " + (Number(n) === 1 ? singular : plural);
+  };
+
+  /** Capitalise only the first letter ("in Prüfung" -> "In Prüfung"). */
+  PL.sentenceStart = function (text) {
+    return text ? text.charAt(0).toUpperCase() + text.slice(1) : "";
+  };
+
   PL.formatNumber = function (value) {
     if (value === null || value === undefined || value === "") return "–";
     return Number(value).toLocaleString("de-DE", { maximumFractionDigits: 1 });

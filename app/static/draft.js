@@ -27,8 +27,16 @@
     var first = null;
     var parts = errors.map(function (e) {
       var step = /^steps\[(\d+)\]\.(\w+)$/.exec(e.field || "");
+      var dec = /^decisions\[(\d+)\](?:\.branches\[(\d+)\])?(?:\.(\w+))?$/.exec(e.field || "");
       var where, id;
-      if (step) {
+      if (dec) {
+        var part = dec[3] === "question" ? "Frage" : dec[3] === "condition" ? "Bedingung" : dec[3] === "goto_step" ? "Weiter mit" : dec[3] === "after_step" ? "Nach Schritt" : "Zweige";
+        where = "Entscheidung " + (Number(dec[1]) + 1) + (dec[2] !== undefined ? ", Zweig " + (Number(dec[2]) + 1) : "") + ", " + part;
+        var suffix = { question: "-question", condition: "-condition", goto_step: "-goto", after_step: "-after" }[dec[3]] || "-add-branch";
+        id = "dc-" + dec[1] + (dec[2] !== undefined ? "-b-" + dec[2] : "") + suffix;
+      } else if (!e.field) {
+        where = "Ablauf";
+      } else if (step) {
         where = "Schritt " + (Number(step[1]) + 1) + ", " + (labels.steps[step[2]] || step[2]);
         id = "st-" + step[1] + "-" + (step[2] === "media_break" ? "media" : step[2]);
       } else {
@@ -55,7 +63,19 @@
       copy._orig = s.n;
       return copy;
     });
-    decisions = JSON.parse(JSON.stringify(profile.decisions || []));
+    var keyOf = {};
+    steps.forEach(function (s) { keyOf[s.n] = s._key; });
+    // Decisions refer to steps by key, so moving steps keeps them attached; numbers are derived on save.
+    decisions = (profile.decisions || []).map(function (d) {
+      return { after: keyOf[d.after_step] || null, question: d.question, branches: d.branches.map(function (b) {
+        return { condition: b.condition, goto: b.goto_step ? (keyOf[b.goto_step] || null) : null };
+      }) };
+    });
+  }
+
+  function positionOf(key) {
+    for (var i = 0; i < steps.length; i++) if (steps[i]._key === key) return i + 1;
+    return null;
   }
 
   function mapping() {
@@ -72,11 +92,10 @@
   }
 
   function currentDecisions() {
-    var map = mapping();
-    return decisions.filter(function (d) { return map[d.after_step]; }).map(function (d) {
+    return decisions.filter(function (d) { return positionOf(d.after); }).map(function (d) {
       return {
-        after_step: map[d.after_step], question: d.question,
-        branches: d.branches.map(function (b) { return { condition: b.condition, goto_step: retarget(b.goto_step, map) }; })
+        after_step: positionOf(d.after), question: (d.question || "").trim(),
+        branches: d.branches.map(function (b) { return { condition: (b.condition || "").trim(), goto_step: b.goto ? positionOf(b.goto) : null }; })
       };
     });
   }
@@ -135,23 +154,14 @@
           return el("th", { scope: "col", text: h });
         }))),
       tbody);
-    var decisionsList = currentDecisions();
-    var decisionNodes = null;
-    if (decisionsList.length) {
-      decisionNodes = el("div", { class: "decisions-box" }, el("h3", { text: "Entscheidungen" }),
-        el("ul", { class: "decisions" }, decisionsList.map(function (d) {
-          return el("li", null, "Nach Schritt " + d.after_step + ": ", el("strong", { text: d.question }), " (" +
-            d.branches.map(function (b) { return b.condition + " → " + (b.goto_step ? "Schritt " + b.goto_step : "Ende"); }).join("; ") + ")");
-        })),
-        el("p", { class: "hint", text: "Beim Verschieben und Löschen von Schritten werden die Verweise der Entscheidungen angepasst." }));
-    }
+    var decisionNodes = renderDecisions();
     editor.replaceChildren(
       steps.length ? el("div", { class: "table-wrap" }, table) : el("p", { class: "muted", text: "Noch keine Schritte. Fügen Sie den ersten Schritt hinzu." }),
       el("div", { class: "button-row editor-buttons" },
         el("button", { type: "button", id: "add-step", class: "secondary" }, "Schritt hinzufügen"),
         el("button", { type: "button", id: "save-steps" }, "Schritte speichern"),
         el("span", { id: "steps-dirty", class: "dirty", hidden: !stepsDirty, text: "Ungespeicherte Änderungen" })),
-      decisionNodes || "");
+      decisionNodes);
     if (focus) {
       var target = document.getElementById(focus);
       if (target && !target.disabled) target.focus();
@@ -163,10 +173,135 @@
     }
   }
 
+  // -- decisions editor ----------------------------------------------------------
+  function stepOptions(select, chosenKey, withEnd, afterKey) {
+    if (withEnd) select.appendChild(el("option", { value: "", selected: !chosenKey, text: "Ende des Prozesses" }));
+    var afterPos = afterKey ? positionOf(afterKey) : null;
+    steps.forEach(function (s, i) {
+      var back = withEnd && afterPos && i + 1 <= afterPos ? " (zurück)" : "";
+      var text = "Schritt " + (i + 1) + ": " + (s.label || "ohne Bezeichnung") + back;
+      select.appendChild(el("option", { value: s._key, selected: s._key === chosenKey, text: text.length > 70 ? text.slice(0, 69) + "…" : text }));
+    });
+    return select;
+  }
+
+  function renderDecisions() {
+    var box = el("div", { class: "decisions-editor", id: "decisions-editor" }, el("h3", { text: "Entscheidungen" }),
+      el("p", { class: "hint", text: "Eine Entscheidung steht nach einem Schritt. Jeder Zweig nennt eine Bedingung und wohin es " +
+        "weitergeht: zu einem späteren Schritt, zurück zu einem früheren (Schleife) oder zum Ende des Prozesses." }));
+    if (!decisions.length) box.appendChild(el("p", { class: "muted", text: "Noch keine Entscheidungen." }));
+    decisions.forEach(function (d, di) {
+      var no = di + 1, id = "dc-" + di;
+      var after = stepOptions(el("select", { id: id + "-after", "data-dfield": "after", "data-d": String(di) }), d.after, false);
+      var branches = el("ol", { class: "branch-list" }, d.branches.map(function (b, bi) {
+        var bid = id + "-b-" + bi;
+        var hidden = el("span", { class: "sr-only", text: " Zweig " + (bi + 1) + " der Entscheidung " + no });
+        return el("li", { class: "branch" }, el("span", { class: "branch-no", "aria-hidden": "true", text: "Zweig " + (bi + 1) }),
+          el("div", { class: "branch-cond" }, el("label", { for: bid + "-condition" }, "Bedingung", hidden.cloneNode(true)),
+            el("input", { id: bid + "-condition", "data-dfield": "condition", "data-d": String(di), "data-b": String(bi), value: b.condition || "", maxlength: "300", placeholder: "z. B. ja, vollständig" })),
+          el("div", { class: "branch-goto" }, el("label", { for: bid + "-goto" }, "Weiter mit", hidden.cloneNode(true)),
+            stepOptions(el("select", { id: bid + "-goto", "data-dfield": "goto", "data-d": String(di), "data-b": String(bi) }), b.goto, true, d.after)),
+          el("button", { type: "button", class: "danger small", "data-dop": "remove-branch", "data-d": String(di), "data-b": String(bi),
+            "aria-label": "Zweig " + (bi + 1) + " der Entscheidung " + no + " entfernen" }, "Entfernen"));
+      }));
+      box.appendChild(el("fieldset", { class: "decision", "data-d": String(di) },
+        el("legend", { text: "Entscheidung " + no }),
+        el("div", { class: "decision-head" },
+          el("div", null, el("label", { for: id + "-after" }, "Nach Schritt", el("span", { class: "sr-only", text: " (Entscheidung " + no + ")" })), after),
+          el("div", null, el("label", { for: id + "-question" }, "Frage", el("span", { class: "sr-only", text: " (Entscheidung " + no + ")" })),
+            el("input", { id: id + "-question", "data-dfield": "question", "data-d": String(di), value: d.question || "", maxlength: "300", placeholder: "z. B. Sind die Unterlagen vollständig?" }))),
+        branches,
+        el("div", { class: "button-row" },
+          el("button", { type: "button", class: "secondary small", id: id + "-add-branch", "data-dop": "add-branch", "data-d": String(di) },
+            "Zweig hinzufügen", el("span", { class: "sr-only", text: " (Entscheidung " + no + ")" })),
+          el("button", { type: "button", class: "danger small", "data-dop": "remove-decision", "data-d": String(di) },
+            "Entscheidung " + no + " löschen"))));
+    });
+    box.appendChild(el("div", { class: "button-row editor-buttons" },
+      el("button", { type: "button", id: "add-decision", class: "secondary", disabled: !steps.length }, "Entscheidung hinzufügen"),
+      el("button", { type: "button", id: "save-decisions" }, "Entscheidungen speichern")));
+    return box;
+  }
+
+  function decisionClick(button) {
+    var op = button.dataset.dop || button.id;
+    var di = Number(button.dataset.d), d = decisions[di];
+    if (op === "add-decision") {
+      var used = decisions.map(function (x) { return x.after; });
+      var free = steps.filter(function (s) { return used.indexOf(s._key) < 0; });
+      var at = free.length ? free[free.length > 1 ? free.length - 2 : 0] : steps[steps.length - 1];
+      var next = steps[steps.indexOf(at) + 1];
+      decisions.push({ after: at._key, question: "", branches: [{ condition: "ja", goto: next ? next._key : null }, { condition: "nein", goto: null }] });
+      setStepsDirty(true);
+      renderSteps("dc-" + (decisions.length - 1) + "-question");
+      stepAnnounce("Entscheidung " + decisions.length + " hinzugefügt. Bitte die Frage eingeben.");
+    } else if (op === "add-branch") {
+      d.branches.push({ condition: "", goto: null });
+      setStepsDirty(true);
+      renderSteps("dc-" + di + "-b-" + (d.branches.length - 1) + "-condition");
+    } else if (op === "remove-branch") {
+      d.branches.splice(Number(button.dataset.b), 1);
+      setStepsDirty(true);
+      renderSteps("dc-" + di + "-add-branch");
+      stepAnnounce("Zweig entfernt.");
+    } else if (op === "remove-decision") {
+      decisions.splice(di, 1);
+      setStepsDirty(true);
+      renderSteps("add-decision");
+      stepAnnounce("Entscheidung " + (di + 1) + " entfernt. Zum Übernehmen „Entscheidungen speichern“ wählen.");
+    } else if (op === "save-decisions") {
+      saveSteps("save-decisions");
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  function decisionInput(target) {
+    var field = target.dataset.dfield;
+    if (!field) return false;
+    var d = decisions[Number(target.dataset.d)];
+    if (field === "after") d.after = target.value;
+    else if (field === "question") d.question = target.value;
+    else {
+      var b = d.branches[Number(target.dataset.b)];
+      if (field === "condition") b.condition = target.value;
+      else b.goto = target.value || null;
+    }
+    setStepsDirty(true);
+    return true;
+  }
+
+  function decisionsProblem() {
+    var seen = {};
+    for (var di = 0; di < decisions.length; di++) {
+      var d = decisions[di], id = "dc-" + di, no = "Entscheidung " + (di + 1) + ": ";
+      if (!(d.question || "").trim()) return { error: no + "Bitte die Frage eingeben.", focus: id + "-question" };
+      if (seen[d.after]) return { error: no + "Nach Schritt " + positionOf(d.after) + " steht schon eine Entscheidung. Bitte einen anderen Schritt wählen.", focus: id + "-after" };
+      seen[d.after] = true;
+      if (d.branches.length < 2) return { error: no + "Eine Entscheidung braucht mindestens zwei Zweige.", focus: id + "-add-branch" };
+      if (d.branches.length > 10) return { error: no + "Höchstens zehn Zweige sind möglich.", focus: id + "-add-branch" };
+      for (var bi = 0; bi < d.branches.length; bi++) {
+        if (!(d.branches[bi].condition || "").trim()) return { error: no + "Bitte für Zweig " + (bi + 1) + " eine Bedingung eingeben.", focus: id + "-b-" + bi + "-condition" };
+      }
+    }
+    return null;
+  }
+
+  /** A deleted step takes its decision with it; branches that led to it now lead to the step after it (or the end). */
+  function forgetStep(key, index) {
+    var following = steps[index] ? steps[index]._key : null;
+    var dropped = decisions.filter(function (d) { return d.after === key; }).length;
+    decisions = decisions.filter(function (d) { return d.after !== key; });
+    decisions.forEach(function (d) { d.branches.forEach(function (b) { if (b.goto === key) b.goto = following; }); });
+    return dropped;
+  }
+
   function stepAnnounce(text) { ok(text); }
 
   if (editor) {
     editor.addEventListener("input", function (event) {
+      if (decisionInput(event.target)) return;
       var row = event.target.closest("tr[data-i]");
       if (!row) return;
       var step = steps[Number(row.dataset.i)];
@@ -177,6 +312,11 @@
       setStepsDirty(true);
     });
     editor.addEventListener("change", function (event) {
+      if (event.target.dataset.dfield === "after" || event.target.dataset.dfield === "goto") {
+        decisionInput(event.target);
+        if (event.target.dataset.dfield === "after") renderSteps(event.target.id);  // "(zurück)" marks follow
+        return;
+      }
       if (event.target.dataset.field === "media_break" || event.target.dataset.field === "kind") {
         var row = event.target.closest("tr[data-i]");
         var step = steps[Number(row.dataset.i)];
@@ -188,6 +328,7 @@
     editor.addEventListener("click", function (event) {
       var button = event.target.closest("button");
       if (!button) return;
+      if (button.closest("#decisions-editor") && decisionClick(button)) return;
       if (button.id === "add-step") {
         steps.push({ _key: "k" + (keySeq++), _orig: null, label: "", kind: "other", actor: null, it_system: null,
                      media_break: false, minutes: null, description: null, next_step: null });
@@ -196,7 +337,7 @@
         stepAnnounce("Schritt " + steps.length + " hinzugefügt. Bitte eine Bezeichnung eingeben.");
         return;
       }
-      if (button.id === "save-steps") { saveSteps(); return; }
+      if (button.id === "save-steps") { saveSteps("save-steps"); return; }
       var op = button.dataset.op;
       var row = button.closest("tr[data-i]");
       if (!op || !row) return;
@@ -215,11 +356,13 @@
         stepAnnounce("„" + (steps[i + 1].label || "Neuer Schritt") + "“ ist jetzt Schritt " + (i + 2) + ".");
       } else if (op === "delete") {
         var removed = steps.splice(i, 1)[0];
+        var dropped = forgetStep(removed._key, i);
         setStepsDirty(true);
         renderSteps(null);
         if (steps.length) focusOp(Math.min(i, steps.length - 1), "delete");
         else document.getElementById("add-step").focus();
-        stepAnnounce("Schritt „" + (removed.label || "ohne Bezeichnung") + "“ entfernt. Zum Übernehmen „Schritte speichern“ wählen.");
+        stepAnnounce("Schritt „" + (removed.label || "ohne Bezeichnung") + "“ entfernt" +
+          (dropped ? ", mit der Entscheidung danach" : "") + ". Zum Übernehmen „Schritte speichern“ wählen.");
       }
     });
   }
@@ -251,13 +394,16 @@
         next_step: s._orig ? retarget(s.next_step, map) : null
       });
     }
+    var problem = decisionsProblem();
+    if (problem) return problem;
     // A jump to the directly following step is no jump.
     out.forEach(function (s) { if (s.next_step === s.n + 1 || s.next_step === s.n) s.next_step = null; });
     return { steps: out, decisions: currentDecisions() };
   }
 
-  function saveSteps() {
+  function saveSteps(buttonId) {
     if (busy) return;
+    buttonId = buttonId || "save-steps";
     var payload = stepsPayload();
     if (payload.error) {
       fail(payload.error);
@@ -265,20 +411,22 @@
       if (field) field.focus();
       return;
     }
-    var button = document.getElementById("save-steps");
+    var button = document.getElementById(buttonId);
+    var label = button ? button.textContent : "";
     busy = true;
     if (button) { button.disabled = true; button.textContent = "Wird gespeichert …"; }
     PL.api("PATCH", base, payload).then(function (profile) {
+      if (reopened(profile)) return;
       loadSteps(profile);
       setStepsDirty(false);
-      renderSteps("save-steps");
-      return afterSave(profile, "Schritte gespeichert");
+      renderSteps(buttonId);
+      return afterSave(profile, buttonId === "save-decisions" ? "Entscheidungen gespeichert" : "Schritte gespeichert");
     }).catch(function (error) {
       failValidation(error);
     }).then(function () {
       busy = false;
-      var again = document.getElementById("save-steps");
-      if (again) { again.disabled = false; again.textContent = "Schritte speichern"; }
+      var again = document.getElementById(buttonId);
+      if (again) { again.disabled = false; again.textContent = label; }
     });
   }
 
@@ -317,10 +465,21 @@
       button.disabled = true;
       PL.api("PATCH", base, changes).then(function (profile) {
         profileDirty = false;
+        if (reopened(profile)) return;
         document.getElementById("draft-title").textContent = profile.title;
         return afterSave(profile, "Steckbrief gespeichert");
       }).catch(function (error) { failValidation(error); }).then(function () { busy = false; button.disabled = false; });
     });
+  }
+
+  /** An approved profile whose model changed is back in review: reload so that the actions match the state. */
+  function reopened(profile) {
+    if (data.profile.state === "approved" && profile.state === "in_review") {
+      stepsDirty = profileDirty = false;
+      window.location.assign(window.location.pathname + "?erledigt=reopened");
+      return true;
+    }
+    return false;
   }
 
   function afterSave(profile, what) {
@@ -499,10 +658,62 @@
   }
 
   // -- review actions ------------------------------------------------------------------
+  // -- confirmation before approve, publish, reject, archive ---------------------------
+  var dialog = document.getElementById("confirm-dialog");
   var CONFIRM = {
-    reject: "Den Entwurf wirklich ablehnen? Er kann danach nicht mehr bearbeitet werden.",
-    archive: "Den Prozess wirklich archivieren? Er ist danach nicht mehr in der Suche."
+    approve: { title: "Entwurf freigeben?", ok: "Freigeben",
+               text: "Nach der Freigabe kann der Prozess veröffentlicht werden. Ändern sich danach Schritte oder Entscheidungen, ist eine erneute Freigabe nötig." },
+    publish: { title: "Prozess veröffentlichen?", ok: "Veröffentlichen", text: null },
+    reject: { title: "Entwurf ablehnen?", ok: "Ablehnen", danger: true,
+              text: "Ein abgelehnter Entwurf kann danach nicht mehr bearbeitet werden." },
+    archive: { title: "Prozess archivieren?", ok: "Archivieren", danger: true,
+               text: "Ein archivierter Prozess ist danach nicht mehr in der Suche." }
   };
+
+  function openComments() {
+    return (data.comments || []).filter(function (c) { return !c.resolved; });
+  }
+
+  /** Ask in a modal dialog; resolves true when confirmed. Open comments are counted and named. */
+  function confirmAction(action, visibility) {
+    var spec = CONFIRM[action];
+    if (!spec) return Promise.resolve(true);
+    var body = document.getElementById("confirm-body");
+    var nodes = [];
+    if (action === "publish") {
+      nodes.push(el("p", null, "Sichtbar: ", el("strong", { text: visibility === "netzwerk" ? "im Netzwerk – alle Kommunen finden ihn in der Suche" : "nur intern – Ihre Kommune" }), "."));
+      nodes.push(el("p", null, el("a", { href: data.preview_url + (visibility === "intern" ? "?sichtbarkeit=intern" : ""), target: "_blank", rel: "noopener" }, "Vorschau ansehen (neues Fenster)")));
+    } else {
+      nodes.push(el("p", { text: spec.text }));
+    }
+    var open = openComments();
+    var okLabel = spec.ok;
+    if (open.length && (action === "approve" || action === "publish")) {
+      okLabel = "Trotzdem " + spec.ok.charAt(0).toLowerCase() + spec.ok.slice(1);
+      nodes.push(el("div", { class: "flash warning", role: "note" },
+        el("p", null, el("strong", { text: "Es gibt noch " + PL.counted(open.length, "offenen Kommentar", "offene Kommentare") + "." })),
+        el("ul", null, open.slice(0, 3).map(function (c) {
+          return el("li", { text: (c.step_n ? "Schritt " + c.step_n + ": " : "") + (c.text.length > 90 ? c.text.slice(0, 89) + "…" : c.text) });
+        })),
+        open.length > 3 ? el("p", { text: "… und " + PL.counted(open.length - 3, "weiterer", "weitere") + "." }) : null,
+        el("p", { text: "Sie können die Kommentare vorher unter „Kommentare“ als erledigt markieren." })));
+    }
+    document.getElementById("confirm-h").textContent = spec.title;
+    body.replaceChildren.apply(body, nodes);
+    var okButton = document.getElementById("confirm-ok");
+    okButton.textContent = okLabel;
+    okButton.className = spec.danger ? "danger" : "";
+    if (!dialog || typeof dialog.showModal !== "function") return Promise.resolve(window.confirm(spec.title));
+    dialog.returnValue = "";
+    return new Promise(function (resolve) {
+      dialog.addEventListener("close", function done() {
+        dialog.removeEventListener("close", done);
+        resolve(dialog.returnValue === "ok");
+      });
+      dialog.showModal();
+      (spec.danger || open.length ? document.getElementById("confirm-cancel") : okButton).focus();
+    });
+  }
   document.querySelectorAll("button[data-action]").forEach(function (button) {
     button.addEventListener("click", function () {
       if (busy) return;
@@ -529,18 +740,24 @@
         url = base + "/publish";
         body = { visibility: chosen ? chosen.value : "intern" };
       } else if (action === "archive") { url = base + "/archive"; }
-      if (CONFIRM[action] && !window.confirm(CONFIRM[action])) return;
-      busy = true;
-      document.querySelectorAll("button[data-action]").forEach(function (b) { b.disabled = true; });
-      PL.api("POST", url, body).then(function () {
-        window.location.assign(window.location.pathname + "?erledigt=" + action);
-      }, function (error) {
-        busy = false;
-        document.querySelectorAll("button[data-action]").forEach(function (b) { b.disabled = false; });
-        fail(error.message);
+      confirmAction(action, body && body.visibility).then(function (confirmed) {
+        if (!confirmed) { button.focus(); return; }
+        run(action, url, body);
       });
     });
   });
+
+  function run(action, url, body) {
+    busy = true;
+    document.querySelectorAll("button[data-action]").forEach(function (b) { b.disabled = true; });
+    PL.api("POST", url, body).then(function () {
+      window.location.assign(window.location.pathname + "?erledigt=" + action);
+    }, function (error) {
+      busy = false;
+      document.querySelectorAll("button[data-action]").forEach(function (b) { b.disabled = false; });
+      fail(error.message);
+    });
+  }
 
   window.addEventListener("beforeunload", function (event) {
     if (stepsDirty || profileDirty) { event.preventDefault(); event.returnValue = ""; }

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, g, render_template, request
 
+from app.domain import wording
 from app.problems import ApiProblem
 
 from . import labels
@@ -35,6 +36,27 @@ def _state_label(state):
     return labels.state_label(state)
 
 
+@bp.app_template_filter("counted")
+def _counted(n, singular, plural=None):
+    """``{{ n|counted("step") }}`` -> "1 Schritt" / "2 Schritte"."""
+    return wording.counted(n, singular, plural)
+
+
+@bp.app_template_filter("noun")
+def _noun(n, singular, plural=None):
+    return wording.noun(n, singular, plural)
+
+
+@bp.app_template_filter("verb")
+def _verb(n, singular, plural):
+    return wording.verb(n, singular, plural)
+
+
+@bp.app_template_filter("sentence_start")
+def _sentence_start(text):
+    return wording.sentence_start(text)
+
+
 @bp.app_template_filter("kind_label")
 def _kind_label(kind):
     return labels.kind_label(kind)
@@ -47,7 +69,7 @@ def _kind_group(kind):
 
 @bp.app_template_filter("kind_slug")
 def _kind_slug(kind):
-    from .diagram import GROUP_SLUGS
+    from app.bpmn.svg import GROUP_SLUGS
 
     return GROUP_SLUGS.get(labels.kind_group(kind), "other")
 

@@ -43,6 +43,8 @@ DONE_MESSAGES = {
     "reject": "Der Entwurf ist abgelehnt.",
     "publish": "Der Prozess ist veröffentlicht.",
     "archive": "Der Prozess ist archiviert.",
+    "reopened": "Gespeichert. Weil sich Schritte oder Entscheidungen nach der Freigabe geändert haben, liegt der "
+                "Prozess wieder zur Prüfung vor und muss erneut freigegeben werden.",
 }
 
 

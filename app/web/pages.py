@@ -18,7 +18,8 @@ from app.problems import ApiProblem
 from app.storage.models import InterviewRow, MunicipalityRow, ProfileRow
 from app.storage.profiles import to_domain
 
-from . import bp, diagram, labels
+from . import bp, labels
+from .diagrams import inline_svg, legend, standalone_svg
 from .links import safe_back_path
 from .guards import REVIEW_ROLES, page
 
@@ -66,7 +67,7 @@ def search():
     results, error, degraded = None, None, False
     if query:
         try:
-            answer = api_search()  # the API's own validation and tenancy, on this request's arguments
+            answer = _body(api_search())  # the API's own validation and tenancy, on this request's arguments
             results, degraded = answer["results"], answer.get("degraded", False)
         except ApiProblem as exc:
             error = exc.detail
@@ -79,9 +80,14 @@ def search():
                            degraded=degraded, options=_filter_options(user))
 
 
+def _body(answer):
+    """The JSON body of an API view's answer, which may come with status and headers."""
+    return answer[0] if isinstance(answer, tuple) else answer
+
+
 def _similar(profile_id: int, limit: int = 6) -> tuple[list[dict], str | None]:
     try:
-        return api_similar(profile_id)["results"][:limit], None
+        return _body(api_similar(profile_id))["results"][:limit], None
     except ApiProblem as exc:
         return [], exc.detail
     except Exception:  # noqa: BLE001
@@ -112,7 +118,7 @@ def process(profile_id: int):
     similar, similar_error = _similar(profile_id)
     return render_template("process.html", profile=profile, body=body, figures=body["figures"],
                            visibility=row.visibility,
-                           svg=diagram.render_svg(profile, id_prefix=f"dgm-{row.id}"), legend=diagram.legend(),
+                           svg=inline_svg(profile, f"dgm-{row.id}"), legend=legend(),
                            similar=similar, similar_error=similar_error, bpmn=_bpmn_available(),
                            draft_link=_draft_link(row), field_labels=labels.FIELD_LABELS)
 
@@ -121,8 +127,7 @@ def process(profile_id: int):
 @page()
 def process_svg(profile_id: int):
     row = load_readable_profile(profile_id)
-    svg = diagram.render_svg(to_domain(row), id_prefix="dgm", standalone=True)
-    return Response(str(svg), mimetype="image/svg+xml")
+    return standalone_svg(to_domain(row))
 
 
 @bp.get("/prozesse/<int:profile_id>/koos.md")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+import json
+
+from flask import render_template, request, url_for
 from sqlalchemy import select
 
 from app import review as review_service
@@ -13,7 +15,8 @@ from app.domain.lifecycle import may_edit
 from app.storage.models import ProfileRow, UserRow
 from app.storage.profiles import to_domain
 
-from . import bp, diagram, labels
+from . import bp, labels
+from .diagrams import inline_svg, legend
 from .guards import REVIEW_ROLES, page
 from .pages import _similar
 
@@ -54,7 +57,7 @@ def _analysis_context(row: ProfileRow) -> dict:
     profile = to_domain(row)
     body = profile_body(row)
     return {"profile": profile, "figures": body["figures"], "version": row.version,
-            "svg": diagram.render_svg(profile, id_prefix=f"dgm-{row.id}"), "legend": diagram.legend()}
+            "svg": inline_svg(profile, f"dgm-{row.id}"), "legend": legend()}
 
 
 @bp.get("/entwuerfe/<int:profile_id>")
@@ -70,6 +73,7 @@ def draft(profile_id: int):
     similar, similar_error = _similar(row.id) if abilities["reviewer"] else ([], None)
     data = {"id": row.id, "profile": {k: v for k, v in body.items() if k != "figures"}, "comments": comments,
             "versions": versions, "kinds": api_kinds()["kinds"], "can_edit": abilities["edit"],
+            "preview_url": url_for("web.draft_preview", profile_id=row.id),
             "labels": {"fields": labels.FIELD_LABELS, "steps": labels.STEP_FIELD_LABELS,
                        "states": labels.STATE_LABELS, "visibility": labels.VISIBILITY_LABELS}}
     done = labels.DONE_MESSAGES.get(request.args.get("erledigt", ""))
@@ -77,6 +81,22 @@ def draft(profile_id: int):
                            versions=versions, author=author, similar=similar, similar_error=similar_error,
                            data=data, done=done, kinds=labels.kinds_by_group(), field_labels=labels.FIELD_LABELS,
                            list_fields=labels.LIST_FIELDS, **_analysis_context(row))
+
+
+@bp.get("/entwuerfe/<int:profile_id>/vorschau")
+@page(*REVIEW_ROLES)
+def draft_preview(profile_id: int):
+    """The process page exactly as other municipalities will see it once published to the network."""
+    row = load_draft(profile_id)
+    body = profile_body(row)
+    visibility = "intern" if request.args.get("sichtbarkeit") == "intern" else "netzwerk"
+    profile = to_domain(row).model_copy(update={"state": "published", "visibility": visibility})
+    return render_template("process.html", profile=profile, body=body, figures=body["figures"], visibility=visibility,
+                           svg=inline_svg(profile, f"dgm-{row.id}"), legend=legend(), similar=[], similar_error=None,
+                           bpmn=True, draft_link=None, field_labels=labels.FIELD_LABELS,
+                           preview={"row": row, "back": url_for("web.draft", profile_id=row.id),
+                                    "json": json.dumps({**body, "state": "published", "visibility": visibility},
+                                                       ensure_ascii=False, indent=2)})
 
 
 @bp.get("/entwuerfe/<int:profile_id>/analyse")

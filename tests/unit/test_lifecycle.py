@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from app.domain.lifecycle import STATE_LABELS, TRANSITIONS, TransitionError, may_edit, next_state
+from app.domain.lifecycle import STATE_LABELS, TRANSITIONS, TransitionError, may_edit, next_state, state_after_edit
 
 ALLOWED = {
     ("draft", "submit"): "in_review",
@@ -46,8 +46,16 @@ def test_unknown_action():
 
 @pytest.mark.parametrize("state, role, expected", [
     ("draft", "clerk", True), ("changes_requested", "clerk", True), ("in_review", "clerk", False),
-    ("in_review", "modeller", True), ("approved", "modeller", False), ("published", "admin", True), ("published", "modeller", True),
+    ("in_review", "modeller", True), ("approved", "modeller", True), ("approved", "clerk", False), ("published", "admin", True), ("published", "modeller", True),
     ("published", "clerk", False), ("archived", "admin", False),
 ])
 def test_who_may_edit(state, role, expected):
     assert may_edit(state, role) is expected
+
+
+@pytest.mark.parametrize("state, changed, expected", [
+    ("approved", True, "in_review"), ("approved", False, "approved"), ("published", True, "published"),
+    ("in_review", True, "in_review"), ("draft", True, "draft"),
+])
+def test_state_after_edit(state, changed, expected):
+    assert state_after_edit(state, changed) == expected
