@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PROZESSLOTSE_DATA_DIR=/data \
     HF_HUB_OFFLINE=1 \
     ANONYMIZED_TELEMETRY=False \
-    TRUSTED_PROXIES=1
+    TRUSTED_PROXIES=1 \
+    CHROMA_PORT=8002
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl nginx \
@@ -41,4 +42,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
 
 ENTRYPOINT ["./docker-entrypoint.sh"]
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:8001", "app:create_app()"]
+# app.serve starts the Chroma server (127.0.0.1:8002) that the gunicorn workers share, migrates, loads the demo
+# corpus, checks the index and serves gunicorn on 127.0.0.1:8001 behind nginx.
+CMD ["python", "-m", "app.serve", "--bind", "127.0.0.1:8001"]

@@ -5,8 +5,9 @@ index, and Chroma's embedded client belongs to a single process. So unless
 ``CHROMA_HOST`` points at a server already, this starts ``chroma run`` on
 loopback over ``<data dir>/chroma``, waits until it answers, records it in
 ``<data dir>/chroma-server.json`` (so ``flask`` commands run beside the app
-find it), prepares the database and the index, and serves with gunicorn. When
-gunicorn stops, the Chroma server it started stops too.
+find it), migrates, loads the demo corpus (unless ``PROZESSLOTSE_LOAD_DEMO=0``),
+rebuilds the index if ``index check`` finds it incomplete, and serves with
+gunicorn. When gunicorn stops, the Chroma server it started stops too.
 """
 
 from __future__ import annotations
@@ -77,10 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.no_setup:
             flask("db", "upgrade", env=env)
-            flask("corpus", "load", env=env)
-            flask("index", "rebuild", env=env)
+            if env.get("PROZESSLOTSE_LOAD_DEMO", "1") == "1":
+                flask("corpus", "load", env=env)
+            # Loading keeps the index current; rebuild only what an upgrade or a lost index left behind.
+            if subprocess.run([sys.executable, "-m", "flask", "--app", "app", "index", "check"], env=env,
+                              capture_output=True).returncode != 0:
+                flask("index", "rebuild", env=env)
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", args.bind,
                                    "app:create_app()"], env=env)
+        print(f"Prozesslotse startet auf http://{args.bind} …", file=sys.stderr)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda signum, _frame: server.send_signal(signum))  # type: ignore[union-attr]
         return server.wait()

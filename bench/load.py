@@ -3,11 +3,16 @@
     python -m bench.load --clerks 50 --seconds 60 --workers 4 --json
     python -m bench.load --fault --json        # the same while the Chroma server is stopped and restarted
 
-Each clerk runs interviews from ``bench/cases`` (opening, then the answer for
-each asked slot) with a think time between messages, every message with a
-fresh ``client_id``; a few searchers query ``/api/search`` beside them. All
-traffic stays on 127.0.0.1 and the run is bounded in time. Afterwards the
-database is checked: every message sent is stored exactly once.
+The service runs as it is served (``bench/cluster.py``): a Chroma server and
+``--workers`` gunicorn workers. Each clerk runs interviews from ``bench/cases``
+(opening, then the answer for each asked slot) with a think time between
+messages, every message with a fresh ``client_id``; a few searchers query
+``/api/search`` beside them. Meanwhile two modellers publish, rename and
+unpublish profiles through the API (``bench/publications.py``) and two more
+searchers look for exactly those profiles: every search that starts 2 s after
+a change must show it. All traffic stays on 127.0.0.1 and the run is bounded
+in time. Afterwards the database is checked: every message sent is stored
+exactly once.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,16 +36,13 @@ from typing import Any
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
+from bench.cluster import REPO, Cluster
+from bench.publications import Journal, Publisher, evaluate
+from bench.publications import searcher as freshness_searcher
+
 CASES = REPO / "bench" / "cases"
 SEARCHES = ["Hundesteuer", "Gewerbe anmelden", "Sperrmüll abholen", "Baugenehmigung", "Kita-Platz", "Urlaubsantrag",
             "Rechnung prüfen", "Wohngeld", "Grabstelle", "Parkausweis für Anwohner", "Sitzung vorbereiten"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -61,18 +62,6 @@ def percentile(values: list[float], p: float) -> float:
         return 0.0
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
-
-
-def wait_for(url: str, seconds: float = 90) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"{url} did not come up")
 
 
 def clerk(base: str, token: str, cases: list[dict], stop: float, think: float, stats: Stats, seed: int) -> None:
@@ -168,89 +157,107 @@ def verify(database_url: str, sent: list[tuple[int, str, str]]) -> dict[str, int
     return {"sent": len(sent), "stored": sum(counts.values()), "lost": lost, "duplicated": duplicated}
 
 
-def prepare(data_dir: Path, clerks: int, env: dict[str, str]) -> tuple[list[str], str]:
-    """Schema, demo corpus, index and users; returns the clerks' tokens and a searcher token."""
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
+PASSWORD = "Lastlauf-Kennwort-2468"
+
+
+def prepare(cluster: Cluster, clerks: int) -> dict[str, list[str]]:
+    """Schema, demo corpus, index and users; returns tokens per group of users."""
     for args in (["db", "upgrade"], ["corpus", "load"], ["index", "rebuild"]):
-        subprocess.run([*flask, *args], cwd=REPO, env=env, check=True, capture_output=True)
+        cluster.flask(*args)
     code = (
         "from app import create_app\n"
         "from app.context import database\n"
         "from app.storage.profiles import ensure_municipality\n"
         "from app.storage.users import create_user, issue_token\n"
-        "import json, sys\n"
+        "import json\n"
         "app = create_app()\n"
-        "tokens = []\n"
+        "tokens = {'clerks': [], 'modellers': []}\n"
         "with app.app_context(), database().session() as s:\n"
         "    m = ensure_municipality(s, 'Lasthausen', 'Sachsen')\n"
         f"    for i in range({clerks + 1}):\n"
-        "        u = create_user(s, f'last-{i}', 'lastpasswort', 'clerk', m)\n"
-        "        tokens.append(issue_token(s, u))\n"
+        f"        tokens['clerks'].append(issue_token(s, create_user(s, f'last-{{i}}', {PASSWORD!r}, 'clerk', m)))\n"
+        "    b = ensure_municipality(s, 'Beispielstadt', 'Sachsen')\n"
+        "    for i in range(2):\n"
+        f"        tokens['modellers'].append(issue_token(s, create_user(s, f'mod-{{i}}', {PASSWORD!r}, 'modeller', b)))\n"
         "print(json.dumps(tokens))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True, capture_output=True, text=True)
-    tokens = json.loads(out.stdout.strip().splitlines()[-1])
-    return tokens[:-1], tokens[-1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=cluster.env, check=True, capture_output=True,
+                         text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def publishing(publisher: Publisher, stop: float, failures: list[str]) -> None:
+    """Publish, rename and unpublish profiles until the run ends."""
+    while time.time() < stop - 6:
+        try:
+            publisher.cycle()
+        except Exception as exc:  # noqa: BLE001 - counted as an error of the run
+            failures.append(f"publish: {exc}")
+            time.sleep(1)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     cases = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CASES.glob("*.json"))]
     tmp = Path(tempfile.mkdtemp(prefix="pl-load-"))
     data_dir = tmp / "data"
-    database_url = f"sqlite:///{data_dir / 'prozesslotse.db'}"
-    port = free_port()
-    env = dict(os.environ, PROZESSLOTSE_DATA_DIR=str(data_dir), DATABASE_URL=database_url,
-               GUNICORN_WORKERS=str(args.workers), GUNICORN_THREADS=str(args.threads), ANONYMIZED_TELEMETRY="False")
-    chroma = None
-    if args.fault:
-        chroma_port = free_port()
-        env.update(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_port))
-        chroma_cmd = [shutil.which("chroma") or str(Path(sys.executable).parent / "chroma"), "run", "--path",
-                      str(tmp / "chroma-server"), "--host", "127.0.0.1", "--port", str(chroma_port)]
-        chroma = subprocess.Popen(chroma_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", 30)
     data_dir.mkdir(parents=True)
-    tokens, search_token = prepare(data_dir, args.clerks, env)
     log_file = open(args.server_log, "w", encoding="utf-8") if args.server_log else subprocess.DEVNULL
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",
-                               f"127.0.0.1:{port}", "app:create_app()"], cwd=REPO, env=env,
-                              stdout=log_file, stderr=log_file)
-    base = f"http://127.0.0.1:{port}"
+    cluster = Cluster(data_dir=data_dir, database_url=args.database_url or f"sqlite:///{data_dir / 'prozesslotse.db'}",
+                      workers=args.workers, threads=args.threads, log=log_file)
     stats = Stats()
+    journal = Journal()
+    publish_failures: list[str] = []
     fault_log: list[str] = []
     try:
-        wait_for(f"{base}/healthz")
-        time.sleep(3)  # let every worker finish its warm-up
+        cluster.start_chroma()
+        tokens = prepare(cluster, args.clerks)
+        cluster.start_server()
+        base = cluster.base
+        clerk_tokens, search_token = tokens["clerks"][:-1], tokens["clerks"][-1]
+        bpmn = bpmn_of_a_demo_profile(base, bearer(search_token))
+        publisher = Publisher(base, bearer(tokens["modellers"][0]), bearer(tokens["modellers"][1]), bpmn, journal)
         started = time.time()
         stop = started + args.seconds
+        stop_event = threading.Event()
         threads = [threading.Thread(target=clerk, args=(base, t, cases, stop, args.think, stats, i))
-                   for i, t in enumerate(tokens)]
+                   for i, t in enumerate(clerk_tokens)]
         threads += [threading.Thread(target=searcher, args=(base, search_token, stop, stats, 1000 + i))
                     for i in range(args.searchers)]
+        if args.publish:
+            threads.append(threading.Thread(target=publishing, args=(publisher, stop, publish_failures)))
+            threads += [threading.Thread(target=freshness_searcher,
+                                         args=(base, bearer(search_token), journal, stop_event, 2000 + i, 0.2))
+                        for i in range(2)]
         for thread in threads:
             thread.start()
-        if chroma is not None:
+        if args.fault:
             time.sleep(args.seconds / 3)
-            chroma.send_signal(signal.SIGTERM)
-            chroma.wait(20)
+            cluster.chroma.send_signal(signal.SIGTERM)
+            cluster.chroma.wait(20)
             fault_log.append(f"Chroma gestoppt nach {time.time() - started:.0f} s")
             time.sleep(args.seconds / 3)
-            chroma = subprocess.Popen(chroma_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cluster.start_chroma()
             fault_log.append(f"Chroma neu gestartet nach {time.time() - started:.0f} s")
+        time.sleep(max(0.0, stop - time.time()))
+        stop_event.set()
         for thread in threads:
             thread.join(args.seconds + 60)
         duration = time.time() - started
+        publisher.close()
     finally:
-        server.terminate()
-        server.wait(30)
-        if chroma is not None:
-            chroma.terminate()
-            chroma.wait(20)
-    storage = verify(database_url, stats.sent)
+        cluster.stop()
+    storage = verify(cluster.database_url, stats.sent)
+    freshness = evaluate(journal, grace=2.0) if args.publish else {}
     shutil.rmtree(tmp, ignore_errors=True)
+    errors = len(stats.errors) + len(publish_failures) + freshness.get("errors", 0)
     return {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "database": "postgresql" if args.database_url else "sqlite",
         "clerks": args.clerks, "searchers": args.searchers, "workers": args.workers, "threads": args.threads,
         "seconds": round(duration, 1), "think_seconds": args.think, "fault": bool(args.fault), "fault_log": fault_log,
         "interviews": stats.interviews, "turns": len(stats.turn_ms), "searches": len(stats.search_ms),
@@ -260,10 +267,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "search_ms": {"p50": percentile(stats.search_ms, 0.5), "p95": percentile(stats.search_ms, 0.95),
                       "p99": percentile(stats.search_ms, 0.99)},
         "degraded_searches": stats.degraded_searches, "retried_turns": stats.retries,
-        "errors": len(stats.errors), "error_samples": stats.errors[:5], **storage,
-        "targets": {"errors": len(stats.errors) == 0, "lost_or_duplicated": storage["lost"] + storage["duplicated"] == 0,
-                    "p95_turn_le_1s": percentile(stats.turn_ms, 0.95) <= 1000},
+        "errors": errors, "error_samples": (stats.errors + publish_failures)[:5], **storage,
+        "publications": {"changes": freshness.get("changes", 0), "searches": freshness.get("searches", 0),
+                         "errors": freshness.get("errors", 0), "degraded": freshness.get("degraded", 0),
+                         "stale": freshness.get("stale", 0), "stale_samples": freshness.get("stale_samples", []),
+                         "workers_answering": len(freshness.get("workers", [])),
+                         "propagation_s": freshness.get("propagation_s")},
+        "targets": {"errors": errors == 0, "lost_or_duplicated": storage["lost"] + storage["duplicated"] == 0,
+                    "p95_turn_le_1s": percentile(stats.turn_ms, 0.95) <= 1000,
+                    "stale_results": freshness.get("stale", 0) == 0},
     }
+
+
+def bpmn_of_a_demo_profile(base: str, headers: dict[str, str]) -> bytes:
+    hit = httpx.get(f"{base}/api/search", params={"q": "Hundesteuer anmelden", "k": 1, "has_steps": "true"},
+                    headers=headers, timeout=30).json()
+    return httpx.get(f"{base}/api/processes/{hit['results'][0]['id']}/bpmn", headers=headers, timeout=30).content
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -275,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds a clerk types before the next message")
     parser.add_argument("--fault", action="store_true", help="stop and restart the Chroma server during the run")
+    parser.add_argument("--no-publish", dest="publish", action="store_false",
+                        help="no publications during the run")
+    parser.add_argument("--database-url", help="e.g. postgresql+psycopg://postgres@127.0.0.1:5432/loadbench "
+                                               "(an empty database; default: SQLite in a temporary data dir)")
     parser.add_argument("--server-log", help="write gunicorn's log to this file")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
