@@ -118,7 +118,9 @@ class SearchEngine:
         self.worker = worker_name()
         self._snapshot: LexicalSnapshot | None = None
         self._load_lock = threading.Lock()
+        # Held while the snapshot pointer changes (applying changes, installing a loaded generation).
         self._refresh_lock = threading.Lock()
+        self._loader_lock = threading.Lock()
         self._loader: threading.Thread | None = None
         self.load_error: str | None = None
         self._watcher: threading.Thread | None = None
@@ -319,13 +321,15 @@ class SearchEngine:
                     return current
                 raise IndexNotReady("Der Suchindex konnte nicht geladen werden.") from exc
             self.load_error = None
-            self._snapshot = snapshot
+            with self._refresh_lock:
+                self._snapshot = snapshot
         snapshot = self._apply_changes(snapshot)
         self._report(force=True)
         return snapshot
 
     def _load_in_background(self) -> None:
-        with self._load_lock:
+        """Start loading the served generation unless a load runs; never waits for one."""
+        with self._loader_lock:
             if self._loader is not None and self._loader.is_alive():
                 return
             self._loader = threading.Thread(target=lambda: self._load(self.state()), name="index-loader",
