@@ -121,9 +121,13 @@ def indexable_rows(session: Session) -> Iterable[ProfileRow]:
 
 
 def rebuild(session: Session, progress: Callable[[int], None] | None = None, *, batch: int = 256) -> int:
-    docs = [indexed_doc(row) for row in indexable_rows(session)]
-    session.rollback()  # end the read, so that writers are never kept waiting on it (SQLite)
-    return engine().rebuild(docs, progress=progress, batch=batch)
+    def read() -> list[IndexedDoc]:
+        # A fresh session: everything committed before the new generation was reserved, and a
+        # read that ends at once, so that writers are never kept waiting on it (SQLite).
+        with Session(session.get_bind()) as fresh:
+            return [indexed_doc(row) for row in indexable_rows(fresh)]
+
+    return engine().rebuild(read, progress=progress, batch=batch)
 
 
 def sync_profiles(rows: Iterable[ProfileRow], session: Session | None = None) -> None:

@@ -46,6 +46,28 @@ def chroma_command(path: Path, port: int) -> list[str]:
 
 
 @dataclass
+class Job:
+    process: subprocess.Popen
+    out: Path
+    err: Path
+
+    def poll(self) -> int | None:
+        return self.process.poll()
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    @property
+    def stdout(self) -> str:
+        return self.out.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def stderr(self) -> str:
+        return self.err.read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
 class Cluster:
     """Chroma server + gunicorn (``workers`` processes) over one data dir and database."""
 
@@ -81,9 +103,14 @@ class Cluster:
         return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=REPO, env=self.env,
                               check=check, capture_output=True, text=True)
 
-    def flask_background(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *args], cwd=REPO, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def flask_background(self, *args: str) -> "Job":
+        """A ``flask`` command running beside the app; its output goes to files, never a full pipe."""
+        name = "-".join(a for a in args[:2] if not a.startswith("-"))
+        out, err = self.data_dir / f"{name}.out", self.data_dir / f"{name}.err"
+        with open(out, "w") as stdout, open(err, "w") as stderr:
+            process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *args], cwd=REPO,
+                                       env=self.env, stdout=stdout, stderr=stderr)
+        return Job(process, out, err)
 
     def start_server(self, *, ready_workers: int | None = None, timeout: float = 120) -> None:
         self.server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",

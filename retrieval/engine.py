@@ -159,14 +159,20 @@ class SearchEngine:
         return self.store.state_or_initial(self.collection_for(1))
 
     # -- writing ---------------------------------------------------------
-    def rebuild(self, docs: Iterable[IndexedDoc], *, batch: int = 256,
+    def rebuild(self, docs: Iterable[IndexedDoc] | Callable[[], Iterable[IndexedDoc]], *, batch: int = 256,
                 progress: Callable[[int], None] | None = None) -> int:
-        """Build a new generation from ``docs`` beside the served one, then switch to it."""
-        docs = list(docs)
+        """Build a new generation beside the served one, then switch to it.
+
+        ``docs`` should be a function that reads the documents: it is called only
+        after the new generation is reserved, so every change committed before the
+        read is in what it returns and every later one reaches the new generation
+        directly (a list read earlier could miss a change made in between).
+        """
         generation, collection, started = self.store.begin_build(
             self.collection_for, lambda name: self.vector_for(name).reset())
         vector = self.vector_for(collection)
         try:
+            docs = list(docs() if callable(docs) else docs)
             vocabulary = vocabulary_of(d.lexical_text for d in docs)
             analyzer = analyzer_for(vocabulary, self.split_compounds)
             with self.store.write() as (conn, state):

@@ -99,7 +99,7 @@ def test_changes_reach_every_worker_while_cli_jobs_run(cluster, make_user, tmp_p
     assert report["searches"] > 100
     assert report["errors"] == 0, report["error_samples"]
     assert report["degraded"] == 0
-    assert report["stale"] == 0, report["stale_samples"]
+    assert report["stale"] == 0, report
     assert len(report["workers"]) == WORKERS, report["workers"]
 
     # After the rebuild every worker serves the new generation; the imported profiles are found.
