@@ -30,6 +30,7 @@ from .documents import IndexedDoc
 from .schema import IndexTables, define_tables
 
 STATE_ID = 1
+WRITE_WAIT_MS = 60_000
 
 
 class BuildSuperseded(RuntimeError):
@@ -133,6 +134,10 @@ class IndexStore:
             yield connection, self._bump(connection)
             return
         with self.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                # Wait for other writers (a rebuild, an import, a publish in another process) as long as a
+                # request would, not just the few seconds a reading connection may wait.
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
             yield conn, self._bump(conn)
 
     def _bump(self, conn: Connection) -> IndexState:

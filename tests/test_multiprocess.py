@@ -38,9 +38,10 @@ def cluster(tmp_path, database_url, embedding_cache_dir):
 
 
 def _bpmn_of_a_demo_profile(base: str, headers: dict[str, str]) -> bytes:
-    hit = httpx.get(f"{base}/api/search", params={"q": "Hundesteuer anmelden", "k": 1, "has_steps": "true"},
-                    headers=headers).json()
-    response = httpx.get(f"{base}/api/processes/{hit['results'][0]['id']}/bpmn", headers=headers)
+    answer = httpx.get(f"{base}/api/search", params={"q": "Hundesteuer anmelden", "k": 1, "has_steps": "true"},
+                       headers=headers)
+    assert answer.status_code == 200 and answer.json()["results"], answer.text
+    response = httpx.get(f"{base}/api/processes/{answer.json()['results'][0]['id']}/bpmn", headers=headers)
     assert response.status_code == 200, response.text
     return response.content
 
