@@ -162,7 +162,7 @@ def _reflects(observation: Observation, expectation: Expectation) -> bool:
 
 
 def evaluate(journal: Journal, grace: float = 2.0) -> dict[str, Any]:
-    """Errors, degraded answers, stale results after ``grace`` seconds, and propagation per worker."""
+    """Errors, degraded answers, stale results after ``grace`` seconds, and how long old states were seen."""
     with journal.lock:
         expectations = sorted(journal.expectations, key=lambda e: e.at)
         observations = sorted(journal.observations, key=lambda o: o.started)
@@ -185,17 +185,18 @@ def evaluate(journal: Journal, grace: float = 2.0) -> dict[str, Any]:
                 stale.append((obs, settled[-1]))
                 break
     workers = sorted({o.worker for o in observations if not o.error})
+    # How long after a change a search still showed the state before it (0 if none ever did): a lower
+    # bound of the propagation time, measured by what clients saw, not by sampling each worker.
     lags: list[float] = []
-    unreached = 0
-    for e in expectations:
-        for worker in workers:
-            first = next((o for o in observations if o.worker == worker and o.query == e.query and not o.error
-                          and o.started >= e.at and _reflects(o, e)), None)
-            seen_later = any(o.worker == worker and o.query == e.query and o.started >= e.at for o in observations)
-            if first is not None:
-                lags.append(first.ended - e.at)
-            elif seen_later:
-                unreached += 1
+    for obs in observations:
+        if obs.error:
+            continue
+        for e in expectations:
+            if e.query != obs.query or e.at > obs.started or _reflects(obs, e):
+                continue
+            newer = [x for x in expectations if x.title == e.title and e.at < x.sent <= obs.ended]
+            if not newer:
+                lags.append(obs.ended - e.at)
     lags.sort()
     return {
         "searches": len(observations), "errors": len(errors), "error_samples": [o.error for o in errors[:5]],
@@ -205,8 +206,5 @@ def evaluate(journal: Journal, grace: float = 2.0) -> dict[str, Any]:
                            "titles": list(o.titles[:3])}
                           for o, e in stale[:5]],
         "changes": len(expectations), "workers": workers,
-        "propagation_s": {"p50": round(lags[len(lags) // 2], 3) if lags else None,
-                          "p95": round(lags[min(len(lags) - 1, int(0.95 * len(lags)))], 3) if lags else None,
-                          "max": round(lags[-1], 3) if lags else None},
-        "unreached": unreached,
+        "old_state_seen": len(lags), "old_state_seen_max_s": round(lags[-1], 3) if lags else 0.0,
     }
