@@ -75,7 +75,26 @@ def edit(session: Session, interview: InterviewRow, user: UserRow, changes: dict
            before={k: current.model_dump(mode="json").get(k) for k in changes},
            after={k: updated.get(k) for k in changes})
     _store(interview, updated)
+    _mark_filled(interview, changes, updated)
     return True
+
+
+# Profile fields whose interview question has another name.
+SLOT_OF_FIELD = {"case_volume_per_year": "case_volume", "minutes_per_case": "processing_time"}
+
+
+def _mark_filled(interview: InterviewRow, changes: dict[str, Any], updated: dict[str, Any]) -> None:
+    """What the clerk filled in the panel is no longer an open point, and the interviewer does not ask for it."""
+    from app.dialogue.questions import ORDER
+
+    state = dict(interview.dialogue_state or {})
+    filled = list(state.get("filled") or [])
+    for field in changes:
+        slot = SLOT_OF_FIELD.get(field, field)
+        if slot in ORDER and slot not in filled and updated.get(field) not in (None, "", []):
+            filled.append(slot)
+    if filled != list(state.get("filled") or []):
+        interview.dialogue_state = dict(state, filled=filled)
 
 
 def undo(session: Session, interview: InterviewRow, user: UserRow) -> None:

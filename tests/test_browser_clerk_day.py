@@ -251,10 +251,20 @@ def test_draft_panel_login_return_and_unsent_text(live, browser, width):
     switch = page.get_by_role("group", name="Ansicht")
     if width <= 700:
         expect(switch).to_be_visible()
-        expect(page.locator("#current-question")).to_be_visible()
-        expect(page.locator("#current-question")).not_to_be_empty()
         expect(page.locator("#draft-section")).to_be_hidden()
+        question = page.locator("#current-question")
+        expect(question).to_be_hidden()  # the question itself is in view: no repetition
         tab.shot("03-interview-gespraech")
+        # The keyboard takes half the screen: the box is in view, the question is repeated above it.
+        page.set_viewport_size({"width": width, "height": 380})
+        page.get_by_label("Ihre Nachricht").focus()
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        expect(question).to_be_visible()
+        expect(question).to_contain_text("Beschreiben Sie bitte in eigenen Worten")
+        page.screenshot(path=str(ARTIFACTS / "18b-03b-frage-sichtbar-390.png"))
+        if SCREENS.is_dir():
+            shutil.copy(ARTIFACTS / "18b-03b-frage-sichtbar-390.png", SCREENS)
+        page.set_viewport_size({"width": width, "height": 780})
     else:
         expect(switch).to_be_hidden()
         expect(page.locator("#draft-section")).to_be_visible()

@@ -198,6 +198,7 @@ def test_panel_edits_are_validated_versioned_and_undoable(client, db, make_user)
     assert edited["draft"]["steps"][0]["label"] == steps[1]["label"]
     assert edited["draft"]["org_unit"] == "Steueramt" and edited["can_undo"] is True
     assert edited["version"] == 2  # the chat's state, then the edit
+    assert "Zuständige Stelle" not in edited["open_points"] and "Arbeitsschritte" not in edited["open_points"]
     with db.session() as session:
         assert session.get(InterviewRow, interview_id).draft["org_unit"] == "Steueramt"
 

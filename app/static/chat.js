@@ -355,6 +355,21 @@
     }
     currentQuestion.textContent = text;
     currentQuestion.hidden = !text;
+    watchLatest();
+  }
+
+  // The question is repeated above the box only while the latest assistant message is out of view
+  // (on a phone the keyboard pushes it away); app.css shows it only below 700 px.
+  var watcher = null;
+  function watchLatest() {
+    if (!currentQuestion || !("IntersectionObserver" in window)) return;
+    var all = messages.querySelectorAll(".msg-assistant");
+    if (!all.length) return;
+    if (watcher) watcher.disconnect();
+    watcher = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) { currentQuestion.classList.toggle("in-view", entry.intersectionRatio > 0.6); });
+    }, { threshold: [0, 0.6, 1] });
+    watcher.observe(all[all.length - 1]);
   }
 
   function keepUnsent(text) {
