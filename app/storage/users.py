@@ -90,9 +90,13 @@ def set_password(session: Session, user: UserRow, password: str) -> None:
     end_sessions(user)
 
 
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
 def set_one_time_password(user: UserRow) -> str:
     """An admin's reset: a random password the user must replace at the next sign-in; ends their sessions."""
-    password = "-".join(secrets.token_urlsafe(6) for _ in range(3))  # 24 characters, easy to read out
+    # Four groups of five from an alphabet without look-alikes (no 0/o, 1/l/i): easy to read out on the phone.
+    password = "-".join("".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(5)) for _ in range(4))
     user.password_hash = hash_password(password)
     user.must_change_password = True
     end_sessions(user)
