@@ -95,6 +95,17 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Read-only requests and /healthz wait at most this long for a database lock, then answer 503.
         "DB_READ_TIMEOUT_SECONDS": float(env("DB_READ_TIMEOUT_SECONDS") or 3),
         "DB_WRITE_TIMEOUT_SECONDS": float(env("DB_WRITE_TIMEOUT_SECONDS") or 30),
+        # Optional e-mail (notices, password-reset links); unset SMTP_HOST: no e-mail is sent.
+        "SMTP_HOST": env("SMTP_HOST") or None,
+        "SMTP_PORT": int(env("SMTP_PORT") or 587),
+        "SMTP_USER": env("SMTP_USER") or None,
+        "SMTP_PASSWORD": env("SMTP_PASSWORD") or None,
+        "SMTP_FROM": env("SMTP_FROM") or None,
+        "SMTP_STARTTLS": (env("SMTP_STARTTLS") or "true").lower() in ("1", "true", "yes"),
+        "SMTP_TIMEOUT_SECONDS": float(env("SMTP_TIMEOUT_SECONDS") or 10),
+        # Links in e-mails; default: the address the request came in on.
+        "PUBLIC_URL": (env("PUBLIC_URL") or "").rstrip("/") or None,
+        "PASSWORD_RESET_MINUTES": int(env("PASSWORD_RESET_MINUTES") or 60),
     }
     if not config["CHROMA_HOST"] and "CHROMA_HOST" not in overrides:
         server = running_chroma_server(data_dir)

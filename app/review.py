@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import ProcessProfile
 from app.domain.lifecycle import TransitionError, may_edit, next_state, state_after_edit
+from app import notifications
 from app.storage.audit import record
 from app.storage.models import ProfileRow, ProfileVersionRow, ReviewCommentRow, UserRow
 from app.storage.profiles import save_profile, to_domain
@@ -43,19 +44,7 @@ def edit(session: Session, row: ProfileRow, user: UserRow, changes: dict[str, An
     current = to_domain(row)
     if not may_edit(current.state, user.role):
         raise ReviewError(f"Ein Prozess im Status „{current.state}“ kann von Ihnen nicht bearbeitet werden.", 409)
-    data = current.model_dump(mode="json")
-    data.update(changes)
-    if "steps" in changes and isinstance(changes["steps"], list):
-        # Numbers follow the order sent; a client reorders by sending the new order.
-        data["steps"] = [dict(step, n=i + 1) if isinstance(step, dict) else step
-                         for i, step in enumerate(changes["steps"])]
-    try:
-        updated = ProcessProfile.model_validate(data)
-    except ValidationError as exc:
-        from app.domain.errors import describe, german_validation_errors
-
-        errors = german_validation_errors(exc)
-        raise ReviewError(f"Die Änderung ist nicht gültig: {describe(errors)}", 422, errors) from exc
+    updated = apply_changes(current, changes)
     before = current.model_dump(mode="json")
     model_changed = any(before[k] != updated.model_dump(mode="json")[k] for k in MODEL_FIELDS)
     state = state_after_edit(current.state, model_changed)
@@ -71,6 +60,29 @@ def edit(session: Session, row: ProfileRow, user: UserRow, changes: dict[str, An
         record(session, "profile.reopen", "profile", row.id, user_id=user.id, before={"state": current.state},
                after={"state": state}, detail="Schritte oder Entscheidungen nach der Freigabe geändert")
     return row
+
+
+def apply_changes(current: ProcessProfile, changes: dict[str, Any]) -> ProcessProfile:
+    """The profile with a partial change applied and validated as a whole (German 422 errors).
+
+    One rule for the review page and the interview's draft panel.
+    """
+    unknown = sorted(set(changes) - set(PATCHABLE))
+    if unknown:
+        raise ReviewError(f"Diese Felder können hier nicht geändert werden: {', '.join(unknown)}.", 422)
+    data = current.model_dump(mode="json")
+    data.update(changes)
+    if "steps" in changes and isinstance(changes["steps"], list):
+        # Numbers follow the order sent; a client reorders by sending the new order.
+        data["steps"] = [dict(step, n=i + 1) if isinstance(step, dict) else step
+                         for i, step in enumerate(changes["steps"])]
+    try:
+        return ProcessProfile.model_validate(data)
+    except ValidationError as exc:
+        from app.domain.errors import describe, german_validation_errors
+
+        errors = german_validation_errors(exc)
+        raise ReviewError(f"Die Änderung ist nicht gültig: {describe(errors)}", 422, errors) from exc
 
 
 def transition(session: Session, row: ProfileRow, user: UserRow, action: str, *, comment: str | None = None,
@@ -93,6 +105,8 @@ def transition(session: Session, row: ProfileRow, user: UserRow, action: str, *,
     record(session, f"profile.{action}", "profile", row.id, user_id=user.id,
            before={"state": current.state, "visibility": current.visibility},
            after={"state": target, "visibility": update.get("visibility", current.visibility)}, detail=comment)
+    if action in notifications.SUBJECTS:
+        notifications.notify(session, row, user, action, text=comment, visibility=update.get("visibility"))
     return row
 
 
@@ -123,6 +137,8 @@ def add_comment(session: Session, row: ProfileRow, user: UserRow, text: str, ste
     session.flush()
     record(session, "comment.add", "profile", row.id, user_id=user.id, after={"comment": comment.id,
                                                                               "step_n": step_n, "text": text[:200]})
+    if user.role in ("modeller", "admin"):
+        notifications.notify(session, row, user, "comment", text=(f"Schritt {step_n}: " if step_n else "") + text)
     return comment
 
 

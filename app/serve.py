@@ -56,6 +56,21 @@ def flask(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], env=env, check=True)
 
 
+def announce_setup(data_dir: Path, env: dict[str, str], bind: str) -> None:
+    """No user yet: print the one-time set-up link (app/first_run.py), so the newcomer finds the way in."""
+    from app.first_run import token_if_needed
+
+    try:
+        token = token_if_needed(data_dir, env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'prozesslotse.db'}")
+    except Exception as exc:  # noqa: BLE001 - e.g. --no-setup on an empty database: serving still starts
+        print(f"Einrichtung nicht geprüft: {exc}", file=sys.stderr)
+        return
+    if token:
+        host = bind.replace("0.0.0.0", "127.0.0.1")
+        print(f"Noch kein Benutzerkonto. Einrichten: http://{host}/einrichten?token={token}", file=sys.stderr,
+              flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Prozesslotse mit Chroma-Server und gunicorn starten.")
     parser.add_argument("--bind", default=os.environ.get("GUNICORN_BIND", "127.0.0.1:8000"))
@@ -87,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", args.bind,
                                    "app:create_app()"], env=env)
         print(f"Prozesslotse startet auf http://{args.bind} …", file=sys.stderr)
+        announce_setup(data_dir, env, args.bind)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda signum, _frame: server.send_signal(signum))  # type: ignore[union-attr]
         return server.wait()

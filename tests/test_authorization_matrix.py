@@ -57,6 +57,11 @@ RULES = {
     "api.get_interview": (same_municipality, True),
     "api.post_message": (interview_owner, True),
     "api.finish_interview": (interview_owner, True),
+    "api.get_interview_draft": (same_municipality, True),
+    "api.patch_interview_draft": (interview_owner, True),
+    "api.undo_interview_draft": (interview_owner, True),
+    "api.list_notifications": (everyone, True),  # one's own notices only
+    "api.read_notifications": (everyone, True),
     "api.get_draft": (same_municipality, True),
     "api.patch_draft": (same_municipality, True),
     "api.submit_draft": (same_municipality, True),
@@ -78,6 +83,7 @@ RULES = {
 BODIES = {
     "api.post_message": {"text": "Ich bin im Steueramt."},
     "api.patch_draft": {"description": "Geändert."},
+    "api.patch_interview_draft": {"org_unit": "Steueramt"},
     "api.review_draft": {"decision": "request_changes", "comment": "Bitte prüfen."},
     "api.publish_draft": {"visibility": "intern"},
     "api.add_comment": {"text": "Hinweis", "step_n": 1},

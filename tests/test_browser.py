@@ -339,6 +339,7 @@ def test_small_screen(live_server, browser):
     adopt.click()
     expect(page.locator("#messages .msg-assistant")).to_have_count(3, timeout=REPLY_TIMEOUT)
     _send(page, "Hundesteuer ummelden")
+    page.get_by_role("button", name=re.compile("^Entwurf")).click()  # phones: chat and draft are two views
     page.get_by_role("button", name="Fertig – zur Prüfung geben").click()
     expect(page.locator("#finished")).to_contain_text("Zur Prüfung gegeben")
     clerk.no_horizontal_overflow()

@@ -35,7 +35,7 @@ from app.storage.profiles import ensure_municipality, save_profile  # noqa: E402
 from app.storage.users import create_user  # noqa: E402
 
 expect = sync_api.expect
-PASSWORD = "lotsen-pass-2468"
+PASSWORD = "lotsen-pass-2468"  # the password rules want 12 characters
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 FINAL_SCREENS = os.environ.get("SCREENS18_DIR", "/work/screens18")

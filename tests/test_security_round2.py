@@ -397,7 +397,8 @@ def test_every_list_entry_has_a_length_limit(client, db, make_user):
         assert response.mimetype == "application/problem+json"
 
 
-def test_secure_cookie_when_https_came_through_the_trusted_proxy(app_config):
+def test_secure_cookie_when_https_came_through_the_trusted_proxy(app_config, make_user):
+    make_user("anna")  # set up: the login page is the login page, not the first-run redirect
     for trusted, proto, secure in ((1, "https", True), (1, "http", False), (0, "https", False)):
         app = create_app(dict(app_config, TRUSTED_PROXIES=trusted))
         client = app.test_client()

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import audit, bpmn, catalogue, drafts, interviews, openapi, processes, search  # noqa: E402,F401  (routes register on import)
+from . import audit, bpmn, catalogue, drafts, interview_draft, interviews, notifications, openapi, processes, search  # noqa: E402,F401  (routes register on import)

@@ -6,7 +6,7 @@ from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 from typing import Literal
 
-from app import review
+from app import notifications, review
 from app.access import can_see_work_item
 from app import search as search_service
 from app.auth.identity import login_required, roles_required
@@ -63,15 +63,23 @@ def _run(action, *args, reindex: bool = False, **kwargs):
             search_service.sync_profiles([row], session)
     except review.ReviewError as exc:
         session.rollback()
+        notifications.discard(session)
         raise problem(exc.status, str(exc), **({"errors": exc.errors} if exc.errors else {})) from exc
     except search_service.IndexUnavailable as exc:
         session.rollback()
+        notifications.discard(session)
         raise problem(503, "Der Suchindex ist gerade nicht erreichbar. Es wurde nichts geändert; "
                            "bitte versuchen Sie es in einer Minute erneut.") from exc
     session.commit()
     if reindex:
         search_service.engine().refresh()  # this process answers from the new state at once
+    notifications.deliver(session, current_app.config, public_base())
     return row
+
+
+def public_base() -> str:
+    """Where links in e-mails point: ``PUBLIC_URL``, else the address this request came in on."""
+    return current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
 
 
 @bp.get("/drafts/<int:profile_id>")

@@ -26,8 +26,25 @@ def _throttled(wait: int):
     return problem(429, throttle.locked_message(wait), retry_after=wait)
 
 
+def _next_page() -> str | None:
+    """Where to go after signing in: a same-site path from ``next``, else the start page."""
+    from app.web.links import safe_back_path
+
+    target = safe_back_path(request.values.get("next"))
+    if target and (target.startswith("/anmelden") or target.startswith("/api/")):
+        return None
+    return target
+
+
 @bp.route("/anmelden", methods=["GET", "POST"])
 def login():
+    from app.web.setup import setup_needed
+
+    if setup_needed():
+        return redirect(url_for("web.setup"))
+    next_page = _next_page()
+    if g.get("user") is not None and request.method == "GET" and next_page:
+        return redirect(next_page)
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
@@ -35,16 +52,19 @@ def login():
         wait = throttle.wait_seconds(db, username, _client_ip())
         if wait:
             flash(throttle.locked_message(wait), "error")
-            return render_template("login.html", username=username), 429, {"Retry-After": str(wait)}
+            return (render_template("login.html", username=username, next_page=next_page), 429,
+                    {"Retry-After": str(wait)})
         user = authenticate(db, username, password) if username and password else None
         if user is None:
             throttle.failed(db, username, _client_ip())
             flash("Benutzername oder Passwort ist falsch.", "error")
-            return render_template("login.html", username=username), 401
+            return render_template("login.html", username=username, next_page=next_page), 401
         throttle.succeeded(db, username, _client_ip())
         start_session(user)
-        return redirect(url_for("web.index"))
-    return render_template("login.html", username="")
+        if user.must_change_password:
+            return redirect(url_for("web.account", next=next_page))
+        return redirect(next_page or url_for("web.index"))
+    return render_template("login.html", username="", next_page=next_page)
 
 
 @bp.route("/abmelden", methods=["POST"])

@@ -38,6 +38,16 @@
   var pending = false;
   var lastOpenPoints = data.open_points || [];
   var draftTitle = null;
+  var currentDraft = data.draft;
+  var canUndo = !!data.can_undo;
+  var editing = null;  // null, "profile", a step index, or "new"
+  var panelBusy = false;
+  var draftStatus = document.getElementById("draft-status");
+  var draftError = document.getElementById("draft-error");
+  var currentQuestion = document.getElementById("current-question");
+  var layout = document.getElementById("chat-app");
+  var draftTab = document.getElementById("tab-draft");
+  var UNSENT_KEY = "prozesslotse.nachricht." + data.id;
 
   // -- draft panel ------------------------------------------------------------
   function valueText(value) {
@@ -63,31 +73,43 @@
     var children = [];
     var title = draft.title && draft.title !== PLACEHOLDER_TITLE ? draft.title : "(noch ohne Namen)";
     children.push(el("p", { class: "draft-title" }, el("strong", { text: title })));
-    var dl = el("dl", { class: "fields compact" });
-    FIELDS.forEach(function (pair) {
-      if (!filled(draft[pair[0]])) return;
-      dl.appendChild(el("div", null, el("dt", { text: pair[1] }), el("dd", { text: valueText(draft[pair[0]]) })));
-    });
-    if (dl.childNodes.length) children.push(dl);
+    if (editing === "profile") {
+      children.push(profileForm(draft));
+    } else {
+      var dl = el("dl", { class: "fields compact" });
+      FIELDS.forEach(function (pair) {
+        if (!filled(draft[pair[0]])) return;
+        dl.appendChild(el("div", null, el("dt", { text: pair[1] }), el("dd", { text: valueText(draft[pair[0]]) })));
+      });
+      if (dl.childNodes.length) children.push(dl);
+      if (data.can_write) children.push(el("p", { class: "panel-actions" },
+        el("button", { type: "button", class: "secondary small", id: "edit-profile", "data-op": "profile" }, "Angaben bearbeiten")));
+    }
 
     children.push(el("h3", { text: "Arbeitsschritte (" + (draft.steps || []).length + ")" }));
     if (draft.steps && draft.steps.length) {
       var list = el("ol", { class: "draft-steps" });
-      draft.steps.forEach(function (step) {
+      draft.steps.forEach(function (step, i) {
+        if (editing === i) { list.appendChild(el("li", { class: "editing" }, stepForm(step, i))); return; }
         var block = kinds[step.kind] || { label: step.kind, group: "" };
         var meta = [step.actor, step.it_system, step.media_break ? "Medienbruch" : null,
                     step.minutes !== null && step.minutes !== undefined ? PL.formatNumber(step.minutes) + " Min." : null]
           .filter(Boolean).join(" · ");
-        list.appendChild(el("li", null,
+        list.appendChild(el("li", { "data-i": String(i) },
           el("span", { class: "step-n", "aria-hidden": "true", text: String(step.n) }),
           el("div", { class: "step-body" },
             el("span", { class: "step-label", text: step.label }),
             el("span", { class: "kind grp-" + (GROUP_SLUGS[block.group] || "other"), text: block.label }),
-            meta ? el("span", { class: "meta", text: meta }) : null)));
+            meta ? el("span", { class: "meta", text: meta }) : null,
+            data.can_write ? stepTools(step, i, draft.steps.length) : null)));
       });
       children.push(list);
     } else {
       children.push(el("p", { class: "muted", text: "Noch keine Schritte. Beschreiben Sie, was Sie der Reihe nach tun." }));
+    }
+    if (data.can_write) {
+      if (editing === "new") children.push(stepForm({ label: "", kind: "other", actor: null, it_system: null, minutes: null, media_break: false }, "new"));
+      else children.push(el("p", { class: "panel-actions" }, el("button", { type: "button", class: "secondary small", id: "add-step", "data-op": "add" }, "Schritt hinzufügen")));
     }
     if (draft.decisions && draft.decisions.length) {
       children.push(el("h3", { text: "Entscheidungen" }));
@@ -101,12 +123,183 @@
       });
       children.push(decisions);
     }
+    if (data.can_write && canUndo) {
+      children.unshift(el("p", { class: "panel-actions undo-row" },
+        el("button", { type: "button", class: "secondary small", id: "undo", "data-op": "undo" }, "Letzte Änderung rückgängig")));
+    }
+    currentDraft = draft;
     draftBox.replaceChildren.apply(draftBox, children);
+    if (draftTab) draftTab.textContent = "Entwurf (" + PL.counted((draft.steps || []).length, "Schritt", "Schritte") + ")";
     if (draft.title && draft.title !== PLACEHOLDER_TITLE) {
       draftTitle = draft.title;
       if (pageTitle) pageTitle.textContent = draft.title;
       document.title = draft.title + " – Prozesslotse";
     }
+  }
+
+  // -- editing the draft in the panel (PATCH /api/interviews/<id>/draft) -------------------
+  function stepTools(step, i, count) {
+    var name = " Schritt " + step.n + ": " + step.label;
+    return el("span", { class: "step-tools" },
+      el("button", { type: "button", class: "link-button", "data-op": "edit", "data-i": String(i) }, "Bearbeiten", el("span", { class: "sr-only", text: name })),
+      el("button", { type: "button", class: "link-button", "data-op": "up", "data-i": String(i), disabled: i === 0, "aria-label": "Nach oben:" + name }, "↑"),
+      el("button", { type: "button", class: "link-button", "data-op": "down", "data-i": String(i), disabled: i === count - 1, "aria-label": "Nach unten:" + name }, "↓"),
+      el("button", { type: "button", class: "link-button danger-link", "data-op": "delete", "data-i": String(i) }, "Löschen", el("span", { class: "sr-only", text: name })));
+  }
+
+  function field(id, label, control) {
+    return el("div", { class: "panel-field" }, el("label", { for: id, text: label }), control);
+  }
+
+  function stepForm(step, i) {
+    var p = "ps-" + i + "-";
+    var select = el("select", { id: p + "kind", name: "kind" });
+    var groups = {};
+    (data.kinds || []).forEach(function (k) {
+      if (!groups[k.group]) { groups[k.group] = el("optgroup", { label: k.group }); select.appendChild(groups[k.group]); }
+      groups[k.group].appendChild(el("option", { value: k.kind, selected: k.kind === step.kind, text: k.label }));
+    });
+    return el("form", { class: "panel-form step-form", "data-form": "step", "data-i": String(i), novalidate: true },
+      el("p", { class: "panel-form-title", text: i === "new" ? "Neuer Schritt" : "Schritt " + step.n + " bearbeiten" }),
+      field(p + "label", "Bezeichnung", el("input", { id: p + "label", name: "label", maxlength: "300", value: step.label || "" })),
+      field(p + "kind", "Baustein", select),
+      field(p + "actor", "Zuständig", el("input", { id: p + "actor", name: "actor", maxlength: "300", value: step.actor || "" })),
+      field(p + "it_system", "IT-System", el("input", { id: p + "it_system", name: "it_system", maxlength: "300", value: step.it_system || "" })),
+      field(p + "minutes", "Minuten", el("input", { id: p + "minutes", name: "minutes", inputmode: "decimal", value: step.minutes === null || step.minutes === undefined ? "" : String(step.minutes).replace(".", ",") })),
+      el("div", { class: "radio" }, el("input", { type: "checkbox", id: p + "media_break", name: "media_break", checked: !!step.media_break }),
+        el("label", { for: p + "media_break", text: "Medienbruch (Papier ↔ digital)" })),
+      el("div", { class: "button-row" }, el("button", { type: "submit" }, "Übernehmen"),
+        el("button", { type: "button", class: "secondary", "data-op": "cancel" }, "Abbrechen")));
+  }
+
+  var PROFILE_FIELDS = [["title", "Name des Prozesses", "input"], ["trigger", "Auslöser", "textarea"], ["result", "Ergebnis", "textarea"],
+    ["customer", "Kunde", "input"], ["org_unit", "Zuständige Stelle", "input"], ["participants", "Beteiligte", "list"],
+    ["it_systems", "IT-Systeme", "list"], ["documents", "Dokumente", "list"], ["legal_basis", "Rechtsgrundlagen", "list"],
+    ["case_volume_per_year", "Fälle pro Jahr", "number"], ["minutes_per_case", "Minuten pro Fall", "number"]];
+
+  function profileForm(draft) {
+    var form = el("form", { class: "panel-form", "data-form": "profile", novalidate: true },
+      el("p", { class: "panel-form-title", text: "Angaben bearbeiten" }));
+    PROFILE_FIELDS.forEach(function (f) {
+      var id = "pf-" + f[0], value = draft[f[0]];
+      if (f[0] === "title" && value === PLACEHOLDER_TITLE) value = "";
+      var control;
+      if (f[2] === "list") control = el("textarea", { id: id, name: f[0], rows: "2", "aria-describedby": "pf-list-hint" });
+      else if (f[2] === "textarea") control = el("textarea", { id: id, name: f[0], rows: "2", maxlength: "2000" });
+      else control = el("input", { id: id, name: f[0], maxlength: "300", inputmode: f[2] === "number" ? "decimal" : null });
+      control.value = Array.isArray(value) ? value.join("\n") : (value === null || value === undefined ? "" : String(value));
+      form.appendChild(field(id, f[1], control));
+    });
+    form.appendChild(el("p", { class: "hint", id: "pf-list-hint", text: "Bei Beteiligten, IT-Systemen, Dokumenten und Rechtsgrundlagen: eine Angabe pro Zeile." }));
+    form.appendChild(el("div", { class: "button-row" }, el("button", { type: "submit" }, "Übernehmen"),
+      el("button", { type: "button", class: "secondary", "data-op": "cancel" }, "Abbrechen")));
+    return form;
+  }
+
+  function numberOrNull(text, label) {
+    text = String(text || "").trim().replace(/\./g, "").replace(",", ".");
+    if (!text) return null;
+    var n = Number(text);
+    if (!isFinite(n) || n < 0) throw new Error(label + ": Bitte eine Zahl ab 0 eingeben.");
+    return n;
+  }
+
+  function stepsCopy() { return (currentDraft.steps || []).map(function (s) { return Object.assign({}, s); }); }
+
+  function patchDraft(changes, done, focusId) {
+    if (panelBusy) return;
+    panelBusy = true;
+    PL.show(draftError, "");
+    PL.api("PATCH", "/api/interviews/" + data.id + "/draft", changes).then(function (answer) {
+      panelBusy = false;
+      editing = null;
+      applyAnswer(answer, done, focusId);
+    }, function (error) {
+      panelBusy = false;
+      PL.show(draftError, error);
+    });
+  }
+
+  function applyAnswer(answer, done, focusId) {
+    canUndo = !!answer.can_undo;
+    renderDraft(answer.draft, answer.open_points);
+    PL.show(draftStatus, done);
+    var target = focusId && document.getElementById(focusId);
+    if (target) target.focus();
+  }
+
+  function undo() {
+    if (panelBusy) return;
+    panelBusy = true;
+    PL.api("POST", "/api/interviews/" + data.id + "/draft/undo").then(function (answer) {
+      panelBusy = false;
+      editing = null;
+      applyAnswer(answer, "Die letzte Änderung ist rückgängig gemacht.", "draft-h");
+    }, function (error) { panelBusy = false; PL.show(draftError, error); });
+  }
+
+  function startEditing(what, focusId) {
+    editing = what;
+    PL.show(draftError, "");
+    renderDraft(currentDraft);
+    var target = document.getElementById(focusId);
+    if (target) target.focus();
+  }
+
+  function submitStep(form) {
+    var i = form.dataset.i;
+    var get = function (name) { return form.elements[name]; };
+    var label = get("label").value.trim();
+    var minutes;
+    try { minutes = numberOrNull(get("minutes").value, "Minuten"); } catch (e) { PL.show(draftError, e.message); get("minutes").focus(); return; }
+    if (!label) { PL.show(draftError, "Bitte eine Bezeichnung für den Schritt eingeben."); get("label").focus(); return; }
+    var values = { label: label, kind: get("kind").value, actor: get("actor").value.trim() || null,
+                   it_system: get("it_system").value.trim() || null, minutes: minutes, media_break: get("media_break").checked };
+    var steps = stepsCopy();
+    if (i === "new") { steps.push(values); patchDraft({ steps: steps }, "Schritt " + steps.length + " „" + label + "“ hinzugefügt.", "add-step"); }
+    else { Object.assign(steps[Number(i)], values); patchDraft({ steps: steps }, "Schritt " + (Number(i) + 1) + " gespeichert.", "draft-h"); }
+  }
+
+  function submitProfile(form) {
+    var changes = {};
+    try {
+      PROFILE_FIELDS.forEach(function (f) {
+        var raw = form.elements[f[0]].value;
+        if (f[2] === "list") changes[f[0]] = raw.split("\n").map(function (v) { return v.trim(); }).filter(Boolean);
+        else if (f[2] === "number") changes[f[0]] = numberOrNull(raw, f[1]);
+        else changes[f[0]] = raw.trim() || null;
+      });
+    } catch (e) { PL.show(draftError, e.message); return; }
+    if (!changes.title) changes.title = currentDraft.title || PLACEHOLDER_TITLE;
+    if (changes.case_volume_per_year !== null) changes.case_volume_per_year = Math.round(changes.case_volume_per_year);
+    patchDraft(changes, "Angaben gespeichert.", "edit-profile");
+  }
+
+  function panelClick(event) {
+    var button = event.target.closest("button[data-op]");
+    if (!button || !draftBox.contains(button)) return;
+    var op = button.dataset.op, i = Number(button.dataset.i);
+    if (op === "cancel") { editing = null; renderDraft(currentDraft); PL.show(draftError, ""); return; }
+    if (op === "undo") { undo(); return; }
+    if (op === "add") { startEditing("new", "ps-new-label"); return; }
+    if (op === "profile") { startEditing("profile", "pf-title"); return; }
+    if (op === "edit") { startEditing(i, "ps-" + i + "-label"); return; }
+    var steps = stepsCopy();
+    if (op === "up" || op === "down") {
+      var j = op === "up" ? i - 1 : i + 1;
+      steps.splice(j, 0, steps.splice(i, 1)[0]);
+      patchDraft({ steps: steps }, "„" + steps[j].label + "“ ist jetzt Schritt " + (j + 1) + ".", null);
+    } else if (op === "delete") {
+      var removed = steps.splice(i, 1)[0];
+      patchDraft({ steps: steps }, "Schritt „" + removed.label + "“ gelöscht. „Letzte Änderung rückgängig“ holt ihn zurück.", "draft-h");
+    }
+  }
+
+  function panelSubmit(event) {
+    var form = event.target.closest("form[data-form]");
+    if (!form) return;
+    event.preventDefault();
+    if (form.dataset.form === "profile") submitProfile(form); else submitStep(form);
   }
 
   // -- messages ---------------------------------------------------------------
@@ -153,6 +346,41 @@
     return node;
   }
 
+  /** On phones the latest question stays visible above the message box (see app.css). */
+  function showQuestion(text) {
+    if (!currentQuestion) return;
+    if (!text) {
+      var all = messages.querySelectorAll(".msg-assistant .msg-text");
+      text = all.length ? all[all.length - 1].textContent : "";
+    }
+    currentQuestion.textContent = text;
+    currentQuestion.hidden = !text;
+    watchLatest();
+  }
+
+  // The question is repeated above the box only while the latest assistant message is out of view
+  // (on a phone the keyboard pushes it away); app.css shows it only below 700 px.
+  var watcher = null;
+  function watchLatest() {
+    if (!currentQuestion || !("IntersectionObserver" in window)) return;
+    var all = messages.querySelectorAll(".msg-assistant");
+    if (!all.length) return;
+    if (watcher) watcher.disconnect();
+    watcher = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) { currentQuestion.classList.toggle("in-view", entry.intersectionRatio > 0.6); });
+    }, { threshold: [0, 0.6, 1] });
+    watcher.observe(all[all.length - 1]);
+  }
+
+  function keepUnsent(text) {
+    try { if (text) window.localStorage.setItem(UNSENT_KEY, text); else window.localStorage.removeItem(UNSENT_KEY); }
+    catch (e) { /* storage full or disabled: the text just is not kept */ }
+  }
+
+  function unsent() {
+    try { return window.localStorage.getItem(UNSENT_KEY) || ""; } catch (e) { return ""; }
+  }
+
   function setTyping(on) {
     if (typing) typing.hidden = !on;
     if (sendButton) sendButton.setAttribute("aria-disabled", on ? "true" : "false");
@@ -173,17 +401,22 @@
         if (note) note.remove();
         removeAdoptButtons();
         append(messageNode(answer.reply));
-        renderDraft(answer.draft, answer.open_points);
+        showQuestion(answer.reply.text);
+        canUndo = false;  // the conversation's answer is now the last change
+        if (editing === null) renderDraft(answer.draft, answer.open_points); else currentDraft = answer.draft;
       }, function (error) {
         var retry = error.status === 0 || error.status >= 500 || error.status === 409 || error.status === 429;
         if (retry && n < 2) return PL.sleep(800 * (n + 1)).then(function () { return attempt(n + 1); });
         pending = false;
         setTyping(false);
+        if (error.status === 401 && textarea && !textarea.value) {
+          keepUnsent(text);  // after signing in again the text is back in the box
+        }
         if (error.status === 400 || error.status === 422) {
           // Refused and not stored: give the text back for editing.
           bubble.remove();
-          if (textarea && !textarea.value) textarea.value = text;
-          PL.show(errorBox, error.message);
+          if (textarea && !textarea.value) { textarea.value = text; keepUnsent(text); }
+          PL.show(errorBox, error);
           if (textarea) textarea.focus();
           return;
         }
@@ -196,7 +429,7 @@
           deliver(text, clientId, bubble);  // the same client_id: the server answers it once
         });
         bubble.appendChild(el("p", { class: "failed-note" }, "Nicht gesendet. ", again));
-        PL.show(errorBox, error.message);
+        PL.show(errorBox, error);
       });
     }
     return attempt(0);
@@ -211,6 +444,7 @@
     }
     var bubble = append(messageNode({ role: "clerk", text: text }));
     if (textarea) textarea.value = "";
+    keepUnsent("");
     deliver(text, PL.uuid(), bubble);
     return true;
   }
@@ -264,7 +498,7 @@
       if (draftId) { showFinished(draftId, false, error); return; }
       finishButton.disabled = false;
       finishButton.textContent = "Fertig – zur Prüfung geben";
-      PL.show(errorBox, error.message);
+      PL.show(errorBox, error);
     });
   }
 
@@ -272,8 +506,24 @@
   renderDraft(data.draft, data.open_points);
   setTyping(false);
   messages.scrollTop = messages.scrollHeight;
+  showQuestion(null);
+  draftBox.addEventListener("click", panelClick);
+  draftBox.addEventListener("submit", panelSubmit);
+
+  // Phones: chat and draft are two views with a switch (app.css hides the other one below 700 px).
+  document.querySelectorAll("button[data-view]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      layout.dataset.view = button.dataset.view;
+      document.querySelectorAll("button[data-view]").forEach(function (b) {
+        b.setAttribute("aria-pressed", b === button ? "true" : "false");
+      });
+      if (button.dataset.view === "chat") { messages.scrollTop = messages.scrollHeight; }
+    });
+  });
 
   if (composer && textarea) {
+    if (!textarea.value) textarea.value = unsent();
+    textarea.addEventListener("input", function () { keepUnsent(textarea.value); });
     composer.addEventListener("submit", function (event) {
       event.preventDefault();
       send(textarea.value);

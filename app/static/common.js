@@ -42,9 +42,7 @@
               ? "Der Server hat einen Fehler gemeldet (HTTP " + response.status + "). Bitte versuchen Sie es in Kürze erneut."
               : "Die Anfrage wurde abgelehnt (HTTP " + response.status + ").";
           }
-          if (response.status === 401) {
-            detail += " Ihre Sitzung ist möglicherweise abgelaufen – bitte melden Sie sich neu an.";
-          }
+          if (response.status === 401) detail = PL.SESSION_EXPIRED;  // one sentence; PL.show adds the link
           throw new ApiError(detail, response.status, data);
         });
       },
@@ -131,8 +129,22 @@
   /** Show a message in a region (role=alert or role=status); empty text hides it. */
   PL.show = function (node, text) {
     if (!node) return;
+    if (text && typeof text === "object") text = text.message;
+    if (text === PL.SESSION_EXPIRED) {
+      node.replaceChildren("Ihre Sitzung ist abgelaufen – bitte ",
+        PL.el("a", { href: PL.loginUrl(), class: "login-again", text: "melden Sie sich neu an" }), ".");
+      node.hidden = false;
+      return;
+    }
     node.textContent = text || "";
     node.hidden = !text;
+  };
+
+  PL.SESSION_EXPIRED = "Ihre Sitzung ist abgelaufen – bitte melden Sie sich neu an.";
+
+  /** The sign-in page, coming back to this page afterwards. */
+  PL.loginUrl = function () {
+    return "/anmelden?next=" + encodeURIComponent(window.location.pathname + window.location.search);
   };
 
   PL.sleep = function (ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); };

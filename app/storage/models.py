@@ -85,6 +85,10 @@ class UserRow(Base):
     network_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Browser sessions carry this number; raising it (logout, new password) ends every older session.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Optional: where notices and password-reset links go when SMTP is configured.
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Set with a one-time password from an admin: every page asks for a new password first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     municipality: Mapped[MunicipalityRow] = relationship(back_populates="users", lazy="joined")
@@ -246,6 +250,50 @@ class AuditEventRow(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class InterviewDraftVersionRow(Base):
+    """The interview's draft after each change the clerk made in the draft panel (and the chat's state before it).
+
+    ``kind``: ``chat`` (as the conversation left it), ``edit`` (panel change), ``undo``.
+    """
+
+    __tablename__ = "interview_draft_version"
+    __table_args__ = (UniqueConstraint("interview_id", "version", name="uq_interview_draft_version_interview_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    content: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NotificationRow(Base):
+    """An in-app notice ("Neuigkeiten") for a user: a modeller commented, asked for changes or published."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("process_profile.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InstanceSetupRow(Base):
+    """One row once the first admin was created: the insert of id 1 makes two concurrent set-ups create one."""
+
+    __tablename__ = "instance_setup"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    done_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 # The search index's shared state lives in this database too, so that every

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
 
@@ -24,6 +25,18 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 class UserError(ValueError):
     """A user cannot be created as asked; the message is German for the caller."""
+
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+
+
+def email_problem(address: str | None) -> str | None:
+    """A German reason why an (optional) e-mail address is refused; None when empty or plausible."""
+    if not address:
+        return None
+    if len(address) > 254 or not _EMAIL.match(address):
+        return "Bitte eine gültige E-Mail-Adresse angeben (z. B. name@kommune.de) oder das Feld leer lassen."
+    return None
 
 
 def hash_password(password: str) -> str:
@@ -73,7 +86,21 @@ def set_password(session: Session, user: UserRow, password: str) -> None:
     if reason:
         raise UserError(reason)
     user.password_hash = hash_password(password)
+    user.must_change_password = False
     end_sessions(user)
+
+
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def set_one_time_password(user: UserRow) -> str:
+    """An admin's reset: a random password the user must replace at the next sign-in; ends their sessions."""
+    # Four groups of five from an alphabet without look-alikes (no 0/o, 1/l/i): easy to read out on the phone.
+    password = "-".join("".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(5)) for _ in range(4))
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    end_sessions(user)
+    return password
 
 
 def end_sessions(user: UserRow) -> None:

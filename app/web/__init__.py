@@ -110,4 +110,4 @@ def _page_problem(exc: ApiProblem):
     return render_template("error.html", problem=exc), exc.status
 
 
-from . import account, admin, capture, pages, review  # noqa: E402,F401  (routes register on import)
+from . import account, admin, capture, inbox, pages, password_help, review, setup  # noqa: E402,F401  (routes register on import)

@@ -6,17 +6,19 @@ from flask import flash, redirect, render_template, request, url_for
 
 from app.auth.identity import start_session
 from app.context import current_user, db_session
-from app.storage.users import UserError, set_password, tokens_of, verify_password
+from app.storage.users import UserError, email_problem, set_password, tokens_of, verify_password
 
 from . import bp
 from .guards import page
+from .links import safe_back_path
 
 
 def _render(errors: dict[str, str], status: int = 200):
     from app.auth import token_dict
 
     tokens = [token_dict(row) for row in tokens_of(db_session(), current_user())]
-    return render_template("account.html", errors=errors, tokens=tokens), status
+    return render_template("account.html", errors=errors, tokens=tokens,
+                           next_page=safe_back_path(request.values.get("next"))), status
 
 
 @bp.get("/konto")
@@ -44,4 +46,19 @@ def change_password():
     session.commit()
     start_session(user)  # this browser stays signed in, every other session ends
     flash("Ihr Passwort ist geändert. Andere Sitzungen sind beendet.", "info")
+    return redirect(safe_back_path(request.form.get("next")) or url_for("web.account"))
+
+
+@bp.post("/konto/email")
+@page()
+def change_email():
+    """Optional: where notices and reset links go when SMTP is configured."""
+    user = current_user()
+    address = (request.form.get("email") or "").strip()
+    problem = email_problem(address)
+    if problem:
+        return _render({"email": problem}, 422)
+    user.email = address or None
+    db_session().commit()
+    flash("Ihre E-Mail-Adresse ist gespeichert." if address else "Ihre E-Mail-Adresse ist entfernt.", "info")
     return redirect(url_for("web.account"))

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from app.auth import throttle
 from app.context import current_user, db_session
 from app.domain import LAENDER
+from app.storage.audit import record
 from app.storage.models import MunicipalityRow, ProfileRow, UserRow
 from app.storage.profiles import ensure_municipality, get_municipality
 from app.storage.passwords import password_problem
-from app.storage.users import ROLES, UserError, create_user
+from app.storage.users import ROLES, UserError, create_user, email_problem, set_one_time_password
 
 from . import bp, labels
 from .guards import ADMIN_ROLES, page
@@ -59,6 +60,8 @@ def _validate(form: dict[str, str]) -> dict[str, str]:
     reason = password_problem(form["password"], form["username"])
     if reason:
         errors["password"] = reason
+    if email_problem(form.get("email")):
+        errors["email"] = email_problem(form.get("email")) or ""
     if form["role"] not in ROLES:
         errors["role"] = "Bitte eine Rolle auswählen."
     if not form["municipality"]:
@@ -78,7 +81,7 @@ def _validate(form: dict[str, str]) -> dict[str, str]:
 @bp.post("/verwaltung/benutzer")
 @page(*ADMIN_ROLES)
 def admin_create_user():
-    form = {key: (request.form.get(key) or "").strip() for key in ("username", "role", "municipality", "land")}
+    form = {key: (request.form.get(key) or "").strip() for key in ("username", "role", "municipality", "land", "email")}
     form["password"] = request.form.get("password") or ""
     if _scope() is not None and not form["municipality"]:
         form["municipality"] = current_user().municipality.name
@@ -87,7 +90,8 @@ def admin_create_user():
     if not errors:
         try:
             municipality = ensure_municipality(session, form["municipality"], form["land"] or None)
-            create_user(session, form["username"], form["password"], form["role"], municipality)
+            created = create_user(session, form["username"], form["password"], form["role"], municipality)
+            created.email = form["email"] or None
             session.commit()
         except UserError as exc:
             session.rollback()
@@ -101,6 +105,24 @@ def admin_create_user():
     flash(f"Benutzer „{form['username']}“ ({labels.role_label(form['role'])}) für {form['municipality']} angelegt.",
           "info")
     return redirect(url_for("web.admin"))
+
+
+@bp.post("/verwaltung/benutzer/<int:user_id>/einmalpasswort")
+@page(*ADMIN_ROLES)
+def admin_one_time_password(user_id: int):
+    """Passwort vergessen: a random one-time password, shown once here; the user must replace it at sign-in."""
+    session = db_session()
+    user = session.get(UserRow, user_id)
+    if user is None or (_scope() is not None and user.municipality_id != _scope()):
+        return render_template("admin.html", form={}, errors={},
+                               unlock_error="Sie können nur Benutzern Ihrer Kommune ein Einmal-Passwort setzen.",
+                               **_overview()), 403
+    password = set_one_time_password(user)
+    throttle.unlock(session, user.username, None)
+    record(session, "user.one_time_password", "user", user.id, user_id=current_user().id)
+    session.commit()
+    return render_template("admin.html", form={}, errors={}, one_time={"username": user.username, "password": password},
+                           **_overview())
 
 
 @bp.post("/verwaltung/entsperren")

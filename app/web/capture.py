@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from app import interview_draft as panel
 from app import interviews as service
 from app.api.catalogue import kinds as api_kinds
 from app.api.interviews import load_interview
@@ -12,6 +13,7 @@ from app.context import current_user, db_session
 from app.dialogue.engine import PLACEHOLDER_TITLE, open_points
 from app.domain import ProcessProfile
 from app.storage.models import InterviewMessageRow, InterviewRow, ProfileRow
+from app.storage.profiles import to_domain
 
 from . import bp, labels
 from .guards import CAPTURE_ROLES, page
@@ -58,10 +60,14 @@ def interview(interview_id: int):
     state = row.dialogue_state or {}
     points = open_points(ProcessProfile.model_validate(row.draft), state)
     can_write = row.status == "open" and row.user_id == user.id
+    draft_row = db_session().get(ProfileRow, row.draft_profile_id) if row.draft_profile_id else None
+    if draft_row is not None:
+        # Finished: the stored draft (perhaps edited since on its page) is what the panel shows.
+        draft = to_domain(draft_row).model_dump(mode="json")
     data = {"id": row.id, "status": row.status, "messages": messages, "draft": draft, "open_points": points,
             "slot_total": labels.slot_total(), "kinds": api_kinds()["kinds"], "can_write": can_write,
-            "draft_id": row.draft_profile_id, "offered_title": offered_title(messages)}
-    draft_row = db_session().get(ProfileRow, row.draft_profile_id) if row.draft_profile_id else None
+            "draft_id": row.draft_profile_id, "offered_title": offered_title(messages),
+            "can_undo": can_write and panel.can_undo(db_session(), row)}
     named = row.title and row.title != PLACEHOLDER_TITLE
     return render_template("interview.html", interview=row, messages=messages, data=data, draft=draft,
                            heading=row.title if named else "Neuen Prozess erfassen",

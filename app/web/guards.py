@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable, TypeVar
 
-from flask import g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from app.problems import problem
 
@@ -14,6 +14,17 @@ F = TypeVar("F", bound=Callable)
 CAPTURE_ROLES = ("clerk", "admin")
 REVIEW_ROLES = ("modeller", "admin")
 ADMIN_ROLES = ("admin",)
+
+
+# A user with a one-time password sees only these until they have chosen their own.
+PASSWORD_CHANGE_ENDPOINTS = ("web.account", "web.change_password")
+
+
+def login_url() -> str:
+    """The sign-in page, coming back here afterwards (only for pages one can GET)."""
+    if request.method != "GET" or request.endpoint in (None, "web.index"):
+        return url_for("auth.login")
+    return url_for("auth.login", next=request.full_path.rstrip("?"))
 
 
 def error_page(status: int, detail: str | None = None):
@@ -28,7 +39,11 @@ def page(*roles: str) -> Callable[[F], F]:
         def wrapper(*args, **kwargs):
             user = g.get("user")
             if user is None:
-                return redirect(url_for("auth.login"))
+                return redirect(login_url())
+            if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                flash("Sie haben ein Einmal-Passwort erhalten. Bitte legen Sie zuerst ein eigenes Passwort fest.",
+                      "info")
+                return redirect(url_for("web.account", next=request.full_path.rstrip("?")))
             if roles and user.role not in roles:
                 return error_page(403, "Diese Seite ist für Ihre Rolle nicht freigegeben. Wenden Sie sich bei "
                                        "Bedarf an die Administration Ihrer Kommune.")

@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 def index():
     user = current_user()
     if user is None:
-        return redirect(url_for("auth.login"))
+        from .setup import setup_needed
+
+        return redirect(url_for("web.setup" if setup_needed() else "auth.login"))
     session = db_session()
     visible = session.scalar(select(func.count()).select_from(ProfileRow).where(readable_profiles(user)))
     own = session.scalar(select(func.count()).select_from(ProfileRow)
