@@ -38,7 +38,7 @@ expect = sync_api.expect
 PASSWORD = "lotsen-pass-2468"  # the password rules want 12 characters
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
-FINAL_SCREENS = os.environ.get("SCREENS18_DIR", "/work/screens18")
+FINAL_SCREENS = os.environ.get("SCREENSHOT_DIR")  # copies for reviewers, only when asked
 
 pytestmark = pytest.mark.slow
 
