@@ -318,6 +318,18 @@ def test_one_time_password_must_be_changed_at_next_login(client, db, make_user):
     assert client.get("/meine").status_code == 200
 
 
+def test_one_time_password_gives_no_api_access_until_changed(client, make_user):
+    make_user("admin1", role="admin")
+    clerk_id, clerk_headers = make_user("clara")
+    _login(client, "admin1")
+    page = client.post(f"/verwaltung/benutzer/{clerk_id}/einmalpasswort", data={"csrf_token": _csrf(client, "/verwaltung")})
+    one_time = re.search(r'id="one-time-password">([^<]+)<', page.get_data(as_text=True)).group(1)
+    refused = client.post("/api/auth/token", json={"username": "clara", "password": one_time})
+    assert refused.status_code == 403 and "Mein Konto" in refused.get_json()["detail"]
+    old_token = client.get("/api/search?q=Hund", headers=clerk_headers)
+    assert old_token.status_code == 403 and "Einmal-Passwort" in old_token.get_json()["detail"]
+
+
 def test_admin_sets_one_time_password_only_in_own_municipality(client, make_user):
     make_user("admin1", role="admin")
     other_id, _ = make_user("bert", municipality="Anderswo", land="Bayern")

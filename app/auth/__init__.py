@@ -12,7 +12,7 @@ from app.problems import problem
 from app.storage.users import authenticate, end_sessions, issue_token, revoke_token, tokens_of
 
 from . import throttle
-from .identity import start_session
+from .identity import CHANGE_PASSWORD_FIRST, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -97,6 +97,9 @@ def token():
         throttle.failed(session_, username, _client_ip())
         raise problem(401, "Benutzername oder Passwort ist falsch.")
     throttle.succeeded(session_, username, _client_ip())
+    if user.must_change_password:
+        session_.commit()
+        raise problem(403, CHANGE_PASSWORD_FIRST)
     lifetime = timedelta(days=current_app.config["TOKEN_LIFETIME_DAYS"])
     value = issue_token(session_, user, lifetime)
     session_.commit()

@@ -15,6 +15,10 @@ from app.storage.users import TokenExpired, user_for_token
 F = TypeVar("F", bound=Callable)
 
 
+CHANGE_PASSWORD_FIRST = ("Für dieses Konto wurde ein Einmal-Passwort gesetzt. Bitte melden Sie sich im Browser an "
+                         "und legen Sie unter „Mein Konto“ ein eigenes Passwort fest; bis dahin gilt kein Token.")
+
+
 def load_identity() -> None:
     g.user = None
     g.via_token = False
@@ -28,6 +32,8 @@ def load_identity() -> None:
                                "neues an.") from None
         if user is None:
             raise problem(401, "Das Zugangstoken ist ungültig oder wurde widerrufen.")
+        if user.must_change_password:
+            raise problem(403, CHANGE_PASSWORD_FIRST)
         if db_session().dirty:
             db_session().commit()  # last_used_at, written at most every few minutes
         g.user = user

@@ -83,7 +83,7 @@ class Interviewer:
         draft = empty_draft(title)
         greeting = ("Guten Tag! Ich helfe Ihnen, einen Arbeitsablauf festzuhalten. Beschreiben Sie bitte in eigenen "
                     "Worten, worum es geht: Was ist der Anlass, und was tun Sie dann? Ich frage nach, was noch fehlt, "
-                    "und zeige Ihnen rechts den Entwurf.")
+                    "und baue daraus den Entwurf, den Sie jederzeit ansehen und ändern können.")
         return Turn(InterviewMessage(role="assistant", text=greeting, slot="title"), draft, state,
                     open_points(draft, state))
 
