@@ -16,7 +16,7 @@ from app.domain import ProcessProfile
 from app.domain.lifecycle import TransitionError, may_edit, next_state, state_after_edit
 from app import notifications
 from app.storage.audit import record
-from app.storage.models import ProfileRow, ProfileVersionRow, ReviewCommentRow, UserRow
+from app.storage.models import ProfileRow, ProfileVersionRow, ReviewCommentRow, UserRow, utcnow
 from app.storage.profiles import save_profile, to_domain
 
 # Fields a PATCH may change; identity, ownership and state have their own paths.
@@ -101,7 +101,11 @@ def transition(session: Session, row: ProfileRow, user: UserRow, action: str, *,
     save_profile(session, current.model_copy(update=update), municipality=row.municipality, row=row,
                  author_id=user.id, note=f"Status: {target}")
     if comment:
-        session.add(ReviewCommentRow(profile_id=row.id, author_id=user.id, text=comment))
+        # Only a request for changes leaves something to do; the note on any other decision is a record.
+        settled = action != "request_changes"
+        session.add(ReviewCommentRow(profile_id=row.id, author_id=user.id, text=comment, resolved=settled,
+                                     resolved_by_id=user.id if settled else None,
+                                     resolved_at=utcnow() if settled else None))
     record(session, f"profile.{action}", "profile", row.id, user_id=user.id,
            before={"state": current.state, "visibility": current.visibility},
            after={"state": target, "visibility": update.get("visibility", current.visibility)}, detail=comment)

@@ -172,3 +172,17 @@ def test_audit_trail_for_admins(client, people, draft_id):
     edit = next(e for e in body["events"] if e["action"] == "profile.edit")
     assert edit["before"] == {"title": "Hundesteuer anmelden"} and edit["after"] == {"title": "Hund anmelden"}
     assert client.get("/api/audit?object=kaputt", headers=_headers(people, "admin")).status_code == 400
+
+
+def test_only_a_request_for_changes_leaves_an_open_comment(client, people, draft_id):
+    """The note on an approval is a record, not a to-do that later blocks publishing with a warning."""
+    h = lambda who: _headers(people, who)  # noqa: E731
+    client.post(f"/api/drafts/{draft_id}/submit", headers=h("clerk"))
+    client.post(f"/api/drafts/{draft_id}/review", json={"decision": "request_changes", "comment": "Schritt 4?"},
+                headers=h("modeller"))
+    client.post(f"/api/drafts/{draft_id}/submit", headers=h("clerk"))
+    client.post(f"/api/drafts/{draft_id}/review", json={"decision": "approve", "comment": "Fachlich in Ordnung."},
+                headers=h("modeller"))
+    comments = {c["text"]: c for c in client.get(f"/api/drafts/{draft_id}", headers=h("clerk")).get_json()["comments"]}
+    assert not comments["Schritt 4?"]["resolved"]
+    assert comments["Fachlich in Ordnung."]["resolved"] and comments["Fachlich in Ordnung."]["resolved_by"] == "mona"

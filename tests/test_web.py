@@ -265,6 +265,17 @@ def test_done_message_after_an_action(login, people, draft_id):
 
 # -- published processes --------------------------------------------------------------------
 
+def test_no_diagram_downloads_for_a_profile_without_steps(login, people, db):
+    with db.session() as session:
+        home = ensure_municipality(session, "Simulationshausen")
+        bare = _profile("Nur ein Steckbrief", state="published", visibility="netzwerk").model_copy(
+            update={"steps": [], "decisions": []})
+        profile_id = save_profile(session, bare, municipality=home).row.id
+    body = login(people["other_clerk"]).get(f"/prozesse/{profile_id}", headers=HTML).get_data(as_text=True)
+    assert "Ablaufdiagramm (SVG)" not in body and "BPMN 2.0 (XML)" not in body
+    assert "keine Arbeitsschritte erfasst" in body and "JSON (Prozesssteckbrief" in body
+
+
 def test_published_profiles_are_readable_only_when_shared(login, people, db):
     with db.session() as session:
         home = ensure_municipality(session, "Simulationshausen")
