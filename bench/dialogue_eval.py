@@ -312,6 +312,7 @@ def summarise(played: list[dict[str, Any]], latencies: list[float] | None = None
     by_check: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_situation: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_corpus: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    checks_by_group: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # checks in dialogues of a situation
     checks_ok = checks_n = 0
     agreement = [0, 0]
     for result in played:
@@ -320,22 +321,28 @@ def summarise(played: list[dict[str, Any]], latencies: list[float] | None = None
             by_check[check["type"]][1] += 1
             checks_ok += check["ok"]
             checks_n += 1
-        for situation in result["tests"]:
-            by_situation[situation][0] += result["passed"]
-            by_situation[situation][1] += 1
+        ok = sum(c["ok"] for c in result["checks"])
         corpus = "in_corpus" if result["in_corpus"] else "not_in_corpus"
-        by_corpus[corpus][0] += result["passed"]
-        by_corpus[corpus][1] += 1
+        for group, counts in [*((s, by_situation) for s in result["tests"]), (corpus, by_corpus)]:
+            counts[group][0] += result["passed"]
+            counts[group][1] += 1
+            checks_by_group[group][0] += ok
+            checks_by_group[group][1] += len(result["checks"])
         agreement[0] += result["asked_as_scripted"][0]
         agreement[1] += result["asked_as_scripted"][1]
     passed = sum(r["passed"] for r in played)
-    table = lambda counts: {k: {"passed": v[0], "n": v[1], "rate": _rate(*v)}  # noqa: E731
-                            for k, v in sorted(counts.items())}
+    def table(counts: dict[str, list[int]], with_checks: bool = False) -> dict[str, dict[str, Any]]:
+        rows = {k: {"passed": v[0], "n": v[1], "rate": _rate(*v)} for k, v in sorted(counts.items())}
+        if with_checks:  # dialogues all pass or not; the share of their checks that hold shows progress too
+            for k, row in rows.items():
+                row["check_rate"] = _rate(*checks_by_group[k])
+        return rows
     latencies = sorted(latencies or [])
     return {
         "dialogues": len(played), "dialogues_passed": passed, "dialogue_pass_rate": _rate(passed, len(played)),
         "checks": checks_n, "checks_passed": checks_ok, "check_pass_rate": _rate(checks_ok, checks_n),
-        "by_check": table(by_check), "by_situation": table(by_situation), "by_in_corpus": table(by_corpus),
+        "by_check": table(by_check), "by_situation": table(by_situation, True),
+        "by_in_corpus": table(by_corpus, True),
         "asked_as_scripted": _rate(*agreement),
         "p95_turn_ms": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1) if latencies else 0.0,
     }
@@ -366,7 +373,8 @@ def log_test_run(report: dict[str, Any], path: Path = TEST_RUNS) -> dict[str, An
             "dialogues": report["dialogues"], "dialogues_passed": report["dialogues_passed"],
             "dialogue_pass_rate": report["dialogue_pass_rate"], "check_pass_rate": report["check_pass_rate"],
             "by_situation": {k: v["rate"] for k, v in report["by_situation"].items()},
-            "by_in_corpus": {k: v["rate"] for k, v in report["by_in_corpus"].items()}}
+            "by_in_corpus": {k: v["rate"] for k, v in report["by_in_corpus"].items()},
+            "by_situation_check_rate": {k: v["check_rate"] for k, v in report["by_situation"].items()}}
     with path.open("a", encoding="utf-8") as out:
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
     return line
@@ -430,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("by_situation", "by_check", "by_in_corpus"):
             print(name, file=sys.stderr)
             for key, value in out[name].items():
-                print(f"  {key:28} {value['passed']:3}/{value['n']:<3} {value['rate']}", file=sys.stderr)
+                checks = f"  checks {value['check_rate']}" if "check_rate" in value else ""
+                print(f"  {key:28} {value['passed']:3}/{value['n']:<3} {value['rate']}{checks}", file=sys.stderr)
         for row in out["per_dialogue"]:
             print(f"  {row['dialogue_id']:8} {'pass' if row['passed'] else 'FAIL'} "
                   f"({row['checks_failed']}/{row['checks']} checks failed)", file=sys.stderr)

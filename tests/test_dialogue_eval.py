@@ -181,3 +181,5 @@ def test_harness_runs_the_development_part(app, runner, make_user):
     assert mini1 == [("steps_max", True), ("field_contains", True), ("field_contains", False)]
     assert results["mini-2"]["passed"] and not results["mini-1"]["passed"]
     assert mini["dialogue_pass_rate"] == 0.5 and mini["by_situation"]["numbers"]["rate"] == 1.0
+    assert mini["by_situation"]["extracted_answer"] == {"passed": 0, "n": 1, "rate": 0.0, "check_rate": 0.6667}
+    assert mini["by_in_corpus"]["not_in_corpus"]["check_rate"] == 0.75 and mini["check_pass_rate"] == 0.75
