@@ -205,8 +205,12 @@ def _append(session: Session, interview: InterviewRow,
     raise AssertionError("unreachable")
 
 
-def store_clerk_message(session: Session, interview: InterviewRow, text: str, client_id: str | None) -> InterviewMessageRow:
+def store_clerk_message(session: Session, interview: InterviewRow, text: str, client_id: str | None,
+                        answer_to: str | None = None) -> InterviewMessageRow:
     """Commit the clerk's words before anything else happens, so nothing typed is ever lost.
+
+    ``answer_to`` (the slot of the question the message answers, when the client says so) is kept
+    in the clerk message's ``slot``, so that a retry after a crashed worker answers it the same way.
 
     The message is leased to this request while it is answered; if the worker
     dies, a retry with the same ``client_id`` after the lease answers it.
@@ -214,7 +218,8 @@ def store_clerk_message(session: Session, interview: InterviewRow, text: str, cl
     lease = _now() + timedelta(seconds=lease_seconds())
 
     def build(seq: int) -> InterviewMessageRow:
-        row = _message_row(interview, seq, InterviewMessage(role="clerk", text=text), client_id=client_id)
+        row = _message_row(interview, seq, InterviewMessage(role="clerk", text=text, slot=answer_to),
+                           client_id=client_id)
         row.lease_until = lease
         return row
 
@@ -249,7 +254,8 @@ class _AlreadyAnswered(Exception):
 
 def answer(session: Session, interview: InterviewRow, clerk: InterviewMessageRow, user: UserRow) -> tuple[InterviewMessageRow, Turn]:
     draft = ProcessProfile.model_validate(interview.draft)
-    turn = interviewer(session, user).reply(draft, dict(interview.dialogue_state or {}), clerk.text)
+    turn = interviewer(session, user).reply(draft, dict(interview.dialogue_state or {}), clerk.text,
+                                            answer_to=clerk.slot if clerk.role == "clerk" else None)
 
     def apply() -> None:
         interview.draft = turn.draft.model_dump(mode="json")

@@ -36,6 +36,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import httpx  # noqa: E402
 
+from bench.sim_server import make_client  # noqa: E402,F401  (shared set-up; re-exported for old callers)
 from retrieval.german import stems  # noqa: E402
 
 NOTHING = "Dazu kann ich nichts sagen."
@@ -229,30 +230,6 @@ def evaluate(cases: list[dict[str, Any]], client: httpx.Client, headers: dict[st
         "p95_turn_ms": round(p95, 1), "p50_turn_ms": round(latencies[len(latencies) // 2], 1) if latencies else 0.0,
         "per_case": per_case, "transcripts": transcripts,
     }
-
-
-def make_client(data_dir: Path) -> tuple[httpx.Client, dict[str, str], Any]:
-    from app import create_app
-    from app.context import database
-    from app.storage.migrate import upgrade
-    from app.storage.profiles import ensure_municipality
-    from app.storage.users import create_user, issue_token
-
-    url = f"sqlite:///{data_dir / 'prozesslotse.db'}"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(url)
-    app = create_app({"DATA_DIR": str(data_dir), "DATABASE_URL": url})
-    cli = app.test_cli_runner()
-    for args in (["corpus", "load"], ["index", "rebuild"]):
-        result = cli.invoke(args=args)
-        if result.exit_code != 0:
-            raise SystemExit(f"{' '.join(args)} failed: {result.output}")
-    with app.app_context(), database().session() as session:
-        municipality = ensure_municipality(session, "Simulationshausen", "Thüringen")
-        user = create_user(session, "simulierte-sachbearbeitung", "simulation-123", "clerk", municipality)
-        token = issue_token(session, user)
-    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://prozesslotse.local", timeout=60)
-    return client, {"Authorization": f"Bearer {token}"}, app
 
 
 def main(argv: list[str] | None = None) -> int:

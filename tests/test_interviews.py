@@ -109,6 +109,33 @@ def test_same_client_id_is_answered_once(client, app, clerk, db):
     assert len(clerk_messages) == 1
 
 
+def test_answer_to_files_the_answer_under_the_slot_the_client_names(client, app, clerk):
+    started = _start(client, clerk, retrieval=False)
+    first = _say(client, clerk, started["id"], "Ich stelle Fischereischeine aus.").get_json()
+    assert first["reply"]["slot"] == "title"
+    # The client says the message answers "org_unit" although the assistant asked for the title.
+    body = _say(client, clerk, started["id"], "Ordnungsamt", answer_to="org_unit").get_json()
+    assert body["draft"]["org_unit"] == "Ordnungsamt" and body["draft"]["title"] == "Neuer Prozess"
+    stored = client.get(f"/api/interviews/{started['id']}", headers=clerk).get_json()["messages"]
+    assert [m["slot"] for m in stored if m["role"] == "clerk"] == [None, "org_unit"]
+    # Without answer_to the assistant's own question still decides.
+    body = _say(client, clerk, started["id"], "Fischereischein ausstellen").get_json()
+    assert body["draft"]["title"] == "Fischereischein ausstellen"
+
+
+@pytest.mark.parametrize("answer_to", ["titel", "", "confirm_all", "x" * 41])
+def test_unknown_answer_to_is_refused_in_german_and_nothing_is_stored(client, app, clerk, db, answer_to):
+    started = _start(client, clerk, retrieval=False)
+    response = _say(client, clerk, started["id"], "Ordnungsamt", answer_to=answer_to)
+    assert response.status_code in (400, 422) and response.mimetype == "application/problem+json"
+    if len(answer_to) <= 40:
+        assert response.status_code == 400 and "answer_to" in response.get_json()["detail"]
+        assert "org_unit" in response.get_json()["detail"]  # the allowed slots are named
+    with db.session() as session:
+        assert not session.scalars(select(InterviewMessageRow).where(
+            InterviewMessageRow.interview_id == started["id"], InterviewMessageRow.role == "clerk")).all()
+
+
 @pytest.mark.parametrize("text, status, expected", [
     ("", 422, "leer"), ("   \n ", 422, "leer"), ("x" * 4001, 422, "zu lang"),
 ])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +14,7 @@ from app.auth.identity import login_required
 from app.context import current_user, db_session
 from app.dialogue.engine import open_points
 from app.domain import ProcessProfile
+from app.domain.models import Slot
 from app.problems import problem
 from app.storage.models import InterviewRow
 
@@ -29,6 +32,11 @@ class ClerkMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str
     client_id: str | None = Field(default=None, min_length=1, max_length=100)
+    # Optional: the slot of the question this message answers (the client knows the last assistant message).
+    answer_to: str | None = Field(default=None, max_length=40)
+
+
+SLOTS: tuple[str, ...] = get_args(Slot)
 
 
 def _draft_dict(interview: InterviewRow) -> dict:
@@ -77,6 +85,9 @@ def post_message(interview_id: int):
     session = db_session()
     interview = load_interview(interview_id)
     body = parse_body(ClerkMessage, "Die Nachricht ist nicht gültig")
+    if body.answer_to is not None and body.answer_to not in SLOTS:
+        raise problem(400, f"„answer_to“ nennt keine bekannte Frage: „{body.answer_to}“. Erlaubt sind: "
+                           f"{', '.join(SLOTS)}.")
     _owner_only(interview)
     if interview.status != "open":
         raise problem(409, "Dieses Interview ist bereits abgeschlossen. Starten Sie für einen neuen Ablauf ein neues Interview.")
@@ -97,7 +108,7 @@ def post_message(interview_id: int):
             _take_over(session, clerk)  # stored, never answered: its worker died once the lease is over
     if clerk is None:
         try:
-            clerk = service.store_clerk_message(session, interview, text, body.client_id)
+            clerk = service.store_clerk_message(session, interview, text, body.client_id, body.answer_to)
         except IntegrityError:
             session.rollback()  # a parallel request with the same client_id won
             clerk = service.find_clerk(session, interview, body.client_id or "")

@@ -87,8 +87,12 @@ class Interviewer:
         return Turn(InterviewMessage(role="assistant", text=greeting, slot="title"), draft, state,
                     open_points(draft, state))
 
-    def reply(self, draft: ProcessProfile, state: dict[str, Any], text: str) -> Turn:
+    def reply(self, draft: ProcessProfile, state: dict[str, Any], text: str, answer_to: str | None = None) -> Turn:
+        """Answer one clerk message. ``answer_to``: the slot of the question the clerk answers, when the
+        client says so; it is treated as the last question asked (otherwise the engine's own record)."""
         state = dict(state)
+        if answer_to:
+            state["slot"] = answer_to
         state["turns"] = state.get("turns", 0) + 1
         text = text.strip()
         if not text:

@@ -48,6 +48,8 @@
   var layout = document.getElementById("chat-app");
   var draftTab = document.getElementById("tab-draft");
   var UNSENT_KEY = "prozesslotse.nachricht." + data.id;
+  // The slot of the last assistant question: sent as answer_to so the answer is filed where it was asked.
+  var lastSlot = (data.messages || []).reduce(function (slot, m) { return m.role === "assistant" ? m.slot : slot; }, null);
 
   // -- draft panel ------------------------------------------------------------
   function valueText(value) {
@@ -387,13 +389,15 @@
     if (finishButton) finishButton.disabled = on;
   }
 
-  function deliver(text, clientId, bubble) {
+  function deliver(text, clientId, bubble, answerTo) {
     pending = true;
     setTyping(true);
     PL.show(errorBox, "");
     var url = "/api/interviews/" + data.id + "/messages";
     function attempt(n) {
-      return PL.api("POST", url, { text: text, client_id: clientId }).then(function (answer) {
+      var body = { text: text, client_id: clientId };
+      if (answerTo) body.answer_to = answerTo;
+      return PL.api("POST", url, body).then(function (answer) {
         pending = false;
         setTyping(false);
         bubble.classList.remove("failed");
@@ -401,6 +405,7 @@
         if (note) note.remove();
         removeAdoptButtons();
         append(messageNode(answer.reply));
+        lastSlot = answer.reply.slot || null;
         showQuestion(answer.reply.text);
         canUndo = false;  // the conversation's answer is now the last change
         if (editing === null) renderDraft(answer.draft, answer.open_points); else currentDraft = answer.draft;
@@ -426,7 +431,7 @@
         var again = el("button", { type: "button", class: "secondary small" }, "Erneut senden");
         again.addEventListener("click", function () {
           if (pending) return;
-          deliver(text, clientId, bubble);  // the same client_id: the server answers it once
+          deliver(text, clientId, bubble, answerTo);  // the same client_id: the server answers it once
         });
         bubble.appendChild(el("p", { class: "failed-note" }, "Nicht gesendet. ", again));
         PL.show(errorBox, error);
@@ -445,7 +450,7 @@
     var bubble = append(messageNode({ role: "clerk", text: text }));
     if (textarea) textarea.value = "";
     keepUnsent("");
-    deliver(text, PL.uuid(), bubble);
+    deliver(text, PL.uuid(), bubble, lastSlot);
     return true;
   }
 
