@@ -21,9 +21,14 @@ A proposed template is handled by one of two clerks (``--clerk``):
   differences in German generated from the gold (steps that do not exist,
   missing steps after a named step, renamed steps), one to three corrections
   per message in varied phrasings chosen by a generator seeded with the
-  case id, referring to steps by their label as shown in the proposal; if the
-  gold decisions differ from the template's, it then sends its own
-  ``answers["decisions"]``. Below F1 0.5 it sends ``answers["steps"]``.
+  case id, referring to steps by their label as shown in the proposal. The
+  corrections are the clerk's next messages, whatever the assistant asks
+  meanwhile; if the draft after the acceptance does not hold the template's
+  steps (the assistant did not take it over), the clerk drops them. After the
+  corrections, if the draft's decisions (in the numbering of the clerk's own
+  steps) are not the gold decisions, it sends its own ``answers["decisions"]``
+  (or says there are no branches). Below F1 0.5 it sends ``answers["steps"]``.
+  Asked for the same slot a third time, it says "Dazu kann ich nichts sagen."
 
 ``--part dev|test`` selects a part of the split in ``<cases>/split.json``
 (see ``bench/natural_split.py``); every run of the test part appends its
@@ -412,6 +417,7 @@ class Clerk:
         self.offered: str | None = None  # process key of the first template offered
         self.offered_f1: float | None = None
         self.corrections = 0
+        self.template_dropped = False  # accepted, but the assistant did not take the template over
         self.transcript: list[tuple[str, str]] = []
 
     def say(self, interview_id: int, text: str) -> dict[str, Any]:
@@ -454,17 +460,28 @@ class Clerk:
         interview = start.json()
         self.transcript.append(("assistant", interview["messages"][0]["text"]))
         body = self.say(interview["id"], self.case["opening"])
-        pending: list[str] = []
-        decisions_checked = True
+        pending: list[str] = []  # corrections of an accepted template, sent before anything else
+        proposal: list[str] = []
+        check_adoption = check_decisions = False
+        answered: dict[str, int] = {}
         for _ in range(MAX_TURNS):
             slot = body["reply"]["slot"]
             if slot is None:
                 break
-            if pending:  # corrections of an accepted template come before anything else
+            if check_adoption:
+                # The clerk sees the draft: if the template was not taken over, there is nothing to correct.
+                check_adoption = False
+                draft_labels = [s["label"] for s in body["draft"].get("steps", [])]
+                adopted = bool(proposal) and f1(len(align(draft_labels, proposal)), len(draft_labels),
+                                                len(proposal))[2] >= NATURAL_ACCEPT_F1
+                if not adopted:
+                    self.template_dropped = True
+                    pending, check_decisions = [], False
+            if pending:
                 body = self.say(interview["id"], pending.pop(0))
                 continue
-            if not decisions_checked:
-                decisions_checked = True
+            if check_decisions:
+                check_decisions = False
                 extra = decision_message(self.case, body["draft"], self.case["case_id"])
                 if extra:
                     body = self.say(interview["id"], extra)
@@ -472,10 +489,15 @@ class Clerk:
             if slot == "confirm":
                 break
             if slot == "confirm_template":
+                proposal = proposed_steps(body["reply"]["text"])
                 messages = self.on_template(body["reply"])
                 body = self.say(interview["id"], messages[0])
-                pending = messages[1:]
-                decisions_checked = self.mode == "legacy" or not self.accepted_template
+                if self.mode == "natural" and self.accepted_template:
+                    pending, check_adoption, check_decisions = messages[1:], True, True
+                continue
+            answered[slot] = answered.get(slot, 0) + 1
+            if self.mode == "natural" and answered[slot] > 2:
+                body = self.say(interview["id"], NOTHING)  # asked the same thing a third time: gives up
                 continue
             body = self.say(interview["id"], self.case["answers"].get(slot, NOTHING))
         finished = self.client.post(f"/api/interviews/{interview['id']}/finish", headers=self.headers)
@@ -540,7 +562,8 @@ def evaluate(cases: list[dict[str, Any]], client: httpx.Client, headers: dict[st
             "template_offered": offered, "template_right": bool(offered and want and offered == want),
             "template_same_family": bool(offered and want and family(offered) == family(want)),
             "template_step_f1": player.offered_f1,
-            "template_accepted": player.accepted_template, "corrections": player.corrections,
+            "template_accepted": player.accepted_template, "template_dropped": player.template_dropped,
+            "corrections": player.corrections,
             "step_f1": round(f1(len(pairs), len(pred_steps), len(gold_steps))[2], 3),
             "kind_accuracy": round(kind_ok / len(pairs), 3) if pairs else 0.0,
             "fields_wrong": [k for k, ok in fields.items() if not ok],
@@ -577,6 +600,7 @@ def evaluate(cases: list[dict[str, Any]], client: httpx.Client, headers: dict[st
             "wrong_offered_in_corpus": sum(bool(r["template_offered"]) and not r["template_right"] for r in inside),
             "wrong_offered_not_in_corpus": sum(bool(r["template_offered"]) for r in outside),
             "accepted": sum(r["template_accepted"] for r in rows),
+            "accepted_not_taken_over": sum(r["template_dropped"] for r in rows),
             "corrections_generated": sum(r["corrections"] for r in rows),
         },
         "by_corpus": {"in_corpus": _summary(inside), "not_in_corpus": _summary(outside)},
