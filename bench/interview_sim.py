@@ -143,6 +143,10 @@ def proposed_steps(text: str) -> list[str]:
     return [m.group(1).strip() for m in re.finditer(r"(?m)^\d+\.\s+(.+)$", text)]
 
 
+class ServerError(RuntimeError):
+    """The assistant answered with a server error; the interview stops there and counts as failed."""
+
+
 def words(text: str) -> int:
     return len(re.findall(r"\w+", text))
 
@@ -418,6 +422,8 @@ class Clerk:
         self.offered_f1: float | None = None
         self.corrections = 0
         self.template_dropped = False  # accepted, but the assistant did not take the template over
+        self.error: str | None = None
+        self.last_draft: dict[str, Any] = {}
         self.transcript: list[tuple[str, str]] = []
 
     def say(self, interview_id: int, text: str) -> dict[str, Any]:
@@ -428,10 +434,16 @@ class Clerk:
         response = self.client.post(f"/api/interviews/{interview_id}/messages", json={"text": text},
                                     headers=self.headers)
         self.latencies.append((time.perf_counter() - started) * 1000)
+        degraded = response.status_code == 200 and bool(response.json().get("degraded"))
+        if response.status_code >= 500 or degraded:
+            what = "degraded reply" if degraded else f"HTTP {response.status_code}"
+            self.transcript.append(("assistant", f"[{what}]"))
+            raise ServerError(f"{what} on clerk turn {self.turns}")
         if response.status_code != 200:
             raise RuntimeError(f"{self.case['case_id']}: {response.status_code} {response.text}")
         body = response.json()
         self.transcript.append(("assistant", body["reply"]["text"]))
+        self.last_draft = body["draft"]
         return body
 
     def on_template(self, reply: dict[str, Any]) -> list[str]:
@@ -459,7 +471,19 @@ class Clerk:
         start.raise_for_status()
         interview = start.json()
         self.transcript.append(("assistant", interview["messages"][0]["text"]))
-        body = self.say(interview["id"], self.case["opening"])
+        self.last_draft = interview["draft"]
+        try:
+            self._dialogue(interview["id"])
+        except ServerError as exc:
+            self.error = str(exc)  # scored with the last draft the assistant returned
+        finished = self.client.post(f"/api/interviews/{interview['id']}/finish", headers=self.headers)
+        if self.error is None:
+            finished.raise_for_status()
+        return self.last_draft
+
+    def _dialogue(self, interview_id: int) -> None:
+        interview = {"id": interview_id}
+        body = self.say(interview_id, self.case["opening"])
         pending: list[str] = []  # corrections of an accepted template, sent before anything else
         proposal: list[str] = []
         check_adoption = check_decisions = False
@@ -500,9 +524,6 @@ class Clerk:
                 body = self.say(interview["id"], NOTHING)  # asked the same thing a third time: gives up
                 continue
             body = self.say(interview["id"], self.case["answers"].get(slot, NOTHING))
-        finished = self.client.post(f"/api/interviews/{interview['id']}/finish", headers=self.headers)
-        finished.raise_for_status()
-        return body["draft"]
 
 
 def clerk_mode(cases: list[dict[str, Any]], requested: str = "auto") -> str:
@@ -563,7 +584,7 @@ def evaluate(cases: list[dict[str, Any]], client: httpx.Client, headers: dict[st
             "template_same_family": bool(offered and want and family(offered) == family(want)),
             "template_step_f1": player.offered_f1,
             "template_accepted": player.accepted_template, "template_dropped": player.template_dropped,
-            "corrections": player.corrections,
+            "corrections": player.corrections, "error": player.error or runs[False][0].error,
             "step_f1": round(f1(len(pairs), len(pred_steps), len(gold_steps))[2], 3),
             "kind_accuracy": round(kind_ok / len(pairs), 3) if pairs else 0.0,
             "fields_wrong": [k for k, ok in fields.items() if not ok],
@@ -590,6 +611,8 @@ def evaluate(cases: list[dict[str, Any]], client: httpx.Client, headers: dict[st
         "p95_turn_ms": round(_p95(latencies), 1),
         "p50_turn_ms": round(sorted(latencies)[len(latencies) // 2], 1) if latencies else 0.0,
         "turn_count": len(latencies),
+        "errors": sum(bool(r["error"]) for r in rows),
+        "error_cases": [r["case_id"] for r in rows if r["error"]],
         "templates": {
             "offered": len(offered), "right": right, "wrong": len(offered) - right,
             "precision_at_1": round(right / len(offered), 4) if offered else 0.0,
