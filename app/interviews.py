@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app import search as search_service
 from app.dialogue.engine import Interviewer, Template, Turn
+from app.domain.limits import within_limits
 from app.domain import InterviewMessage, ProcessProfile, SearchResult
 from app.nlp.gazetteer import Gazetteer
 from app.storage.audit import record
@@ -253,12 +254,12 @@ class _AlreadyAnswered(Exception):
 
 
 def answer(session: Session, interview: InterviewRow, clerk: InterviewMessageRow, user: UserRow) -> tuple[InterviewMessageRow, Turn]:
-    draft = ProcessProfile.model_validate(interview.draft)
+    draft = within_limits(ProcessProfile, interview.draft)
     turn = interviewer(session, user).reply(draft, dict(interview.dialogue_state or {}), clerk.text,
                                             answer_to=clerk.slot if clerk.role == "clerk" else None)
 
     def apply() -> None:
-        interview.draft = turn.draft.model_dump(mode="json")
+        interview.draft = within_limits(ProcessProfile, turn.draft.model_dump(mode="json")).model_dump(mode="json")
         interview.dialogue_state = turn.state
         if turn.draft.title and turn.draft.title != interview.title:
             interview.title = turn.draft.title
@@ -281,7 +282,7 @@ def finish(session: Session, interview: InterviewRow, user: UserRow) -> ProfileR
         existing = session.get(ProfileRow, interview.draft_profile_id)
         if existing is not None:
             return existing
-    draft = ProcessProfile.model_validate(interview.draft)
+    draft = within_limits(ProcessProfile, interview.draft)
     draft = draft.model_copy(update={"state": "draft", "visibility": "intern", "source": f"Interview {interview.id}"})
     result = save_profile(session, draft, municipality=user.municipality, author_id=user.id,
                           note="Aus Interview erstellt")

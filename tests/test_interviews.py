@@ -203,3 +203,35 @@ def test_interviews_are_private(client, app, clerk, make_user):
     assert client.get(f"/api/interviews/{started['id']}", headers=modeller).status_code == 200
     assert _say(client, stranger, started["id"], "Hallo").status_code == 404
     assert client.post("/api/interviews", json={}).status_code == 401
+
+
+def test_an_over_long_value_in_the_draft_is_cut_not_a_500(client, app, clerk, db):
+    """A misread sentence once became a 300-character actor; every later message then failed with 500."""
+    from app.storage.models import InterviewRow
+
+    interview = _start(client, clerk)
+    client.post(f"/api/interviews/{interview['id']}/messages", headers=clerk,
+                json={"text": "Zuerst nehme ich den Antrag entgegen, dann prüfe ich ihn."})
+    with db.session() as session:
+        row = session.get(InterviewRow, interview["id"])
+        draft = dict(row.draft)
+        draft["steps"] = [dict(step, actor="„Bescheid durch Abteilung " + "sehr " * 80 + "“") for step in draft["steps"]]
+        row.draft = draft
+    answer = client.post(f"/api/interviews/{interview['id']}/messages", headers=clerk,
+                         json={"text": "Das sind so 40 Fälle im Jahr."})
+    assert answer.status_code == 200, answer.get_json()
+    actors = [s["actor"] for s in answer.get_json()["draft"]["steps"]]
+    assert actors and all(len(a) <= 200 and a.endswith("…") for a in actors)
+
+
+def test_within_limits_cuts_only_over_long_text():
+    import pytest as _pytest
+    from pydantic import ValidationError
+
+    from app.domain import ProcessProfile
+    from app.domain.limits import within_limits
+
+    profile = within_limits(ProcessProfile, {"title": "T" * 400, "steps": []})
+    assert len(profile.title) == 300 and profile.title.endswith("…")
+    with _pytest.raises(ValidationError):
+        within_limits(ProcessProfile, {"title": "T", "case_volume_per_year": -5})

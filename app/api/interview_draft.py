@@ -14,6 +14,7 @@ from app import interview_draft as service
 from app.auth.identity import login_required
 from app.context import current_user, db_session
 from app.dialogue.engine import open_points
+from app.domain.limits import within_limits
 from app.domain import ProcessProfile
 from app.problems import problem
 from app.review import ReviewError
@@ -36,7 +37,7 @@ def _writable(interview_id: int) -> InterviewRow:
 
 
 def _answer(interview: InterviewRow) -> dict:
-    draft = ProcessProfile.model_validate(interview.draft)
+    draft = within_limits(ProcessProfile, interview.draft)
     return {"draft": draft.model_dump(mode="json"), "open_points": open_points(draft, interview.dialogue_state or {}),
             **service.state(db_session(), interview)}
 

@@ -13,6 +13,7 @@ from app.access import can_see_work_item
 from app.auth.identity import login_required
 from app.context import current_user, db_session
 from app.dialogue.engine import open_points
+from app.domain.limits import within_limits
 from app.domain import ProcessProfile
 from app.domain.models import Slot
 from app.problems import problem
@@ -40,7 +41,7 @@ SLOTS: tuple[str, ...] = get_args(Slot)
 
 
 def _draft_dict(interview: InterviewRow) -> dict:
-    return ProcessProfile.model_validate(interview.draft).model_dump(mode="json")
+    return within_limits(ProcessProfile, interview.draft).model_dump(mode="json")
 
 
 def load_interview(interview_id: int) -> InterviewRow:
@@ -75,7 +76,7 @@ def get_interview(interview_id: int):
     state = interview.dialogue_state or {}
     return {"id": interview.id, "status": interview.status, "title": interview.title,
             "messages": [service.message_dict(m) for m in interview.messages], "draft": _draft_dict(interview),
-            "open_points": open_points(ProcessProfile.model_validate(interview.draft), state),
+            "open_points": open_points(within_limits(ProcessProfile, interview.draft), state),
             "draft_id": interview.draft_profile_id}
 
 
