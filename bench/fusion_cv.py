@@ -61,6 +61,7 @@ class Config:
     qu_min_words: int = 15
     qu_gamma: float = 0.0          # weight of the short query's vector
     qu_lexical: bool = False       # lexical side searches the short query instead of the long one
+    adapter: str = ""              # linear map on the query vector, fitted on the corpus's own views
 
     def label(self) -> str:
         d = {k: v for k, v in asdict(self).items() if k != "learned" and v != getattr(Config, k, None)}
@@ -80,6 +81,7 @@ class Query:
     lex_main: np.ndarray
     lex_extra: np.ndarray
     has_terms: bool
+    expanded: bool = False
     short: dict[str, Any] = field(default_factory=dict)
 
 
@@ -88,6 +90,7 @@ class Corpus:
     ext: list[str]
     vectors: np.ndarray
     ids: np.ndarray
+    adapters: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def fold_of(qid: str, k: int) -> int:
@@ -127,7 +130,42 @@ def short_query(text: str, how: str) -> str:
     return " ".join(keep)
 
 
-def collect(app, queries: list[dict[str, Any]], qu_variants: tuple[str, ...]) -> tuple[Corpus, list[Query]]:
+VIEW_SETS = {"title": ("title",), "desc+steps": ("desc", "steps"), "all": ("title", "desc", "steps", "norms")}
+LAMBDAS = (3.0, 30.0, 300.0)
+
+
+def fit_adapters(engine, generation: int, ids: list[int], vectors: np.ndarray) -> dict[str, np.ndarray]:
+    """Ridge maps from a profile's partial views to its indexed vector, shrunk towards the identity.
+
+    Trained on the catalogue alone (no query): title, description/trigger/result, steps and norms of
+    each profile are embedded separately; B = (XᵀX + λI)⁻¹ (XᵀY + λI) maps a view vector x to x·B ≈ y.
+    """
+    fields = engine.store.fields(generation, ids)
+    texts = {"title": [], "desc": [], "steps": [], "norms": []}
+    for row, doc_id in enumerate(ids):
+        f = fields.get(doc_id, {})
+        views = {"title": f.get("title", ""),
+                 "desc": " ".join(x for x in (f.get("description"), f.get("trigger"), f.get("result")) if x),
+                 "steps": ". ".join(f.get("steps") or []), "norms": ", ".join(f.get("legal_basis") or [])}
+        for view, text in views.items():
+            if text and len(text.split()) >= 2 or view == "title" and text:
+                texts[view].append((row, " ".join(text.split()[:48])))
+    embedded = {v: (np.array([r for r, _ in items], dtype=int),
+                    engine.embedder.encode([t for _, t in items]) if items else np.zeros((0, vectors.shape[1])))
+                for v, items in texts.items()}
+    out = {}
+    dim = vectors.shape[1]
+    for name, views in VIEW_SETS.items():
+        rows = np.concatenate([embedded[v][0] for v in views])
+        x = np.concatenate([embedded[v][1] for v in views]).astype(np.float64)
+        y = vectors[rows].astype(np.float64)
+        for lam in LAMBDAS:
+            out[f"{name}:{lam:g}"] = np.linalg.solve(x.T @ x + lam * np.eye(dim), x.T @ y + lam * np.eye(dim))
+    return out
+
+
+def collect(app, queries: list[dict[str, Any]], qu_variants: tuple[str, ...],
+            adapters: bool = False) -> tuple[Corpus, list[Query]]:
     from app import search as search_service
     from retrieval import thesaurus
 
@@ -150,7 +188,7 @@ def collect(app, queries: list[dict[str, Any]], qu_variants: tuple[str, ...]) ->
             both, _, _ = snapshot.scores(text, expansion, 1.0)
             item = Query(q["qid"], q["corpus"], q.get("kind", "all"), q.get("_source", ""),
                          {str(r) for r in q["relevant"]}, len(text.split()), q_exp, q_plain,
-                         main.astype(np.float64), (both - main).astype(np.float64), bool(terms))
+                         main.astype(np.float64), (both - main).astype(np.float64), bool(terms), bool(expansion))
             for how in qu_variants:
                 short = short_query(text, how)
                 s_main, _, s_terms = snapshot.scores(short, expansion, 0.0)
@@ -159,7 +197,8 @@ def collect(app, queries: list[dict[str, Any]], qu_variants: tuple[str, ...]) ->
                                    "main": s_main.astype(np.float64), "extra": (s_both - s_main).astype(np.float64),
                                    "has_terms": bool(s_terms)}
             out.append(item)
-    return Corpus(ext, vectors, np.asarray(ids)), out
+        fitted = fit_adapters(engine, snapshot.generation, ids, vectors) if adapters else {}
+    return Corpus(ext, vectors, np.asarray(ids), fitted), out
 
 
 def _top(scores: np.ndarray, n: int, positive: bool = False) -> np.ndarray:
@@ -169,12 +208,12 @@ def _top(scores: np.ndarray, n: int, positive: bool = False) -> np.ndarray:
     return idx
 
 
-def features(dense: np.ndarray, lex: np.ndarray, q: Query) -> np.ndarray:
+def features(dense: np.ndarray, lex: np.ndarray, q: Query, ids: np.ndarray) -> np.ndarray:
     lex_max = float(lex.max()) if lex.size else 0.0
     d_sorted = np.sort(dense)[::-1]
     l_sorted = np.sort(lex)[::-1]
-    top_d = set(np.argsort(-dense)[:5].tolist())
-    top_l = set(np.argsort(-lex)[:5].tolist()) if lex_max > 0 else set()
+    top_d = set(np.lexsort((ids, -dense))[:5].tolist())
+    top_l = {int(i) for i in np.lexsort((ids, -lex))[:5] if lex[i] > 0}
     return np.array([
         math.log1p(lex_max),
         (l_sorted[0] - l_sorted[1]) / l_sorted[0] if lex_max > 0 else 0.0,
@@ -182,7 +221,7 @@ def features(dense: np.ndarray, lex: np.ndarray, q: Query) -> np.ndarray:
         float(d_sorted[0]),
         float(d_sorted[0] - d_sorted[4]),
         len(top_d & top_l) / 5.0,
-        float(q.lex_extra.max() > 0),
+        float(q.expanded),
     ])
 
 
@@ -202,7 +241,7 @@ def fuse(dense: np.ndarray, lex: np.ndarray, cfg: Config, q: Query, ids: np.ndar
     else:
         if cfg.rule == "learned":
             model, scale = cfg.learned
-            gate = scale * float(model.predict_proba(features(dense, lex, q)[None, :])[0, 1]) if lex_max > 0 else 0.0
+            gate = scale * float(model.predict_proba(features(dense, lex, q, ids)[None, :])[0, 1]) if lex_max > 0 else 0.0
             weight = gate
         else:
             weight = cfg.alpha * (min(1.0, lex_max / cfg.tau) if lex_max > 0 else 0.0)
@@ -211,15 +250,25 @@ def fuse(dense: np.ndarray, lex: np.ndarray, cfg: Config, q: Query, ids: np.ndar
     return cand[order]
 
 
-def rank(q: Query, corpus: Corpus, cfg: Config, mode: str = "hybrid") -> list[str]:
+def query_vector(q: Query, corpus: Corpus, cfg: Config) -> np.ndarray:
     qv = q.q_exp if cfg.expand_dense else q.q_plain
-    lex = q.lex_main + cfg.weight * q.lex_extra
-    has_terms = q.has_terms
     if cfg.qu and q.words >= cfg.qu_min_words and cfg.qu in q.short:
         s = q.short[cfg.qu]
         if s["vec"] is not None and cfg.qu_gamma > 0:
             qv = qv + cfg.qu_gamma * s["vec"]
             qv = qv / np.linalg.norm(qv)
+    if cfg.adapter:
+        qv = qv @ corpus.adapters[cfg.adapter]
+        qv = qv / np.linalg.norm(qv)
+    return qv
+
+
+def rank(q: Query, corpus: Corpus, cfg: Config, mode: str = "hybrid") -> list[str]:
+    qv = query_vector(q, corpus, cfg)
+    lex = q.lex_main + cfg.weight * q.lex_extra
+    has_terms = q.has_terms
+    if cfg.qu and q.words >= cfg.qu_min_words and cfg.qu in q.short:
+        s = q.short[cfg.qu]
         if cfg.qu_lexical and s["has_terms"]:
             lex = s["main"] + cfg.weight * s["extra"]
             has_terms = True
@@ -264,7 +313,8 @@ def summary(rows: np.ndarray) -> dict[str, float]:
     return {m: round(float(v), 4) for m, v in zip(METRICS, rows.mean(axis=0))}
 
 
-def fit_learned(queries: list[Query], corpora: dict[str, Corpus], idx: np.ndarray, probe_alpha: float = 0.5):
+def fit_learned(queries: list[Query], corpora: dict[str, Corpus], idx: np.ndarray, probe_alpha: float = 0.5,
+                base: Config | None = None):
     """Logistic model: does lexical evidence (ungated, ``probe_alpha``) beat dense alone for this query?"""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -274,38 +324,123 @@ def fit_learned(queries: list[Query], corpora: dict[str, Corpus], idx: np.ndarra
     for i in idx:
         q = queries[i]
         c = corpora[q.corpus]
-        dense = c.vectors @ q.q_exp
+        base = base or Config()
+        dense = c.vectors @ query_vector(q, c, base)
         lex = q.lex_main + 0.3 * q.lex_extra
         if not q.has_terms or lex.max() <= 0:
             continue
-        with_lex = per_query(rank(q, c, Config(alpha=probe_alpha, tau=1e-9)), q.relevant)
-        alone = per_query(rank(q, c, Config(), mode="dense"), q.relevant)
+        with_lex = per_query(rank(q, c, replace(base, alpha=probe_alpha, tau=1e-9)), q.relevant)
+        alone = per_query(rank(q, c, base, mode="dense"), q.relevant)
         gain = with_lex[list(SELECT)].sum() - alone[list(SELECT)].sum()
         if gain == 0:
             continue
-        xs.append(features(dense, lex, q))
+        xs.append(features(dense, lex, q, c.ids))
         ys.append(int(gain > 0))
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
     model.fit(np.array(xs), np.array(ys))
     return model
 
 
-def learned_cv(queries, corpora, folds, scales=(0.25, 0.5, 0.75, 1.0)) -> tuple[np.ndarray, list[float]]:
+def learned_cv(queries, corpora, folds, scales=(0.1, 0.15, 0.2, 0.25, 0.35, 0.5),
+               base: Config | None = None) -> tuple[np.ndarray, list[float]]:
+    base = base or Config()
     out = np.zeros((len(queries), len(METRICS)))
     chosen = []
     for f in sorted(set(folds.tolist())):
         train = np.where(folds != f)[0]
         test = np.where(folds == f)[0]
-        model = fit_learned(queries, corpora, train)
+        model = fit_learned(queries, corpora, train, base=base)
         tables = [np.stack([per_query(rank(queries[i], corpora[queries[i].corpus],
-                                             Config(rule="learned", learned=(model, s))), queries[i].relevant)
+                                             replace(base, rule="learned", learned=(model, s))), queries[i].relevant)
                             for i in train]) for s in scales]
         best = int(np.argmax([t[:, SELECT].sum(axis=1).mean() for t in tables]))
         chosen.append(scales[best])
         for i in test:
             out[i] = per_query(rank(queries[i], corpora[queries[i].corpus],
-                                    Config(rule="learned", learned=(model, scales[best]))), queries[i].relevant)
+                                    replace(base, rule="learned", learned=(model, scales[best]))), queries[i].relevant)
     return out, chosen
+
+
+def export_gate(path: Path, queries: list[Query], corpora: dict[str, Corpus],
+                scales=(0.1, 0.15, 0.2, 0.25, 0.35, 0.5), base: Config | None = None) -> None:
+    base = base or Config()
+    everything = np.arange(len(queries))
+    model = fit_learned(queries, corpora, everything, base=base)
+    objective = [np.mean([per_query(rank(q, corpora[q.corpus], replace(base, rule="learned", learned=(model, s))),
+                                    q.relevant)[list(SELECT)].sum() for q in queries]) for s in scales]
+    scale = scales[int(np.argmax(objective))]
+    scaler, logistic = model.named_steps["standardscaler"], model.named_steps["logisticregression"]
+    path.write_text(json.dumps({
+        "about": "Learned lexical weight of the hybrid fusion (issue 16): weight = scale * sigmoid(w . z + b), "
+                 "z = (features - mean) / std. Fitted by bench.fusion_cv --export-gate on development queries only.",
+        "features": ["log1p_lex_max", "lex_margin", "log_words", "dense_top1", "dense_top1_minus_top5",
+                     "top5_overlap", "expanded"],
+        "mean": scaler.mean_.round(6).tolist(), "std": scaler.scale_.round(6).tolist(),
+        "weights": logistic.coef_[0].round(6).tolist(), "bias": round(float(logistic.intercept_[0]), 6),
+        "scale": scale, "fitted_with": base.label()}, indent=1) + "\n", encoding="utf-8")
+
+
+class JsonGate:
+    """The exported learned weight (``retrieval/data/fusion_gate.json``) with sklearn's ``predict_proba``."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - np.array(self.spec["mean"])) / np.array(self.spec["std"])) @ np.array(self.spec["weights"])
+        p = 1.0 / (1.0 + np.exp(-(z + self.spec["bias"])))
+        return np.stack([1 - p, p], axis=1)
+
+
+def report_test(args) -> int:
+    from bench.retrieval_eval import TEST_LOG, git_commit
+    from datetime import datetime, timezone
+
+    raw = load_queries(TEST_PART)
+    configs = []
+    for text in args.report_test:
+        fields_ = json.loads(text)
+        cfg = Config(**fields_)
+        if cfg.rule == "learned":
+            spec = json.loads(args.gate.read_text(encoding="utf-8"))
+            cfg.learned = (JsonGate(spec), spec["scale"])
+        configs.append((fields_, cfg))
+    need_adapters = any(c.adapter for _, c in configs)
+    corpora, queries, apps = {}, [], []
+    for corpus in CORPORA:
+        part = [q for q in raw if q["corpus"] == corpus]
+        app, _, _, _ = open_catalogue(args.work_dir / corpus, koos=args.koos if corpus == "koos" else None,
+                                      demo=corpus == "demo", backend="use", model=None, reuse=True)
+        corpora[corpus], got = collect(app, part, ("nouns",), adapters=need_adapters)
+        queries += got
+        apps.append(app)
+    if need_adapters:
+        for key, matrix in list(corpora["demo"].adapters.items()):
+            for c in corpora.values():
+                c.adapters["demo-fitted " + key] = matrix
+    out = []
+    for fields_, cfg in configs:
+        result: dict[str, Any] = {"overall": {}, "by_corpus": {}, "by_kind": {}}
+        for mode in ("hybrid", "dense"):
+            rows = np.stack([per_query(rank(q, corpora[q.corpus], cfg, mode=mode), q.relevant) for q in queries])
+            result["overall"][mode] = summary(rows)
+            for corpus in CORPORA:
+                pick = np.array([q.corpus == corpus for q in queries])
+                result["by_corpus"].setdefault(corpus, {})[mode] = summary(rows[pick])
+            for kind in sorted({q.kind for q in queries}):
+                pick = np.array([q.kind == kind for q in queries])
+                result["by_kind"].setdefault(mode, {})[kind] = summary(rows[pick])
+        line = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), **git_commit(),
+                "note": args.note or "replay (bench.fusion_cv --report-test)",
+                "configuration": {"replay": fields_, "gate": str(args.gate) if cfg.rule == "learned" else None},
+                "queries": len(queries), **result}
+        with TEST_LOG.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+        out.append(line)
+    for app in apps:
+        app.extensions["prozesslotse.db"].dispose()
+    print(json.dumps(out, ensure_ascii=False, indent=None if args.json else 1))
+    return 0
 
 
 def families(qu_variants: tuple[str, ...]) -> dict[str, list[Config]]:
@@ -317,7 +452,11 @@ def families(qu_variants: tuple[str, ...]) -> dict[str, list[Config]]:
     qu = [Config()] + [Config(qu=how, qu_min_words=m, qu_gamma=g, qu_lexical=lx)
                        for how in qu_variants for m in (12, 20) for g in (0.0, 0.5, 1.0) for lx in (False, True)
                        if g > 0 or lx]
+    adapter = [Config()] + [Config(adapter=f"{name}:{lam:g}") for name in VIEW_SETS for lam in LAMBDAS]
+    shipped = [Config()] + [Config(adapter=f"demo-fitted {name}:{lam:g}") for name in VIEW_SETS for lam in LAMBDAS]
     return {"gated grid (alpha, tau, expansion weight, dense expansion)": [Config()] + grid,
+            "adapter (ridge map from profile views to indexed vectors)": adapter,
+            "adapter fitted on the demo corpus only, used for both": shipped,
             "rrf vs gated": [Config()] + rrf, "dense PRF (Rocchio on the fused top k)": prf,
             "query understanding for long descriptions": qu}
 
@@ -330,9 +469,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=Path, nargs="+", required=True)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--families", default="", help="comma-separated name prefixes to run (default: all)")
-    parser.add_argument("--check", action="store_true", help="compare the default replay with the product path")
+    parser.add_argument("--check", action="store_true", help="compare the replay with the product path")
+    parser.add_argument("--check-config", default="{}", metavar="CONFIG_JSON",
+                        help="configuration for --check (rule 'learned' uses --gate; qu 'nouns' maps to qu_min_words)")
+    parser.add_argument("--export-gate", type=Path, help="fit the learned lexical weight on all given queries, "
+                        "scale chosen on them, and write it as JSON for the engine")
+    parser.add_argument("--export-base", default="{}", metavar="CONFIG_JSON",
+                        help="the configuration the exported learned weight is used with (default: the default)")
+    parser.add_argument("--report-test", nargs="+", metavar="CONFIG_JSON",
+                        help="instead of CV: replay these fixed configurations (JSON objects of Config fields) on "
+                             "the blind test part, once each; every one is appended to the test-run log")
+    parser.add_argument("--gate", type=Path, default=Path(__file__).resolve().parents[1] / "retrieval" / "data"
+                        / "fusion_gate.json", help="learned-weight model for configurations with rule 'learned'")
+    parser.add_argument("--note", default="")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.report_test:
+        return report_test(args)
     if any(p.resolve() == TEST_PART.resolve() for p in args.queries):
         parser.error("the blind test part is for reporting only; cross-validate on development data")
     raw = []
@@ -350,9 +503,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         app, _, _, _ = open_catalogue(args.work_dir / corpus, koos=args.koos if corpus == "koos" else None,
                                       demo=corpus == "demo", backend="use", model=None, reuse=True)
-        corpora[corpus], got = collect(app, part, qu_variants)
+        corpora[corpus], got = collect(app, part, qu_variants,
+                                       adapters=not args.families or "adapter" in args.families)
         queries += got
         apps[corpus] = (app, part)
+    if "demo" in corpora and corpora["demo"].adapters:
+        # What could ship like the projection: an adapter fitted on the demo corpus, used for every catalogue.
+        for key, matrix in list(corpora["demo"].adapters.items()):
+            for c in corpora.values():
+                c.adapters["demo-fitted " + key] = matrix
     report: dict[str, Any] = {"queries": len(queries), "folds": args.folds, "families": {}}
     base = score_configs([Config()], queries, corpora)[0]
     dense = np.stack([per_query(rank(q, corpora[q.corpus], Config(), mode="dense"), q.relevant) for q in queries])
@@ -360,17 +519,32 @@ def main(argv: list[str] | None = None) -> int:
     blind = np.array([q.source == "dev" for q in queries])
     report["default_blind_dev"] = {"hybrid": summary(base[blind]), "dense": summary(dense[blind])}
     if args.check:
+        from app import search as search_service
         from bench.retrieval_eval import run_queries
+        from retrieval.engine import FusionParams
 
-        mismatches = 0
+        fields_ = json.loads(args.check_config)
+        cfg = Config(**fields_)
+        params = FusionParams(rule=cfg.rule, gate_model=args.gate.name,
+                              qu_min_words=cfg.qu_min_words if cfg.qu == "nouns" else 0, qu_gamma=cfg.qu_gamma)
+        if cfg.rule == "learned":
+            spec = json.loads(args.gate.read_text(encoding="utf-8"))
+            cfg.learned = (JsonGate(spec), spec["scale"])
+        mismatches, rows = [], {"replay": [], "product": []}
         for corpus, (app, part) in apps.items():
+            with app.app_context():
+                search_service.engine().fusion = params
             runs = run_queries(app, part, modes=("hybrid", "dense"))
             mine = [q for q in queries if q.corpus == corpus]
             for q, (ranked_h, _, _), (ranked_d, _, _) in zip(mine, runs["hybrid"], runs["dense"]):
                 c = corpora[corpus]
-                if ranked_h != rank(q, c, Config()) or ranked_d != rank(q, c, Config(), mode="dense"):
-                    mismatches += 1
-        report["check_mismatches"] = mismatches
+                replay = rank(q, c, cfg)
+                rows["replay"].append(per_query(replay, q.relevant))
+                rows["product"].append(per_query(ranked_h, q.relevant))
+                if ranked_h != replay or ranked_d != rank(q, c, cfg, mode="dense"):
+                    mismatches.append(q.qid)
+        report["check"] = {"config": fields_, "mismatches": mismatches,
+                           "replay": summary(np.stack(rows["replay"])), "product": summary(np.stack(rows["product"]))}
     folds = assign_folds(queries, args.folds)
     wanted = [s.strip() for s in args.families.split(",") if s.strip()]
     for name, configs in families(qu_variants).items():
@@ -385,10 +559,21 @@ def main(argv: list[str] | None = None) -> int:
             "best_on_all_dev": configs[best_all].label(), "best_on_all_dev_figures": summary(table[best_all]),
         }
         print(name, report["families"][name], file=sys.stderr)
-    if not wanted or any("learned".startswith(w) or w.startswith("learned") for w in wanted):
+    if not wanted or any(w.startswith("learned") for w in wanted):
         oof, chosen = learned_cv(queries, corpora, folds)
         report["families"]["learned lexical weight (logistic over query features)"] = {
             "cv": summary(oof), "cv_blind_dev": summary(oof[blind]), "chosen_scale_per_fold": chosen}
+        qu = Config(qu="nouns", qu_gamma=0.5, qu_min_words=20)
+        oof, chosen = learned_cv(queries, corpora, folds, base=qu)
+        report["families"]["learned lexical weight + query understanding (nouns, gamma 0.5, >= 20 words)"] = {
+            "cv": summary(oof), "cv_blind_dev": summary(oof[blind]), "chosen_scale_per_fold": chosen}
+        for key in ("all:30", "demo-fitted all:30"):
+            if all(key in c.adapters for c in corpora.values()):
+                oof, chosen = learned_cv(queries, corpora, folds, base=replace(qu, adapter=key))
+                report["families"][f"learned lexical weight + query understanding + adapter {key}"] = {
+                    "cv": summary(oof), "cv_blind_dev": summary(oof[blind]), "chosen_scale_per_fold": chosen}
+    if args.export_gate:
+        export_gate(args.export_gate, queries, corpora, base=Config(**json.loads(args.export_base)))
     for corpus, (app, _) in apps.items():
         app.extensions["prozesslotse.db"].dispose()
     print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 1))
