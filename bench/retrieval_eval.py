@@ -194,13 +194,14 @@ def grid(app, queries) -> list[dict[str, Any]]:
         engine.split_compounds = True
         with database().session() as session:
             search_service.rebuild(session)
+        gated = {"rule": "gated", "qu_min_words": 0}  # the parameters below belong to the gated rule
         for expand in (False, True):
-            engine.fusion = FusionParams(expand_queries=expand)
+            engine.fusion = FusionParams(expand_queries=expand, **gated)
             result = evaluate(app, queries)
             rows.append({"expand_queries": expand, **{
                 f"{m}_{k}": v for m, d in result["modes"].items() for k, v in d.items()}})
         for weight in (0.3, 0.5, 1.0):
-            engine.fusion = FusionParams(expansion_weight=weight)
+            engine.fusion = FusionParams(expansion_weight=weight, **gated)
             result = evaluate(app, queries)
             rows.append({"expansion_weight": weight, **{
                 f"{m}_{k}": v for m, d in result["modes"].items() for k, v in d.items()}})
@@ -209,7 +210,7 @@ def grid(app, queries) -> list[dict[str, Any]]:
         rows.append({"rule": "rrf", **{f"hybrid_{k}": v for k, v in result["modes"]["hybrid"].items()}})
         for alpha in (0.15, 0.25, 0.35, 0.5, 0.75):
             for tau in (2.0, 5.0, 8.0, 12.0):
-                engine.fusion = FusionParams(alpha=alpha, gate_tau=tau)
+                engine.fusion = FusionParams(alpha=alpha, gate_tau=tau, **gated)
                 result = evaluate(app, queries, modes=("hybrid",))
                 rows.append({"alpha": alpha, "tau": tau, **{f"hybrid_{k}": v for k, v in result["modes"]["hybrid"].items()}})
         engine.fusion = base_fusion

@@ -1,11 +1,16 @@
 """The search engine: builds and updates both indexes and answers queries.
 
-Fusion rule (measured with ``bench/retrieval_eval.py``): the dense cosine
-similarity is the base score; the lexical side adds ``alpha`` times the
-BM25 score normalised by the best BM25 score of the query, gated by how
-strong that best lexical match is. When a paraphrased query shares no term
-with the corpus the gate is closed and the dense ranking stands unchanged,
-instead of being dragged down as with plain reciprocal rank fusion.
+Fusion rule (measured with ``bench/retrieval_eval.py`` and chosen by
+cross-validation with ``bench/fusion_cv.py``): the dense cosine similarity is
+the base score; the lexical side adds a weight times the BM25 score
+normalised by the best BM25 score of the query. The weight is learned
+(issue 16): a logistic model over query features (best BM25 score, its
+margin, query length, dense top score and spread, agreement of the two top
+fives, thesaurus expansion) says how likely lexical evidence helps this query;
+with no shared term it is zero and the dense ranking stands unchanged.
+The earlier gate (``rule="gated"``) used only the best BM25 score.
+Long descriptions (``qu_min_words``) are also searched by their nouns on the
+dense side (``query_understanding``).
 """
 
 from __future__ import annotations
@@ -53,14 +58,15 @@ class FusionParams:
     candidates: int = 60
     expand_queries: bool = True
     expansion_weight: float = 0.3
-    # "gated" (default, measured best), "rrf" (reciprocal rank fusion, kept for comparison) or
-    # "learned" (the lexical weight comes from a logistic model over query features, ``gate_model``)
-    rule: str = "gated"
+    # "learned" (default since issue 16: the lexical weight is ``scale`` times a logistic model's
+    # probability that lexical evidence helps this query, ``data/<gate_model>``), "gated" (``alpha``
+    # times min(1, best BM25 / ``gate_tau``); the default before) or "rrf" (reciprocal rank fusion)
+    rule: str = "learned"
     rrf_k: int = 60
     gate_model: str = "fusion_gate.json"
     # Query understanding for long descriptions: from this many words on, the dense query vector is
     # the description's plus ``qu_gamma`` times that of its nouns (0 = off); see ``query_understanding``.
-    qu_min_words: int = 0
+    qu_min_words: int = 20
     qu_gamma: float = 0.5
 
 
