@@ -472,11 +472,11 @@ class SearchEngine:
                 timings["understand"] = (time.perf_counter() - t0) * 1000
                 if short:
                     texts.append(short)
-            vectors = self.embedder.encode(texts)
-            vector = vectors[0]
+            # One text per call: a batch pads the short noun query to the description's length.
+            vector = self.embedder.encode(texts[:1])[0]
             if len(texts) > 1:
-                vector = vector + self.fusion.qu_gamma * vectors[1]
-                vector = vector / np.linalg.norm(vector)
+                vector = vector + np.float32(self.fusion.qu_gamma) * self.embedder.encode(texts[1:])[0]
+                vector = (vector / np.linalg.norm(vector)).astype(np.float32)
             timings["embed"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             try:
