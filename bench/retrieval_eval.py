@@ -240,7 +240,8 @@ def git_commit() -> dict[str, Any]:
                                   check=True).stdout.strip()
         except (OSError, subprocess.CalledProcessError):
             return ""
-    status = git("status", "--porcelain", "--untracked-files=no")
+    # The log itself changes with every run; it does not make the code dirty.
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", f":!{TEST_LOG.relative_to(REPO)}")
     return {"commit": git("rev-parse", "--short=12", "HEAD"), "dirty": bool(status)}
 
 
