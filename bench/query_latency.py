@@ -26,8 +26,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.retrieval_eval import TEST_PART, load_queries, open_catalogue  # noqa: E402
 
-CONFIGS = {"before (gated, no query understanding)": {"rule": "gated", "qu_min_words": 0},
-           "default (learned weight, query understanding)": {}}
+LONG = 20  # words: the descriptions query understanding would act on
+CONFIGS = {"before issue 16 (gated)": {"rule": "gated", "qu_min_words": 0},
+           "default (learned weight)": {"rule": "learned", "qu_min_words": 0},
+           "learned weight + query understanding (20+ words)": {"rule": "learned", "qu_min_words": 20}}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -82,12 +84,12 @@ def main(argv: list[str] | None = None) -> int:
                     times[name][i].append(response.timings_ms["total"])
                     for part, ms in response.timings_ms.items():
                         parts[name].setdefault(part, []).append(ms)
-                        if len(q["query"].split()) >= FusionParams().qu_min_words:
+                        if len(q["query"].split()) >= LONG:
                             long_parts[name].setdefault(part, []).append(ms)
         # Per query the best of the rounds: other processes on the machine only ever add time.
         times = {name: [min(t) for t in per] for name, per in times.items()}
         cpu = {name: [min(t) for t in per] for name, per in cpu.items()}
-        long = [i for i, q in enumerate(queries) if len(q["query"].split()) >= FusionParams().qu_min_words]
+        long = [i for i, q in enumerate(queries) if len(q["query"].split()) >= LONG]
         for name in params:
             out["configs"][name] = {
                 "hybrid_p50_ms": round(statistics.median(times[name]), 1),

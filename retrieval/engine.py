@@ -9,8 +9,8 @@ margin, query length, dense top score and spread, agreement of the two top
 fives, thesaurus expansion) says how likely lexical evidence helps this query;
 with no shared term it is zero and the dense ranking stands unchanged.
 The earlier gate (``rule="gated"``) used only the best BM25 score.
-Long descriptions (``qu_min_words``) are also searched by their nouns on the
-dense side (``query_understanding``).
+Optionally (``qu_min_words``, off by default for its cost) long descriptions
+are also searched by their nouns on the dense side (``query_understanding``).
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ class FusionParams:
     gate_model: str = "fusion_gate.json"
     # Query understanding for long descriptions: from this many words on, the dense query vector is
     # the description's plus ``qu_gamma`` times that of its nouns (0 = off); see ``query_understanding``.
-    qu_min_words: int = 20
+    # Off by default: it helped on development and test queries, but tagging a long description
+    # costs up to ~50 ms at the tail, beyond the latency budget (docs/benchmarks.md, issue 16).
+    qu_min_words: int = 0
     qu_gamma: float = 0.5
 
 
@@ -464,20 +466,18 @@ class SearchEngine:
         vector = None
         if mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
-            texts = [f"{query} ({expansion})" if expansion else query]
+            vector = self.embedder.encode([f"{query} ({expansion})" if expansion else query])[0]
+            timings["embed"] = (time.perf_counter() - t0) * 1000
             if self.fusion.qu_min_words and words >= self.fusion.qu_min_words:
                 from .query_understanding import nouns
 
+                t0 = time.perf_counter()
                 short = nouns(query)
-                timings["understand"] = (time.perf_counter() - t0) * 1000
                 if short:
-                    texts.append(short)
-            # One text per call: a batch pads the short noun query to the description's length.
-            vector = self.embedder.encode(texts[:1])[0]
-            if len(texts) > 1:
-                vector = vector + np.float32(self.fusion.qu_gamma) * self.embedder.encode(texts[1:])[0]
-                vector = (vector / np.linalg.norm(vector)).astype(np.float32)
-            timings["embed"] = (time.perf_counter() - t0) * 1000
+                    # One text per call: a batch would pad the noun query to the description's length.
+                    vector = vector + np.float32(self.fusion.qu_gamma) * self.embedder.encode([short])[0]
+                    vector = (vector / np.linalg.norm(vector)).astype(np.float32)
+                timings["understand"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             try:
                 ids, sims = vector_index.query(vector, n, filters.where())
