@@ -12,9 +12,13 @@ log = logging.getLogger(__name__)
 
 def warm(app: Flask) -> None:
     started = time.perf_counter()
+    from app.nlp.tagger import tag
+    from retrieval import query_understanding
+
+    # One HanTa model per process: the search's query understanding tags with the interview's tagger.
+    query_understanding.use_tagger(tag)
     with app.app_context():
         from app import search as search_service
-        from app.nlp.tagger import tag
 
         try:
             engine = search_service.engine()

@@ -1,17 +1,26 @@
 """The search engine: builds and updates both indexes and answers queries.
 
-Fusion rule (measured with ``bench/retrieval_eval.py``): the dense cosine
-similarity is the base score; the lexical side adds ``alpha`` times the
-BM25 score normalised by the best BM25 score of the query, gated by how
-strong that best lexical match is. When a paraphrased query shares no term
-with the corpus the gate is closed and the dense ranking stands unchanged,
-instead of being dragged down as with plain reciprocal rank fusion.
+Fusion rule (measured with ``bench/retrieval_eval.py`` and chosen by
+cross-validation with ``bench/fusion_cv.py``): the dense cosine similarity is
+the base score; the lexical side adds a weight times the BM25 score
+normalised by the best BM25 score of the query. The weight is learned
+(issue 16): a logistic model over query features (best BM25 score, its
+margin, query length, dense top score and spread, agreement of the two top
+fives, thesaurus expansion) says how likely lexical evidence helps this query;
+with no shared term it is zero and the dense ranking stands unchanged.
+The earlier gate (``rule="gated"``) used only the best BM25 score.
+Optionally (``qu_min_words``, off by default for its cost) long descriptions
+are also searched by their nouns on the dense side (``query_understanding``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import threading
+from functools import lru_cache
+from pathlib import Path
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -49,9 +58,18 @@ class FusionParams:
     candidates: int = 60
     expand_queries: bool = True
     expansion_weight: float = 0.3
-    # "gated" (default, measured best) or "rrf" (reciprocal rank fusion, kept for comparison)
-    rule: str = "gated"
+    # "learned" (default since issue 16: the lexical weight is ``scale`` times a logistic model's
+    # probability that lexical evidence helps this query, ``data/<gate_model>``), "gated" (``alpha``
+    # times min(1, best BM25 / ``gate_tau``); the default before) or "rrf" (reciprocal rank fusion)
+    rule: str = "learned"
     rrf_k: int = 60
+    gate_model: str = "fusion_gate.json"
+    # Query understanding for long descriptions: from this many words on, the dense query vector is
+    # the description's plus ``qu_gamma`` times that of its nouns (0 = off); see ``query_understanding``.
+    # Off by default: it helped on development and test queries, but tagging a long description
+    # costs up to ~50 ms at the tail, beyond the latency budget (docs/benchmarks.md, issue 16).
+    qu_min_words: int = 0
+    qu_gamma: float = 0.5
 
 
 @dataclass
@@ -442,6 +460,7 @@ class SearchEngine:
         vector_index = self.vector_for(snapshot.collection)
         n = max(self.fusion.candidates, k * 5 if group else k * 2)
         expansion = " ".join(thesaurus.expansions(query)) if self.fusion.expand_queries else ""
+        words = len(query.split())
 
         dense: dict[int, float] = {}
         vector = None
@@ -449,6 +468,16 @@ class SearchEngine:
             t0 = time.perf_counter()
             vector = self.embedder.encode([f"{query} ({expansion})" if expansion else query])[0]
             timings["embed"] = (time.perf_counter() - t0) * 1000
+            if self.fusion.qu_min_words and words >= self.fusion.qu_min_words:
+                from .query_understanding import nouns
+
+                t0 = time.perf_counter()
+                short = nouns(query)
+                if short:
+                    # One text per call: a batch would pad the noun query to the description's length.
+                    vector = vector + np.float32(self.fusion.qu_gamma) * self.embedder.encode([short])[0]
+                    vector = (vector / np.linalg.norm(vector)).astype(np.float32)
+                timings["understand"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             try:
                 ids, sims = vector_index.query(vector, n, filters.where())
@@ -483,7 +512,7 @@ class SearchEngine:
                 except Exception as exc:
                     log.warning("Vector similarities failed: %s", exc)
                     degraded = True
-            ranked = self._fuse(dense, lexical, lex_max)
+            ranked = self._fuse(dense, lexical, lex_max, words=words, expanded=bool(expansion))
         ranked.sort(key=lambda h: (-h.score, h.id))
         for hit in ranked:
             hit.group = snapshot.group(hit.id)
@@ -494,8 +523,13 @@ class SearchEngine:
         return SearchResponse(results, mode=mode, degraded=degraded, query_terms=terms, timings_ms=timings,
                               index_version=snapshot.version, index_generation=snapshot.generation)
 
-    def _fuse(self, dense: dict[int, float], lexical: dict[int, float], lex_max: float) -> list[Hit]:
-        gate = min(1.0, lex_max / self.fusion.gate_tau) if lex_max > 0 else 0.0
+    def _fuse(self, dense: dict[int, float], lexical: dict[int, float], lex_max: float, *, words: int = 1,
+              expanded: bool = False) -> list[Hit]:
+        if self.fusion.rule == "learned":
+            weight = learned_weight(self.fusion.gate_model, dense, lexical, lex_max, words, expanded)
+        else:
+            gate = min(1.0, lex_max / self.fusion.gate_tau) if lex_max > 0 else 0.0
+            weight = self.fusion.alpha * gate
         dense_rank = {i: r for r, i in enumerate(sorted(dense, key=lambda i: -dense[i]), start=1)}
         lexical_rank = {i: r for r, i in enumerate(sorted(lexical, key=lambda i: -lexical[i]), start=1)}
         ranked = []
@@ -506,7 +540,7 @@ class SearchEngine:
                 score = sum(1.0 / (self.fusion.rrf_k + ranks[doc_id])
                             for ranks in (dense_rank, lexical_rank) if doc_id in ranks)
             else:
-                score = d + self.fusion.alpha * gate * (lx / lex_max if lex_max else 0.0)
+                score = d + weight * (lx / lex_max if lex_max else 0.0)
             ranked.append(Hit(doc_id, score, {}, dense=d, lexical=lx or None))
         return ranked
 
@@ -524,6 +558,41 @@ class SearchEngine:
         fields = self.store.fields(snapshot.generation, [h.id for h in hits])
         for hit in hits:
             hit.snippet = build_snippet(fields.get(hit.id, {}), terms, snapshot.analyzer, hit.dense)
+
+
+@lru_cache(maxsize=4)
+def _gate_model(name: str) -> dict[str, Any]:
+    return json.loads((Path(__file__).parent / "data" / name).read_text(encoding="utf-8"))
+
+
+def gate_features(dense: dict[int, float], lexical: dict[int, float], lex_max: float, words: int,
+                  expanded: bool) -> list[float]:
+    """What the learned fusion weight looks at (same order as ``bench.fusion_cv.features``)."""
+    top_dense = sorted(dense.items(), key=lambda item: (-item[1], item[0]))[:5]
+    top_lexical = sorted(((i, s) for i, s in lexical.items() if s > 0), key=lambda item: (-item[1], item[0]))[:5]
+    d = [s for _, s in top_dense] + [0.0] * (5 - len(top_dense))
+    second = top_lexical[1][1] if len(top_lexical) > 1 else 0.0
+    return [
+        math.log1p(lex_max),
+        (lex_max - second) / lex_max if lex_max > 0 else 0.0,
+        math.log(words + 1),
+        d[0],
+        d[0] - d[4],
+        len({i for i, _ in top_dense} & {i for i, _ in top_lexical}) / 5.0,
+        1.0 if expanded else 0.0,
+    ]
+
+
+def learned_weight(model_name: str, dense: dict[int, float], lexical: dict[int, float], lex_max: float,
+                   words: int, expanded: bool) -> float:
+    """``scale`` × P(lexical evidence helps this query), from a logistic model fitted on development queries."""
+    if lex_max <= 0:
+        return 0.0
+    model = _gate_model(model_name)
+    z = sum(w * (x - m) / s for w, x, m, s in zip(model["weights"], gate_features(dense, lexical, lex_max, words,
+                                                                                  expanded),
+                                                   model["mean"], model["std"])) + model["bias"]
+    return model["scale"] / (1.0 + math.exp(-z))
 
 
 def _group(ranked: list[Hit], k: int, per_group: int) -> list[Hit]:
