@@ -452,6 +452,9 @@ def run_app_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
 
 
 def spawn_worker(data_dir: Path, count: int, seed: int, kind: str = "--worker") -> dict[str, Any]:
+    from retrieval.vector import release_embedded
+
+    release_embedded(data_dir / "chroma")  # the measured process opens the embedded index itself
     command = [sys.executable, "-m", "bench.search_perf", kind, str(data_dir), "--queries", str(count),
                "--seed", str(seed)]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
@@ -570,6 +573,9 @@ def hnsw_check(vector_index, embedder, queries: list[str], *, chroma_dir: Path, 
 
 def probe(chroma_dir: Path, collection: str, qv: np.ndarray, n: int, scratch: Path) -> tuple[list[list[int]], dict, dict]:
     """Query a collection from a fresh process (a changed ``ef_search`` only takes effect on load)."""
+    from retrieval.vector import release_embedded
+
+    release_embedded(chroma_dir)  # the probe process opens the embedded index itself
     scratch.mkdir(parents=True, exist_ok=True)
     vectors = scratch / "query_vectors.npy"
     np.save(vectors, qv)

@@ -60,6 +60,22 @@ def claim_embedded(path: Path) -> None:
     _owned_locks[key] = handle
 
 
+def release_embedded(path: Path) -> None:
+    """Give up this process's claim on the embedded index at ``path``.
+
+    For tools that build an index and then hand the directory to a child
+    process they wait for (the benchmark measures search in a fresh process);
+    this process must not use its client afterwards.
+    """
+    handle = _owned_locks.pop(str(path.resolve()), None)
+    if handle is not None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
 def make_client(*, path: Path | None = None, host: str | None = None, port: int = 8000):
     import chromadb
     from chromadb.config import Settings
