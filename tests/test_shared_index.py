@@ -184,3 +184,37 @@ def test_store_versions_follow_commit_order(app, db):
         with store.write() as (_conn, _state):
             raise RuntimeError("a failed write")
     assert store.state().version == second.version  # rolled back with the failed write
+
+
+def test_the_embedded_index_belongs_to_one_process(tmp_path):
+    """A second process opening the same embedded directory gets a clear error, not a stale index."""
+    import subprocess
+    import sys
+
+    from retrieval.vector import make_client, release_embedded
+
+    path = tmp_path / "chroma"
+    make_client(path=path)
+    probe = ("import sys; from pathlib import Path; from retrieval.vector import make_client, EmbeddedIndexBusy\n"
+             "try:\n    make_client(path=Path(sys.argv[1]))\nexcept EmbeddedIndexBusy as exc:\n"
+             "    print('busy', exc); sys.exit(3)\nprint('ok')")
+    other = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120)
+    assert other.returncode == 3 and "CHROMA_HOST" in other.stdout
+    release_embedded(path)
+    again = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_gunicorn_refuses_several_workers_on_the_embedded_index(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "CHROMA_HOST"}
+    env.update(GUNICORN_WORKERS="2", PROZESSLOTSE_DATA_DIR=str(tmp_path), PYTHONPATH=str(repo))
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0",
+                             "app:create_app()"], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "CHROMA_HOST" in result.stdout + result.stderr
