@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 import bm25s
 import numpy as np
+from bm25s.tokenization import Tokenized
 
 from .docstore import StoredDoc
 from .filters import Filters
@@ -66,12 +67,18 @@ class LexicalSnapshot:
         # The vector collection of this generation (set by the engine that loads it).
         self.collection = ""
         ids: list[int] = []
-        terms: list[list[str]] = []
+        # Terms become ids as they stream in: one str per distinct term and one shared int object per id,
+        # instead of a str object per occurrence (at 100,000 profiles several hundred MB less at load).
+        vocab: dict[str, int] = {}
+        token_ids: list[list[int]] = []
+        total = 0
 
         def rows():
+            nonlocal total
             for doc in docs:
                 ids.append(doc.id)
-                terms.append(doc.terms)
+                token_ids.append([vocab.setdefault(t, len(vocab)) for t in (doc.terms or [""])])
+                total += len(doc.terms)
                 yield doc.id, doc.metadata
 
         self.table = MetadataTable(rows())
@@ -82,10 +89,11 @@ class LexicalSnapshot:
         self._avgdl = 1.0
         if ids:
             self._bm25 = bm25s.BM25(k1=K1, b=B)
-            self._bm25.index([t or [""] for t in terms], show_progress=False)
+            self._bm25.index(Tokenized(ids=token_ids, vocab=vocab), show_progress=False)
             self._vocab = self._bm25.vocab_dict
             self._df = np.diff(np.asarray(self._bm25.scores["indptr"], dtype=np.int64))
-            self._avgdl = max(1.0, sum(len(t) for t in terms) / len(terms))
+            self._avgdl = max(1.0, total / len(ids))
+        del token_ids
         self.overlay = Overlay()
 
     # -- changes -------------------------------------------------------------
