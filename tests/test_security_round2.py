@@ -70,8 +70,6 @@ def test_admin_cannot_cross_into_another_municipality(app, db, make_user, runner
 def test_retry_after_lease_answers_a_message_whose_worker_died(app_config, db, make_user):
     app = create_app(dict(app_config, INTERVIEW_LEASE_SECONDS=0.5))
     client = app.test_client()
-    with app.app_context():
-        pass
     _, headers = make_user("clara")
     interview = client.post("/api/interviews", json={"retrieval": False}, headers=headers).get_json()
     text = "Ich bin im Ordnungsamt und stelle Fischereischeine aus."

@@ -175,15 +175,15 @@ def test_overlay_scores_like_a_rebuilt_index():
 
 def test_store_versions_follow_commit_order(app, db):
     store = IndexStore(db.engine, SEARCH_TABLES, initial_collection="c-g1")
-    with store.write() as (_conn, first):
-        pass
-    with store.write() as (_conn, second):
-        pass
-    assert second.version == first.version + 1 and second.generation == 1
+    versions = []
+    for _ in range(2):
+        with store.write() as (_conn, state):
+            versions.append((state.version, state.generation))
+    assert versions[1][0] == versions[0][0] + 1 and versions[1][1] == 1
     with pytest.raises(RuntimeError):
         with store.write() as (_conn, _state):
             raise RuntimeError("a failed write")
-    assert store.state().version == second.version  # rolled back with the failed write
+    assert store.state().version == versions[1][0]  # rolled back with the failed write
 
 
 def test_the_embedded_index_belongs_to_one_process(tmp_path):
