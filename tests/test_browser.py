@@ -373,6 +373,7 @@ def test_lost_answer_is_retried_and_answered_once(live_server, browser):
     page = clerk.page
     clerk.nav("Neuen Prozess erfassen")
     page.get_by_role("button", name="Interview beginnen").click()
+    page.wait_for_url("**/interviews/*")  # the click only starts the navigation
     interview_id = page.url.rstrip("/").rsplit("/", 1)[1]
     seen: list[dict] = []
 
