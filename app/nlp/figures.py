@@ -15,7 +15,12 @@ NUMBER_WORDS = {
     "neunzig": 90, "hundert": 100, "einhundert": 100, "zweihundert": 200, "dreihundert": 300,
     "vierhundert": 400, "fünfhundert": 500, "tausend": 1000, "eintausend": 1000, "zweitausend": 2000,
     "anderthalb": 1.5, "eineinhalb": 1.5, "zweieinhalb": 2.5, "halbe": 0.5, "dutzend": 12, "paar": 3,
+    "sechshundert": 600, "siebenhundert": 700, "achthundert": 800, "neunhundert": 900, "dreitausend": 3000,
+    "fünfundzwanzig": 25, "fünfunddreißig": 35, "fünfundvierzig": 45, "dreiviertel": 0.75, "viertel": 0.25,
 }
+# "80, 90 im Jahr", "60 70 Stück", "15 bis 20 Minuten", "zwischen 300 und 400": a range means its middle.
+_RANGE = re.compile(r"(?:zwischen\s+)?(\d+(?:\.\d{3})*)(?:\s*(?:,|-|–|bis|und|oder|/)\s*|\s+)(\d+(?:\.\d{3})*)\b")
+_NEGATED = re.compile(r"\b(?:keine?|nicht mal|nicht einmal|kaum)\s+$")
 _NUM = r"(\d+(?:[.\s]\d{3})*(?:,\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 
 _PERIODS = {
@@ -24,7 +29,7 @@ _PERIODS = {
 }
 _PERIOD = r"(?:im|pro|je|per|in der|in einem|am|jedes|jeden|pro\s+\w+)?\s*(jahr|jährlich|jahres|monat|monatlich|quartal|woche|wöchentlich|arbeitstag|tag|täglich)"
 _VOLUME = re.compile(
-    _NUM + r"\s*(?:\w+\s){0,2}?(?:fälle|fall|anträge|antrag|vorgänge|vorgang|anmeldungen|meldungen|bescheide|mal|stück|"
+    r"(?<![\wäöüß])" + _NUM + r"\s*(?:\w+\s){0,2}?(?:fälle|fall|anträge|antrag|vorgänge|vorgang|anmeldungen|meldungen|bescheide|mal|stück|"
     r"rechnungen|sitzungen|beurkundungen|anfragen|verfahren|genehmigungen|anzeigen|im|pro|je|jährlich|monatlich|"
     r"wöchentlich|täglich)?\s*(?:\w+\s)?" + _PERIOD,
     re.IGNORECASE,
@@ -50,13 +55,34 @@ _CASE_NOUN = re.compile(r"\b(fälle|fall|anträge|vorgänge|anmeldungen|meldunge
                         r"sitzungen|beurkundungen|anfragen|verfahren|genehmigungen|anzeigen|tickets|störungen)\b")
 
 
+def _range_middle(text: str, start: int) -> float | None:
+    """The middle of a range of two numbers starting at ``start`` ("80, 90" → 85), if it is one."""
+    match = _RANGE.match(text, start)
+    if not match:
+        return None
+    low, high = parse_number(match.group(1)), parse_number(match.group(2))
+    if low is None or high is None or not low < high <= low * 3:
+        return None
+    return (low + high) / 2
+
+
 def case_volume_per_year(text: str, *, asked: bool = False) -> int | None:
     """Cases per year mentioned in ``text``; unless asked for, a case noun must be there
-    ("eine Woche warten" is not a volume)."""
-    if not asked and not _CASE_NOUN.search(text.lower()):
+    ("eine Woche warten" is not a volume). Ranges count with their middle; a negated
+    number ("keine zwei am selben Tag") is not a volume."""
+    lowered = text.lower()
+    if not asked and not _CASE_NOUN.search(lowered):
         return None
-    for match in _VOLUME.finditer(text.lower()):
+    for match in _VOLUME.finditer(lowered):
+        if _NEGATED.search(lowered[max(0, match.start() - 12): match.start()]):
+            continue
         number = parse_number(match.group(1))
+        middle = _range_middle(lowered, max(0, match.start() - 12)) if number is not None else None
+        before = re.search(r"(\d+(?:[.\s]\d{3})*)\s*(?:,|-|–|bis|oder|/)?\s*$", lowered[:match.start()])
+        if before is not None:
+            middle = _range_middle(lowered, before.start()) or middle
+        if middle is not None and number is not None and abs(middle - number) <= number:
+            number = middle
         period = match.group(2).lower()
         if number is None:
             continue
@@ -67,6 +93,32 @@ def case_volume_per_year(text: str, *, asked: bool = False) -> int | None:
         if "pro woche" in context and "stunden" in context:
             continue
         return int(round(number * factor))
+    if asked:
+        return _bare_volume(lowered)
+    return None
+
+
+_PERIOD_FIRST = re.compile(r"(?:im|pro|je)\s+(jahr|monat|quartal|woche|tag)\b\D{0,25}?" + _NUM, re.IGNORECASE)
+
+
+def _bare_volume(lowered: str) -> int | None:
+    """An answer to "Wie viele Fälle im Jahr?" without a period ("so um die vierhundert", "60 70 Stück")."""
+    first = _PERIOD_FIRST.search(lowered)
+    if first:
+        number = parse_number(first.group(2))
+        if number:
+            factor = next((f for key, f in _PERIODS.items() if first.group(1).startswith(key)), 1)
+            return int(round(number * factor))
+    for match in re.finditer(r"(?<![\wäöüß])" + _NUM + r"(?![\wäöüß])", lowered):
+        word = match.group(1)
+        if word in ("ein", "eine", "einen", "einem", "einer", "halbe", "paar", "viertel", "dreiviertel"):
+            continue
+        if _NEGATED.search(lowered[max(0, match.start() - 12): match.start()]):
+            return None
+        if re.match(r"\s*(?:minuten|minute|stunden|stunde|tage|wochen|jahre|%|prozent|euro)", lowered[match.end():]):
+            continue
+        number = _range_middle(lowered, match.start()) or parse_number(word)
+        return int(round(number)) if number else None
     return None
 
 
@@ -84,8 +136,19 @@ def minutes_per_case(text: str) -> float | None:
         if number is None:
             continue
         span = lowered[max(0, match.start() - 12): match.start()]
-        if "halbe" in lowered[match.start(): match.end()] or re.search(r"halbe\s*$", span):
+        if raw and raw.strip() in ("halbe", "viertel", "dreiviertel"):
+            pass  # the number word already is the fraction
+        elif "halbe" in lowered[match.start(): match.end()] or re.search(r"halbe\s*$", span):
             number = number * 0.5 if raw else 0.5
+        elif re.search(r"dreiviertel\s*$", span):
+            number = 0.75
+        elif re.search(r"viertel\s*$", span):
+            number = 0.25
+        if raw and re.match(r"\d", raw):
+            number = _range_middle(lowered, match.start()) or number
+            before = re.search(r"(\d+)\s*(?:-|–|bis|oder|/)\s*$", lowered[:match.start()])
+            if before is not None:
+                number = _range_middle(lowered, before.start()) or number
         if unit.startswith(("stunde", "std", "h")):
             minutes = number * 60
         elif unit.startswith(("arbeitstag", "tage")):

@@ -1,50 +1,68 @@
-"""From a clerk's description to process steps.
+"""From a clerk's description to process steps and the decisions between them.
 
-Splits enumerations ("Zuerst …", "Dann …", numbered or bulleted lists) and
-sentences, makes one step per activity (two coordinated verb phrases with
-their own objects become two steps), and turns each clause into a short
-label in the corpus style ("Antrag auf Vollständigkeit prüfen"): object
-words first, infinitive last. Verbs, particles and subjects come from the
-HanTa tagger; the building-block kind from ``step_kind.classify_step``.
+The description is cut into clauses (``clauses``); every main clause with a
+full verb is one activity. Its label is written as the corpus writes labels,
+object first and the administrative verb in the infinitive last ("Bescheid
+versenden" for "schick ihn raus"): colloquial verbs are mapped through the
+verb lexicon, pronouns and elliptic objects ("den druck ich aus", "… und
+schick raus") take the last object named, product names go to the step's IT
+system, and clauses that are reasons, remarks, frequencies or negations stay
+out of the step list. Conditional clauses ("wenn was fehlt, ruf ich an")
+become decisions after the step before their consequence.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from app.domain import Branch, Decision
+
+from .clauses import OBJECT_PRONOUNS, SUBJECT_PRONOUNS, Clause, is_finite, is_verb, sentences, split_clauses
 from .gazetteer import Gazetteer, is_generic_system, looks_like_actor
 from .step_kind import classify_step
 from .tagger import Token, tag, tokenize
+from .verbs import PARTICLES, administrative, base_of, infinitives
 
-_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
-# Sentence ends, but not after common abbreviations or inside names like OK.EWO.
-_SENTENCE_END = re.compile(r"(?<!\bca)(?<!\bz\.B)(?<!\bNr)(?<!\bAbs)(?<!\bggf)(?<!\bbzw)(?<!\busw)(?<!\bu\.a)"
-                           r"(?<!\bvgl)(?<!\bArt)(?<!\bz)(?<!\bB)(?<!\bd\.h)[.!?;]+(?=\s+|$)")
-_CONNECTOR_SPLIT = re.compile(
-    r",?\s+(?:und\s+)?(?=(?:dann|danach|anschließend|daraufhin|zum schluss|abschließend|schließlich|"
-    r"als nächstes|im anschluss)\b)", re.IGNORECASE)
-LEADING = re.compile(
-    r"^\s*(?:und\s+)?(?:(?:zuerst|zunächst|erst(?:mal)?|als erstes|am anfang|dann|danach|anschließend|daraufhin|"
-    r"zum schluss|abschließend|schließlich|als nächstes|im anschluss|außerdem|dann noch|und dann|"
-    r"bei bedarf|gegebenenfalls|ggf\.|wenn nötig|falls nötig|meistens|meist|in der regel|normalerweise|"
-    r"parallel dazu|gleichzeitig)\b[,:]?\s*)+", re.IGNORECASE)
-_DROP_WORDS = {
-    "dann", "danach", "noch", "auch", "meistens", "meist", "immer", "kurz", "jeweils", "zuerst", "zunächst",
-    "anschließend", "schließlich", "einfach", "eben", "halt", "mal", "gleich", "sofort", "bitte", "also",
-    "natürlich", "selbst", "dazu", "hier", "dort", "alles", "erst", "bedarf", "gegebenenfalls", "ggf",
-    "uns", "mich", "mir", "sich", "ihm", "ihr", "ihnen", "stattdessen", "normalerweise", "zusätzlich",
-}
-_PRONOUNS = {"ich", "wir", "er", "sie", "es", "man", "die", "der", "das", "den", "dem", "ihn"}
-_MODAL_PASSIVE = ("VA", "VM")
-_OPTIONAL = re.compile(r"\b(?:bei bedarf|wenn nötig|falls nötig|gegebenenfalls|ggf\.|im bedarfsfall)\b,?\s*",
-                       re.IGNORECASE)
-# A comment clause after a comma ("…, das dauert drei Wochen") is description, not a new step.
-_COMMENT = re.compile(r",\s+(?:das|was|dies|die|der|weil|da|damit|dafür|dabei|hierfür|sodass|wobei|denn|meistens|meist|"
-                      r"normalerweise|oft|teilweise|manchmal)\b.*$", re.IGNORECASE)
-_PAPER = re.compile(r"papier|formular\w*\s+(?:\w+\s+){0,6}(?:erfass|eintrag|eingeb|übertrag|abtipp|eintipp)|"
-                    r"ausdruck|ausgedruckt|\bdruck|scann|einscann|händisch|abtipp|per post|postweg|fax|"
-                    r"vom papier|aus dem papier", re.IGNORECASE)
+_LEADING = {"und", "oder", "aber", "dann", "danach", "anschließend", "zuerst", "zunächst", "erst", "erstmal",
+            "erstmals", "also", "ja", "naja", "außerdem", "schließlich", "abschließend", "daraufhin", "noch",
+            "nun", "jetzt", "hinterher", "nachher", "vorher", "parallel", "gleichzeitig", "zusätzlich", "ggf",
+            "gegebenenfalls", "meistens", "meist", "normalerweise", "sonst", "ansonsten", "so", "halt", "eben",
+            "dazu", "dabei", "zum", "schluss", "als", "erstes", "nächstes", "letztes", "im", "anschluss", "am",
+            "ende", "anfang", "ganz", "direkt", "gleich", "sofort", "bei", "bedarf", "immer"}
+_NOT_STEP_VERBS = {"sein", "haben", "dauern", "brauchen", "laufen", "liegen", "passieren", "heißen", "stehen",
+                   "kosten", "gelten", "passen", "reichen", "fehlen", "klappen", "wissen", "denken", "glauben",
+                   "meinen", "tagen", "wollen", "sollen", "müssen", "können", "dürfen", "geben", "bleiben",
+                   "handeln", "betreffen", "wohnen", "hängen", "zählen", "ändern", "finden", "lohnen",
+                   "vorkommen", "sagen", "nennen", "bedeuten", "merken", "wundern", "freuen", "ärgern"}
+_RECEIVE_VERBS = {"kommen", "eingehen", "reinkommen", "ankommen", "landen", "einreichen", "reinflattern",
+                  "reinreichen", "einwerfen", "abgeben", "vorbeibringen", "einlaufen", "eintrudeln", "vorliegen"}
+_SIGN_VERBS = {"unterschreiben", "zeichnen", "abzeichnen", "unterzeichnen", "genehmigen", "freigeben", "absegnen"}
+_SKIP_NOUNS = {"Tag", "Tage", "Woche", "Wochen", "Monat", "Monate", "Jahr", "Jahre", "Minute", "Minuten", "Stunde",
+               "Stunden", "Regel", "Fall", "Fälle", "Moment", "Zeit", "Mal", "Sache", "Sachen", "Ding", "Dinge",
+               "Prinzip", "Grunde", "Schnitt", "Schluss", "Ende", "Anfang", "Zuge", "Hand", "Weg", "Rest",
+               "Leute", "Bürger", "Kollegin", "Kollege", "Kollegen", "Anschluss", "Bedarf", "Hause", "Uhr",
+               "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Schritt"}
+_FIGURE = re.compile(r"\b(?:\d+|ein|zwei|drei|vier|fünf|zehn|zwanzig|fünfzig|hundert\w*|tausend\w*)\b.*\b(?:im jahr|pro "
+                     r"jahr|jährlich|im monat|pro monat|minuten|stunden|stück|fälle|anträge im)\b", re.IGNORECASE)
+_NEGATION = {"nicht", "nie", "niemals", "kein", "keine", "keinen", "keiner", "nix", "nichts"}
+_LOOP = re.compile(r"\b(?:nochmal|noch ?mal|erneut|wieder|von vorne)\b", re.IGNORECASE)
+_END = re.compile(r"\b(?:ablehnen|ablehnung|abgelehnt|abbrechen|schluss|erledigt|ende|zurückweisen|eingestellt|"
+                  r"einstellen)\b", re.IGNORECASE)
+_PAPER = re.compile(r"papier|ausdruck|ausgedruckt|\bdruck|scann|händisch|abtipp|per post|postweg|fax|von hand|"
+                    r"handschriftlich|schreibmaschine|zettel|ordner|abheft", re.IGNORECASE)
+_NP_DETERMINERS = ("ART", "PPOSAT", "PIAT", "PDAT", "CARD", "ADJA", "ADJ(A)", "PIDAT")
+_PREPOSITIONS = ("APPR", "APPRART", "APPO")
+_VERB_FIXES = {"machen": "erstellen", "tun": "erledigen", "rechnen": "berechnen", "kleben": "aufkleben",
+               "kommen": "entgegennehmen", "eingehen": "entgegennehmen", "reinkommen": "entgegennehmen",
+               "ankommen": "entgegennehmen", "einreichen": "entgegennehmen", "landen": "entgegennehmen",
+               "abgeben": "entgegennehmen", "rausgehen": "versenden", "rübergehen": "versenden",
+               "zurückgehen": "versenden", "weggehen": "versenden", "rausschicken": "versenden",
+               "schicken": "versenden", "eintragen": "erfassen", "tragen": "erfassen", "reinschreiben": "erfassen",
+               "ausdrucken": "ausdrucken", "einscannen": "einscannen"}
+_COMPLETE = {"vollständig", "komplett", "ausgefüllt", "dabei", "fehlt", "beiliegt", "unterschrieben"}
+_ASK_VERBS = {"nachfragen", "fragen", "erfragen", "nachhaken"}
+_ARCHIVE_NOUNS = re.compile(r"akte|ordner|archiv|registratur|ablage|dms", re.IGNORECASE)
 
 
 @dataclass
@@ -57,17 +75,28 @@ class Activity:
     text: str
 
 
-def split_items(text: str) -> list[str]:
-    """Enumeration items and sentences, in order."""
-    parts: list[str] = []
-    chunks = _ITEM.split(text) if _ITEM.search(text) else [text]
-    for chunk in chunks:
-        for sentence in _SENTENCE_END.split(chunk):
-            for clause in _CONNECTOR_SPLIT.split(sentence):
-                clause = clause.strip(" \n\t,:")
-                if clause:
-                    parts.append(clause)
-    return parts
+@dataclass
+class Reading:
+    """Steps and decisions read from one description."""
+
+    activities: list[Activity] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Phrase:
+    tokens: list[Token]
+    preposition: str | None
+    start: int
+
+    @property
+    def words(self) -> list[str]:
+        return [t.text for t in self.tokens if t.tag not in ("ART", "PPOSAT", "PIAT", "PDAT", "PIDAT")]
+
+    @property
+    def head(self) -> str:
+        return self.tokens[-1].text
 
 
 def _protect_systems(text: str, gazetteer: Gazetteer) -> tuple[str, dict[str, str]]:
@@ -81,204 +110,282 @@ def _protect_systems(text: str, gazetteer: Gazetteer) -> tuple[str, dict[str, st
     return out, placeholders
 
 
-PARTICLES = {"ab", "an", "auf", "aus", "ein", "fest", "mit", "nach", "vor", "weg", "zu", "zurück", "weiter",
-             "raus", "los", "hin", "her", "dar", "bei", "um", "fort", "entgegen", "bereit", "zusammen", "frei",
-             "bekannt", "heraus", "hinzu", "vorbei", "gegen", "wieder", "durch"}
+def split_items(text: str) -> list[str]:
+    """Enumeration items and sentences, in order (kept for callers that list sentences)."""
+    return sentences(text)
 
 
-def _infinitive(lemma: str) -> str:
-    """Repair lemmas the tagger leaves without ending ("übermittl" → "übermitteln")."""
-    if lemma.endswith("n"):
-        return lemma
-    if lemma.endswith(("l", "r")) and not lemma.endswith(("el", "er")):
-        return lemma[:-1] + "e" + lemma[-1] + "n"
-    return lemma + ("n" if lemma.endswith(("el", "er")) else "en")
+def _infinitive(token: Token) -> str:
+    if token.tag.startswith("VV"):
+        lemma = token.lemma.lower()
+        if lemma.endswith("n"):
+            return lemma
+        if lemma.endswith(("l", "r")) and not lemma.endswith(("el", "er")):
+            return lemma[:-1] + "e" + lemma[-1] + "n"
+        return lemma + ("n" if lemma.endswith(("el", "er")) else "en")
+    return base_of(token.text) or token.text.lower()
 
 
-def _is_particle(tokens: list[Token], index: int) -> bool:
-    token = tokens[index]
-    if token.tag == "PTKVZ":
-        return True
-    last = index == len(tokens) - 1 or tokens[index + 1].tag.startswith("$") or tokens[index + 1].tag == "KON"
-    return last and token.text.lower() in PARTICLES and token.tag in ("APPR", "ADV", "ADJD", "ADJ(D)", "PTKVZ")
+def _strip_leading(tokens: list[Token]) -> list[Token]:
+    i = 0
+    while i < len(tokens) - 1 and tokens[i].text.lower() in _LEADING and not is_verb(tokens, i):
+        i += 1
+    return tokens[i:]
 
 
-def _verb_form(tokens: list[Token], index: int) -> str:
-    """The infinitive of the verb at ``index``, with its separable particle if any."""
-    verb = tokens[index]
-    lemma = _infinitive(verb.lemma.lower())
-    if verb.is_finite:
-        for j in range(index + 1, len(tokens)):
-            follower = tokens[j]
-            if follower.tag == "KON" and j + 1 < len(tokens) and tokens[j + 1].is_verb:
-                break
-            if follower.tag.startswith("$") and follower.text != ",":
-                break
-            if _is_particle(tokens, j):
-                return follower.text.lower() + lemma
-    return lemma
+def _main_verb(tokens: list[Token]) -> int | None:
+    verbs = [i for i in range(len(tokens)) if is_verb(tokens, i)]
+    if not verbs:
+        return None
+    nonfinite = [i for i in verbs if tokens[i].tag in ("VV(PP)", "VV(INF)", "VV(IZU)")]
+    # "lass den Amtsleiter zeichnen": the activity is the infinitive.
+    return nonfinite[-1] if nonfinite else verbs[0]
 
 
-_OBJECT_PRONOUNS = {"sie", "es", "ihn", "diese", "diesen", "dieses", "ihm", "ihr", "ihnen"}
+def _particle(tokens: list[Token], verb: int) -> str:
+    if not is_finite(tokens, verb):
+        return ""
+    end = len(tokens) - 1
+    while end > verb and (tokens[end].text.startswith("Sys") or tokens[end].tag in ("ADV", "PTKANT")):
+        end -= 1
+    for j in range(end, verb, -1):
+        word = tokens[j].text.lower()
+        if tokens[j].tag == "PTKVZ" or (word in PARTICLES and j == end):
+            return word
+        if tokens[j].tag.startswith("VV") and j != verb:
+            break
+    return ""
 
 
-def _object_phrase(tokens: list[Token]) -> list[Token]:
-    """The first noun phrase after the verb (usually the accusative object)."""
-    start = next((i for i, t in enumerate(tokens) if t.is_verb), 0)
-    for i in range(start + 1, len(tokens)):
-        if tokens[i].tag in ("NN", "NE") and not tokens[i].text.startswith("Sys"):
-            j = i
-            while j - 1 > start and tokens[j - 1].tag in ("ADJA", "ADJ(A)"):
-                j -= 1
-            return tokens[j: i + 1]
-    return []
-
-
-def _split_coordination(tokens: list[Token]) -> list[list[Token]]:
-    """One piece per activity: split at "und"/"sowie" followed by a finite full verb.
-
-    A pronoun object in the second activity ("… und versende ihn") is replaced
-    by the first activity's object, so each step names what it works on.
-    """
-    cuts = [0]
-    for i, token in enumerate(tokens[:-1]):
-        if token.tag == "KON" and token.text.lower() in ("und", "sowie") and tokens[i + 1].is_verb \
-                and tokens[i + 1].is_finite:
-            cuts.append(i)
-    cuts.append(len(tokens))
-    pieces: list[list[Token]] = []
-    for a, b in zip(cuts, cuts[1:]):
-        piece = tokens[a:b]
-        if piece and piece[0].tag == "KON":
-            piece = piece[1:]
-        if not piece:
-            continue
-        if pieces and any(t.tag == "PPER" and t.text.lower() in _OBJECT_PRONOUNS for t in piece):
-            antecedent = _object_phrase(pieces[0])
-            replaced: list[Token] = []
-            for t in piece:
-                if t.tag == "PPER" and t.text.lower() in _OBJECT_PRONOUNS and antecedent:
-                    replaced.extend(antecedent)
-                    antecedent = []
-                else:
-                    replaced.append(t)
-            piece = replaced
-        pieces.append(piece)
-    return pieces
-
-
-def _actor(tokens: list[Token], verb_index: int | None) -> tuple[str | None, set[int]]:
-    """A unit or role acting as subject ("die Kasse bucht", "bucht die Kasse")."""
-    if verb_index is None:
-        return None, set()
-    candidates: list[int] = []
-    before = [i for i in range(verb_index) if tokens[i].tag in ("NN", "NE")]
-    if before and not any(tokens[i].tag == "APPR" for i in range(verb_index)):
-        candidates.append(before[-1])
-    after = verb_index + 1
-    if after < len(tokens) and tokens[after].tag == "ART" and after + 1 < len(tokens) and tokens[after + 1].tag == "NN":
-        candidates.append(after + 1)
-    elif after < len(tokens) and tokens[after].tag in ("NN", "NE"):
-        candidates.append(after)
-    for index in candidates:
-        word = tokens[index].text
-        if looks_like_actor(word):
-            used = {index}
-            # Include an article and preceding adjectives ("der Erste Bürgermeister").
-            j = index - 1
-            while j >= 0 and tokens[j].tag in ("ART", "ADJ(A)", "ADJA"):
-                used.add(j)
-                j -= 1
-            name = " ".join(tokens[k].text for k in sorted(used) if tokens[k].tag != "ART")
-            return name, used
-    return None, set()
-
-
-def _label(tokens: list[Token], placeholders: dict[str, str]) -> tuple[str, str | None, set[int]]:
-    verbs = [i for i, t in enumerate(tokens) if t.is_verb]
-    finite = next((i for i, t in enumerate(tokens) if t.is_finite and not t.tag.startswith(_MODAL_PASSIVE)), None)
-    main_finite = next((i for i, t in enumerate(tokens) if t.is_finite), None)
-    actor, actor_tokens = _actor(tokens, main_finite)
-    words: list[str] = []
-    verb_forms: list[str] = []
-    for i, token in enumerate(tokens):
-        lower = token.text.lower()
-        if i in actor_tokens:
-            continue
-        if i in verbs:
-            form = _verb_form(tokens, i)
-            if form not in verb_forms:
-                verb_forms.append(form)
-            continue
-        if token.tag in ("PTKVZ", "PPER", "PRF", "PTKZU") or token.tag.startswith(_MODAL_PASSIVE):
-            continue
-        if verb_forms and _is_particle(tokens, i):
-            continue
-        if token.tag.startswith("$"):
-            if token.text in ("-", "–", "/") and words:
-                words.append(token.text)
-            elif token.text == "," and words:
-                words.append(",")
-            continue
-        if lower in _DROP_WORDS:
-            continue
-        # Keep articles after prepositions and in genitives ("Geburtsanzeige der Klinik").
-        if token.tag == "ART" and (not words or tokens[i - 1].tag not in ("APPR", "APPRART", "NN", "NE")):
-            continue
+def _phrases(tokens: list[Token], skip: set[int], placeholders: dict[str, str]) -> list[_Phrase]:
+    """Noun phrases in order, each with the preposition that governs it (if any)."""
+    out: list[_Phrase] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        is_noun = token.tag in ("NN", "NE") and i not in skip and not is_verb(tokens, i)
         if token.text in placeholders:
-            system = placeholders[token.text]
-            if is_generic_system(system):
-                words.append(system)
-            elif words and tokens[i - 1].tag in ("APPR", "APPRART") and words[-1] == tokens[i - 1].text:
-                words.pop()  # "in OK.EWO": the product name is not part of the activity
+            is_noun = is_generic_system(placeholders[token.text])
+        if not is_noun or token.text in _SKIP_NOUNS:
+            i += 1
             continue
-        if token.tag == "KON" and i + 1 < len(tokens) and (tokens[i + 1].is_verb or _is_particle(tokens, i + 1)):
-            continue
-        words.append(token.text)
-    while words and words[-1] in (",", "-", "–", "/", "und", "oder"):
-        words.pop()
-    while words and words[0] in (",", "und", "oder"):
-        words.pop(0)
-    text = " ".join(words).replace(" ,", ",")
-    for key, name in placeholders.items():
-        text = text.replace(key, name)
-    if verb_forms:
-        text = f"{text} {' und '.join(verb_forms)}".strip()
-    if text:
-        text = text[0].upper() + text[1:]
-    _ = finite
-    return text, actor, actor_tokens
+        start = i
+        while start - 1 >= 0 and tokens[start - 1].tag in _NP_DETERMINERS and start - 1 not in skip:
+            start -= 1
+        end = i
+        while end + 1 < len(tokens) and tokens[end + 1].tag in ("NN", "NE") and end + 1 not in skip \
+                and tokens[end + 1].text not in placeholders and not is_verb(tokens, end + 1):
+            end += 1
+        preposition = tokens[start - 1].text.lower() if start and tokens[start - 1].tag in _PREPOSITIONS else None
+        phrase_tokens = [placeholders.get(t.text) and Token(placeholders[t.text], placeholders[t.text], "NE") or t
+                         for t in tokens[start:end + 1]]
+        out.append(_Phrase(phrase_tokens, preposition, start))
+        i = end + 1
+    return out
+
+
+_PERSONS = {"Eltern", "Leute", "Bürger", "Bürgerin", "Bürgerinnen", "Antragsteller", "Antragstellerin", "Kunde",
+            "Kunden", "Kundin", "Halter", "Bewohner", "Spender", "Kinder", "Mitarbeiter", "Mitarbeiterin", "Kollegin",
+            "Kollege", "Kollegen", "Bauherr", "Bauherren", "Nachbarn", "Firma", "Firmen", "Veranstalter", "Pächter",
+            "Mieter", "Besucher", "Schüler", "Bewerber", "Bewerberin", "Betroffene", "Betroffenen", "Angehörige",
+            "Angehörigen", "Wirt", "Eigentümer", "Verein", "Vereine", "Gewerbetreibende", "Händler", "Chef", "Chefin"}
+
+
+ELLIPSIS = False
+KIND_CORE = True
+KNOWN_ONLY = True
+PP_MODE = True
+PP_KEEP = {"in", "im", "ins", "an", "ans", "am", "beim", "bei", "vom", "von", "mit", "über", "übers", "zum", "zur",
+           "für", "per", "nach", "auf", "aus"}
+_PP_FORM = {"ins": "in das", "ans": "an das", "übers": "über das", "im": "im", "zum": "zum", "zur": "zur",
+            "vom": "vom", "beim": "beim", "am": "am"}
+
+
+def _pp_words(phrase: _Phrase) -> list[str]:
+    return [phrase.preposition or "", *phrase.words]
+
+
+def _is_call(activity: Activity) -> bool:
+    return activity.label.endswith(" anrufen") or activity.label == "Anrufen"
+
+
+def _infinitive_of(activity: Activity) -> str:
+    return activity.label.rsplit(" ", 1)[-1].lower()
+
+
+def _is_person(phrase: _Phrase) -> bool:
+    return phrase.head in _PERSONS
+
+
+def _accusative(phrase: _Phrase) -> bool:
+    return any(t.text.lower() in ("den", "einen", "meinen", "unseren", "ihren", "seinen", "diesen", "keinen")
+               for t in phrase.tokens[:-1])
+
+
+def _text(words: list[str]) -> str:
+    return " ".join(words)
+
+
+class DescriptionReader:
+    """Reads one description; keeps the last object named for pronouns and ellipses."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None, context: str | None = None) -> None:
+        self.gazetteer = gazetteer or Gazetteer()
+        self.context = context  # the last object named ("den Antrag"), for "den druck ich aus"
+
+    def read(self, text: str) -> Reading:
+        reading = Reading()
+        protected, placeholders = _protect_systems(text, self.gazetteer)
+        all_clauses: list[Clause] = []
+        for number, sentence in enumerate(sentences(protected)):
+            tokens = tag(tokenize(sentence) + ["."])
+            all_clauses.extend(split_clauses(tokens, number))
+        step_of_clause: dict[int, int] = {}
+        for index, clause in enumerate(all_clauses):
+            if clause.role != "main" and clause.role != "else":
+                if clause.role in ("reason", "relative"):
+                    reading.remarks.append(self._restore(clause.text, placeholders))
+                continue
+            nxt = all_clauses[index + 1] if index + 1 < len(all_clauses) else None
+            complement = nxt if nxt is not None and nxt.role == "complement" and nxt.sentence == clause.sentence \
+                else None
+            activity = self._activity(clause, complement, placeholders)
+            if activity is not None and reading.activities and reading.activities[-1].label == activity.label:
+                continue  # "der kommt zu mir" after "der Antrag wird eingereicht": one receipt
+            if activity is not None and clause.coordinated and reading.activities and \
+                    reading.activities[-1].text.lower().split()[:1] != [] and _is_call(reading.activities[-1]) and \
+                    _infinitive_of(activity) in _ASK_VERBS:
+                called = reading.activities[-1]  # "ruf ich den Halter an und frag nach": one enquiry
+                who = called.label.rsplit(" ", 1)[0]
+                called.label = f"Angaben beim {who} telefonisch erfragen" if who and who != called.label \
+                    else "Angaben telefonisch erfragen"
+                called.kind = "search"
+                continue
+            if activity is not None:
+                step_of_clause[index] = len(reading.activities)
+                reading.activities.append(activity)
+        reading.decisions = self._decisions(all_clauses, step_of_clause, len(reading.activities))
+        return reading
+
+    # -- one activity ---------------------------------------------------------------
+    def _activity(self, clause: Clause, complement: Clause | None, placeholders: dict[str, str]) -> Activity | None:
+        tokens = _strip_leading(clause.tokens)
+        words = {t.text.lower() for t in tokens}
+        verb = _main_verb(tokens)
+        if verb is None:
+            return None
+        infinitive = _particle(tokens, verb) + _infinitive(tokens[verb])
+        base = _infinitive(tokens[verb])
+        if base in _NOT_STEP_VERBS and infinitive in _NOT_STEP_VERBS:
+            return None
+        if words & _NEGATION or _FIGURE.search(clause.text):
+            return None
+        passive = any(t.lemma.lower() == "werden" and t.tag.startswith("VA") for t in tokens) \
+            and tokens[verb].tag == "VV(PP)"
+        own_subject = next((t for t in tokens if t.tag == "PPER" and t.text.lower() in ("ich", "wir", "man")), None)
+        phrases = _phrases(tokens, {verb}, placeholders)
+        bare = [p for p in phrases if p.preposition is None]
+        moves = base in _RECEIVE_VERBS or infinitive in _RECEIVE_VERBS or base == "gehen"
+        actor: str | None = None
+        obj: _Phrase | None = None
+        if own_subject is None and not passive and not moves and bare:
+            subject = next((p for p in bare if _is_person(p) or looks_like_actor(p.head)), None)
+            if subject is None and len(bare) > 1:
+                subject = next((p for p in bare if not _accusative(p)), bare[0])
+            if subject is not None:
+                bare = [p for p in bare if p is not subject]
+                if looks_like_actor(subject.head):
+                    actor = _text(subject.words)
+        obj = next((p for p in bare if _accusative(p)), None) or next(
+            (p for p in bare if not (moves and _is_person(p))), None)
+        pronoun = any(t.text.lower() in OBJECT_PRONOUNS and t.tag in ("PPER", "PDS", "PIS", "ART", "PRELS")
+                      for t in tokens if t is not own_subject) \
+            or (moves and any(t.text.lower() in ("der", "die", "das", "er", "sie", "es") for t in tokens[:2]))
+        object_words: list[str] = obj.words if obj else []
+        if not object_words and (pronoun or clause.coordinated or ELLIPSIS) and self.context:
+            object_words = self.context.split()
+        pp = next((p for p in phrases if p.preposition is not None and p is not obj), None)
+        if not object_words and pp is not None and pp.preposition in ("ins", "in", "im", "an", "ans", "zum", "zur"):
+            object_words = pp.words
+        elif pp is not None and PP_MODE and pp.preposition in PP_KEEP:
+            object_words = [*object_words, *_pp_words(pp)]
+        if obj is not None:
+            self.context = _text(obj.words)
+        entry = administrative(infinitive) or administrative(base)
+        verb_text = _VERB_FIXES.get(infinitive) or (entry.administrative if entry else _VERB_FIXES.get(base, infinitive))
+        if base == "kommen" and pp is not None and pp.preposition in ("in", "ins") and _ARCHIVE_NOUNS.search(pp.head):
+            verb_text = "ablegen"
+        if complement is not None and verb_text.endswith("prüfen"):
+            if not object_words and self.context:
+                object_words = self.context.split()  # "ich prüfe, ob er vollständig ist"
+            if set(complement.words) & _COMPLETE:
+                verb_text = "auf Vollständigkeit prüfen"
+        if actor and (base in _SIGN_VERBS or infinitive in _SIGN_VERBS):
+            verb_text = f"vom {actor} {verb_text} lassen"
+        core = " ".join([*(obj.words if obj else []), verb_text]).strip()
+        label = " ".join([*object_words, verb_text]).strip()
+        label = self._restore(label, placeholders)
+        label = label[:1].upper() + label[1:]
+        raw = self._restore(clause.text, placeholders)
+        systems = [placeholders[t.text] for t in tokens if t.text in placeholders]
+        specific = [s for s in systems if not is_generic_system(s)]
+        system = (specific or systems or [None])[0]
+        if system == "E-Mail":
+            system = None
+        kind = classify_step(self._restore(core, placeholders) if KIND_CORE else label, raw)
+        if entry is not None and kind == "other":
+            kind = entry.kind
+        if KNOWN_ONLY and kind == "other" and entry is None and infinitive not in infinitives() \
+                and base not in infinitives() and infinitive not in _VERB_FIXES:
+            return None  # "Freunde unterkommen", "Nacht schlafen": not an activity of the office
+        return Activity(label=label[:300], kind=kind, actor=actor, it_system=system,
+                        media_break=bool(_PAPER.search(raw)) or kind in ("print", "scan"), text=raw)
+
+    @staticmethod
+    def _restore(text: str, placeholders: dict[str, str]) -> str:
+        for key, name in placeholders.items():
+            text = text.replace(key, name)
+        return text
+
+    # -- decisions ---------------------------------------------------------------------
+    def _decisions(self, all_clauses: list[Clause], step_of_clause: dict[int, int], count: int) -> list[Decision]:
+        decisions: list[Decision] = []
+        for index, clause in enumerate(all_clauses):
+            if clause.role != "condition":
+                continue
+            same = [i for i in step_of_clause if all_clauses[i].sentence == clause.sentence]
+            after = [i for i in same if i > index]
+            before = [i for i in same if i < index]
+            consequence = after or before[-1:]
+            if not consequence:
+                continue
+            first = step_of_clause[consequence[0]]
+            last = step_of_clause[consequence[-1]]
+            if first == 0:
+                continue
+            condition = " ".join(t.text for t in clause.tokens[1:]).strip() or "ja"
+            condition = re.sub(r"^'\s*s\s+", "", condition)
+            consequence_text = " ".join(all_clauses[i].text for i in consequence)
+            loop_back = _LOOP.search(consequence_text) is not None
+            other = last + 2 if last + 1 < count else None
+            branches = [Branch(condition=condition[:300], goto_step=first + 1),
+                        Branch(condition="sonst", goto_step=other)]
+            if loop_back and first >= 1:
+                branches = [Branch(condition=condition[:300], goto_step=first + 1),
+                            Branch(condition="sonst", goto_step=other)]
+            if other is None and not _END.search(consequence_text):
+                continue
+            question = condition[:1].upper() + condition[1:] + "?"
+            if all(d.after_step != first for d in decisions):
+                decisions.append(Decision(after_step=first, question=question[:300], branches=branches))
+        return decisions
+
+
+def read_description(text: str, gazetteer: Gazetteer | None = None, context: str | None = None) -> Reading:
+    """Steps, decisions and remarks of one description."""
+    return DescriptionReader(gazetteer, context).read(text)
 
 
 def activities(text: str, gazetteer: Gazetteer | None = None) -> list[Activity]:
-    """One activity per verb phrase of the description, in order."""
-    gazetteer = gazetteer or Gazetteer()
-    out: list[Activity] = []
-    for clause in split_items(text):
-        clause_text = LEADING.sub("", _OPTIONAL.sub("", clause)).strip()
-        main_text = _COMMENT.sub("", clause_text).strip() or clause_text
-        if not main_text:
-            continue
-        protected, placeholders = _protect_systems(main_text, gazetteer)
-        tokens = tag(tokenize(protected) + ["."])
-        if not any(t.is_verb for t in tokens):
-            continue
-        for piece in _split_coordination(tokens):
-            if not any(t.is_verb for t in piece):
-                continue
-            label, actor, _ = _label(piece, placeholders)
-            if len(label.split()) < 1:
-                continue
-            piece_text = " ".join(placeholders.get(t.text, t.text) for t in piece if t.text != ".")
-            if main_text != clause_text:
-                piece_text += " " + clause_text[len(main_text):]
-            systems = [placeholders[t.text] for t in piece if t.text in placeholders]
-            specific = [s for s in systems if not is_generic_system(s)]
-            system = (specific or systems or [None])[0]
-            if system in ("E-Mail",):
-                system = None
-            kind = classify_step(label, piece_text)
-            media_break = bool(_PAPER.search(piece_text)) or kind in ("print", "scan")
-            out.append(Activity(label=label, kind=kind, actor=actor, it_system=system, media_break=media_break,
-                                text=piece_text))
-    return out
+    """One activity per activity clause of the description, in order."""
+    return read_description(text, gazetteer).activities

@@ -42,16 +42,18 @@ def test_legal_references():
     assert legal_references("§ 45 Abs. 1b StVO") == ["§ 45 Abs. 1b StVO"]
 
 
-def test_split_items_handles_connectors_and_lists():
+def test_split_items_handles_sentences_and_lists():
     assert split_items("Zuerst nehme ich den Antrag an, dann prüfe ich ihn. Zum Schluss lege ich ihn ab.") == [
-        "Zuerst nehme ich den Antrag an", "dann prüfe ich ihn", "Zum Schluss lege ich ihn ab"]
+        "Zuerst nehme ich den Antrag an, dann prüfe ich ihn", "Zum Schluss lege ich ihn ab"]
     assert split_items("1. Antrag annehmen\n2. Antrag prüfen\n3. Bescheid senden") == [
         "Antrag annehmen", "Antrag prüfen", "Bescheid senden"]
+    steps = activities("Zuerst nehme ich den Antrag an, dann prüfe ich ihn. Zum Schluss lege ich ihn ab.")
+    assert [s.label for s in steps] == ["Antrag entgegennehmen", "Antrag prüfen", "Antrag ablegen"]
 
 
 def test_one_step_per_activity():
     steps = activities("Dann erstelle ich den Bescheid und versende ihn per Post an den Antragsteller.")
-    assert [s.label for s in steps] == ["Bescheid erstellen", "Bescheid per Post an den Antragsteller versenden"]
+    assert [s.label for s in steps] == ["Bescheid erstellen", "Bescheid per Post versenden"]
     assert [s.kind for s in steps] == ["create_document", "send"]
     printed = activities("Dann drucke ich die Bescheinigung aus und händige sie aus.")
     assert [s.label for s in printed] == ["Bescheinigung ausdrucken", "Bescheinigung aushändigen"]
@@ -60,7 +62,7 @@ def test_one_step_per_activity():
 def test_actor_system_and_media_break():
     gazetteer = Gazetteer()
     step = activities("Danach tippe ich die Daten vom Papierformular in OK.EWO ein.", gazetteer)[0]
-    assert step.label == "Daten vom Papierformular eintippen"
+    assert step.label == "Daten vom Papierformular erfassen"  # the administrative verb for "eintippen"
     assert step.it_system == "OK.EWO" and step.media_break and step.kind == "enter_data"
     paid = activities("Die Stadtkasse bucht die Zahlung in SAP.", gazetteer)[0]
     assert paid.actor == "Stadtkasse" and paid.label == "Zahlung buchen" and paid.kind == "payment"

@@ -1,0 +1,163 @@
+"""Clauses of a clerk's description, each with its role.
+
+Clerks write run-on sentences: "Der Antrag kommt per Post, ich prüfe ob er
+vollständig ist, dann fahre ich raus und schaue mir den Baum an." One step is
+one activity, so the sentence is cut where a new finite verb starts a clause
+(after a comma, "und", "oder") and each piece gets a role: a main clause that
+may be a step, a condition ("wenn …", "falls …"), the other branch ("sonst …"),
+a reason ("weil …"), a relative remark ("…, das ist eine Excel-Tabelle") or a
+complement of the previous verb ("…, ob er vollständig ist").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .tagger import Token, tag, tokenize
+from .verbs import base_of
+
+CONDITION = {"wenn", "falls", "sofern", "soweit", "sobald", "wenns", "wann", "solange"}
+ELSE = {"sonst", "ansonsten", "andernfalls", "ansonst"}
+REASON = {"weil", "da", "denn", "damit", "sodass", "zumal", "obwohl", "obgleich", "wobei", "nachdem", "bevor",
+          "während", "dass", "daß", "um"}
+COMPLEMENT = {"ob", "wie", "wo", "wieviel", "wieviele", "welche", "welcher", "welches", "was"}
+UNTIL = {"bis"}
+SUBJECT_PRONOUNS = {"ich", "wir", "man", "er", "sie", "es", "du", "ihr"}
+OBJECT_PRONOUNS = {"ihn", "sie", "es", "den", "die", "das", "diesen", "diese", "dieses", "dem", "denen", "ihm",
+                   "ihnen", "alles", "beides", "die", "dann"}
+_CLAUSE_PUNCT = {",", ";", ":", "–", "—", "(", ")"}
+_SENTENCE_PUNCT = {".", "!", "?"}
+_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
+# Sentence ends, but not after common abbreviations ("z. B.", "ca.", "Nr.", "Abs.").
+_SENTENCE_END = re.compile(r"(?<!\bca)(?<!\bz\.B)(?<!\bNr)(?<!\bAbs)(?<!\bggf)(?<!\bbzw)(?<!\busw)(?<!\bu\.a)"
+                           r"(?<!\bvgl)(?<!\bArt)(?<!\bz)(?<!\bB)(?<!\bd\.h)(?<!\bca)(?<!\bevtl)(?<!\binkl)"
+                           r"[.!?;]+(?=\s+|$)|\n+")
+_VERB_ONLY_TAGS = ("VV",)
+
+
+@dataclass
+class Clause:
+    tokens: list[Token]
+    role: str  # main | condition | else | reason | relative | complement | until
+    sentence: int
+    coordinated: bool = False  # joined to the previous clause by "und"/"oder" (shares its subject)
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+    @property
+    def words(self) -> list[str]:
+        return [t.text.lower() for t in self.tokens]
+
+
+def is_verb(tokens: list[Token], index: int) -> bool:
+    """A full verb, including clipped forms HanTa mistakes for nouns ("druck ihn aus", "Ruf ich an")."""
+    token = tokens[index]
+    if token.tag.startswith(_VERB_ONLY_TAGS):
+        return True
+    if token.tag.startswith(("VA", "VM")) or not token.text[:1].isalpha():
+        return False
+    if base_of(token.text) is None:
+        return False
+    nxt = tokens[index + 1].text.lower() if index + 1 < len(tokens) else ""
+    prev = tokens[index - 1] if index else None
+    at_start = prev is None or prev.text in _CLAUSE_PUNCT or prev.text.lower() in ("und", "oder", "dann", "danach")
+    after_pronoun = prev is not None and prev.tag in ("PDS", "PRELS", "PPER")
+    if token.text[0].islower() and token.tag not in ("ART", "APPR", "APPRART", "PPER", "KON", "KOUS", "PTKVZ"):
+        return (nxt in SUBJECT_PRONOUNS | OBJECT_PRONOUNS | {"der"} or at_start or after_pronoun
+                or nxt in ("ab", "aus", "an", "ein", "raus"))
+    return at_start and nxt in SUBJECT_PRONOUNS | OBJECT_PRONOUNS
+
+
+def is_finite(tokens: list[Token], index: int) -> bool:
+    token = tokens[index]
+    if token.tag.endswith(("(FIN)", "(IMP)")):
+        return True
+    return is_verb(tokens, index) and not token.tag.startswith(_VERB_ONLY_TAGS)
+
+
+def _any_finite(tokens: list[Token], start: int, stop: int) -> bool:
+    for i in range(start, min(stop, len(tokens))):
+        if tokens[i].text in _CLAUSE_PUNCT or tokens[i].text in _SENTENCE_PUNCT:
+            return False
+        if tokens[i].text.lower() in ("und", "oder") and i > start:
+            return False
+        if is_finite(tokens, i) or tokens[i].tag.startswith(("VA(FIN)", "VM(FIN)")):
+            return True
+    return False
+
+
+def sentences(text: str) -> list[str]:
+    """Enumeration items and sentences, in order."""
+    chunks = _ITEM.split(text) if _ITEM.search(text) else [text]
+    out: list[str] = []
+    for chunk in chunks:
+        for sentence in _SENTENCE_END.split(chunk):
+            sentence = sentence.strip(" \t,:")
+            if sentence:
+                out.append(sentence)
+    return out
+
+
+def _role(tokens: list[Token]) -> str:
+    words = [t.text.lower() for t in tokens]
+    while words and words[0] in ("und", "oder", "aber", "also", "ja", "naja", "nur"):
+        words = words[1:]
+    if not words:
+        return "main"
+    first = words[0]
+    if first in CONDITION or (first == "wenn" or words[:2] == ["wenn", "'"]):
+        return "condition"
+    if first in ELSE or words[:2] in (["wenn", "nicht"], ["falls", "nicht"]):
+        return "else"
+    if first in UNTIL:
+        return "until"
+    if first in REASON and not (first == "da" and len(words) > 1 and words[1] in ("ich", "wir", "man")):
+        return "reason"
+    if first in COMPLEMENT and len(tokens) > 1:
+        return "complement"
+    head = tokens[0] if tokens[0].text.lower() not in ("und", "oder") else (tokens[1] if len(tokens) > 1 else tokens[0])
+    position = tokens.index(head)
+    verb_second = position + 1 < len(tokens) and (is_finite(tokens, position + 1)
+                                                  or base_of(tokens[position + 1].text) is not None)
+    if head.tag in ("PRELS", "PRELAT") and not verb_second:
+        return "relative"  # "…, das bei uns eine Excel-Tabelle ist"
+    if head.tag in ("PDS", "PRELS") and len(tokens) > position + 1 and tokens[position + 1].tag.startswith("VA"):
+        return "relative"  # "…, das ist bei uns eine Excel-Tabelle"
+    return "main"
+
+
+def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
+    """Cut one tagged sentence where a new clause starts."""
+    cuts: list[tuple[int, bool]] = [(0, False)]
+    has_verb = False
+    for i, token in enumerate(tokens):
+        lower = token.text.lower()
+        if i and tokens[i - 1].text in _CLAUSE_PUNCT and token.text not in _CLAUSE_PUNCT:
+            subordinate = lower in CONDITION | ELSE | REASON | COMPLEMENT | UNTIL or token.tag in ("PRELS", "KOUS")
+            if subordinate or _any_finite(tokens, i, i + 4):
+                cuts.append((i, False))
+                has_verb = False
+        elif lower in ("und", "oder", "aber", "sonst", "ansonsten") and has_verb and i + 1 < len(tokens):
+            if lower in ("sonst", "ansonsten") or _any_finite(tokens, i + 1, i + 5):
+                cuts.append((i, lower != "sonst"))
+                has_verb = False
+        if is_verb(tokens, i) or token.tag.startswith(("VA", "VM")):
+            has_verb = True
+    clauses: list[Clause] = []
+    for (start, coordinated), (stop, _) in zip(cuts, cuts[1:] + [(len(tokens), False)]):
+        piece = [t for t in tokens[start:stop] if t.text not in _CLAUSE_PUNCT and t.text not in _SENTENCE_PUNCT]
+        if piece:
+            clauses.append(Clause(piece, _role(piece), sentence, coordinated))
+    return clauses
+
+
+def clauses(text: str) -> list[Clause]:
+    """All clauses of a description, sentence by sentence."""
+    out: list[Clause] = []
+    for number, sentence in enumerate(sentences(text)):
+        tokens = tag(tokenize(sentence) + ["."])
+        out.extend(split_clauses(tokens, number))
+    return out
