@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from app.domain import InterviewMessage, ProcessProfile, SearchResult
 from app.domain.wording import counted
-from app.nlp.decisions import parse_decisions, says_no_decisions
+from app.nlp.decisions import says_no_decisions
 from app.nlp.gazetteer import Gazetteer, is_generic_system
 from app.nlp.language import guess
 from app.nlp.steps import activities
@@ -23,15 +23,14 @@ from app.nlp.steps import activities
 from . import drafting
 from .corrections import find_corrections
 from .questions import LABELS, ORDER, QUESTIONS
-from .understanding import clean_answer, facts, says_nothing, split_list
+from .reading import LLMReader, ReadContext, RuleReader, combine, merge
+from .understanding import clean_answer, says_nothing
 
 PLACEHOLDER_TITLE = "Neuer Prozess"
 MAX_TEXT = 4000
 _YES = re.compile(r"^\W*(ja|jawohl|genau|passt|stimmt|richtig|korrekt|einverstanden|übernehmen|gern|okay|ok)\b",
                   re.IGNORECASE)
 _NO = re.compile(r"^\W*(nein|nee|passt nicht|stimmt nicht|anders|leider nicht|eher nicht)\b", re.IGNORECASE)
-_ENUMERATION = re.compile(r"(?:^|\n)\s*(?:1[.)]|[-•*])\s|\b(?:zuerst|zunächst)\b.*\b(?:dann|danach|anschließend)\b",
-                          re.IGNORECASE | re.DOTALL)
 # Answers that are naturally a few nouns without function words.
 _SHORT_ANSWER_SLOTS = {"title", "it_systems", "documents", "legal_basis", "participants", "org_unit", "customer"}
 _DONE = re.compile(r"\b(fertig|das war's|das wars|abschließen|zur prüfung|nichts weiter|das ist alles)\b", re.IGNORECASE)
@@ -74,7 +73,9 @@ class Interviewer:
                  extractor: Any | None = None) -> None:
         self.search = search
         self.gazetteer = gazetteer or Gazetteer()
-        # Optional LLM extraction (app.dialogue.llm.LLMExtractor); None = built-in rules only.
+        # One reading per message: the built-in rules, complemented by the LLM when one is configured.
+        self.rules = RuleReader(self.gazetteer)
+        self.llm = LLMReader(extractor) if extractor is not None else None
         self.extractor = extractor
 
     # -- public --------------------------------------------------------------
@@ -121,14 +122,27 @@ class Interviewer:
                                  keep_slot="confirm")
             state["phase"] = "done"
             return self._ask(draft, state)
+        if slot == "steps" and draft.steps and "steps" not in state["filled"]:
+            return self._after_read_back(draft, state, text, notes)
         draft = self._absorb(draft, state, text, slot, notes)
         return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
 
     # -- phases --------------------------------------------------------------
+    def _after_read_back(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
+        """The clerk saw the steps read from the opening: confirmed, corrected, completed or retold."""
+        told = activities(text, self.gazetteer)
+        if len(told) >= 2:
+            draft = self._absorb(draft, state, text, "steps", notes)  # the whole account replaces the first one
+        elif len(told) == 1 and not notes:
+            new = drafting.steps_from(told)
+            draft = drafting.insert_steps(draft, len(draft.steps) + 1, new)
+            notes.append(f"Ich habe „{new[0].label}“ als Schritt {len(draft.steps)} angefügt.")
+        if "steps" not in state["filled"]:
+            state["filled"].append("steps")
+        return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
+
     def _after_opening(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
-        draft = self._absorb(draft, state, text, None, notes, opening=True)
-        if _ENUMERATION.search(text):  # the clerk already listed the steps
-            draft = self._absorb(draft, state, text, "steps", notes)
+        draft = self._absorb(draft, state, text, None, notes, opening=True)  # steps too, when it tells them
         state["phase"] = "slots"
         state["opening"] = text[:1000]
         if state.get("retrieval", True) and self.search is not None and "steps" not in state["filled"]:
@@ -196,96 +210,53 @@ class Interviewer:
     # -- understanding ---------------------------------------------------------
     def _absorb(self, draft: ProcessProfile, state: dict[str, Any], text: str, slot: str | None,
                 notes: list[str], opening: bool = False) -> ProcessProfile:
+        """Read the message (rules, and the LLM when configured), merge the reading, note what changed."""
         filled: list[str] = state["filled"]
-        found = facts(text, self.gazetteer, slot)
-        updates: dict[str, Any] = {}
+        context = ReadContext(slot=slot, opening=opening, steps_known="steps" in filled,
+                              history=tuple(state.get("said", [])))
+        update = self.rules.read(draft, text, context)
+        if self.llm is not None:
+            model_update = self.llm.read(draft, text, context)
+            if model_update is None:
+                state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
+            update = combine(update, model_update)
+        before_steps, before_decisions = len(draft.steps), len(draft.decisions)
+        try:
+            merged, slots = merge(draft, update)
+        except ValueError as exc:  # e.g. a decision pointing to a missing step
+            if self.llm is not None:
+                self.llm.fallbacks.record(f"unstimmiges Ergebnis: {exc}")
+                state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
+            merged, slots = merge(draft, combine(self.rules.read(draft, text, context), None))
+        if update.steps:
+            notes.append(f"Ich habe {counted(len(merged.steps), 'step')} erkannt.")
+        if update.decisions and (update.steps or slot == "decisions"):
+            notes.append(f"Ich habe {counted(len(merged.decisions), 'decision')} eingetragen.")
+        for name in slots:
+            if name == "steps" and opening:
+                state["steps_read_back"] = False  # told in passing: read back before the slot counts
+                continue
+            if name not in filled:
+                filled.append(name)
         nothing = says_nothing(text)
-
-        if slot == "steps" or (slot is None and not opening and "steps" not in filled):
-            parsed = activities(text, self.gazetteer)
-            if len(parsed) >= 2 or (slot == "steps" and parsed):
-                draft = drafting.replace_steps(draft, drafting.steps_from(parsed))
-                filled.append("steps")
-                notes.append(f"Ich habe {counted(len(parsed), 'step')} erkannt.")
-                found.it_systems = list(dict.fromkeys([*found.it_systems, *(a.it_system for a in parsed if a.it_system)]))
-        elif slot == "decisions":
+        if slot == "decisions" and "decisions" not in filled:
             if says_no_decisions(text) or nothing:
                 filled.append("decisions")
             else:
-                decisions = parse_decisions(text, len(draft.steps))
-                if decisions:
-                    draft = draft.model_copy(update={"decisions": decisions})
+                state.setdefault("retries", {})
+                state["retries"]["decisions"] = state["retries"].get("decisions", 0) + 1
+                if state["retries"]["decisions"] >= 2:
                     filled.append("decisions")
-                    notes.append(f"Ich habe {counted(len(decisions), 'decision')} eingetragen.")
                 else:
-                    state.setdefault("retries", {})
-                    state["retries"]["decisions"] = state["retries"].get("decisions", 0) + 1
-                    if state["retries"]["decisions"] >= 2:
-                        filled.append("decisions")
-                    else:
-                        notes.append("Ich konnte die Entscheidung keinem Schritt zuordnen. Nennen Sie bitte die "
-                                     "Schrittnummer, z. B. „Nach Schritt 2 …“.")
-        elif slot in ("trigger", "result", "customer", "waiting", "exceptions") and not nothing:
-            updates[slot] = clean_answer(text)[:2000]
-        elif slot == "title" and not nothing:
-            updates["title"] = clean_answer(text)[:300]
-        elif slot == "participants" and not nothing:
-            updates["participants"] = split_list(text)[:50]
-        elif slot == "documents" and not nothing:
-            updates["documents"] = split_list(text)[:100]
-        elif slot == "org_unit" and not nothing:
-            updates["org_unit"] = found.org_unit or clean_answer(text)[:300]
-
-        if found.title and "title" not in filled:
-            updates["title"] = found.title
-        if found.it_systems:
-            updates["it_systems"] = list(dict.fromkeys([*draft.it_systems, *found.it_systems]))[:50]
-        if found.legal_basis:
-            updates["legal_basis"] = list(dict.fromkeys([*draft.legal_basis, *found.legal_basis]))[:50]
-        if found.case_volume_per_year is not None:
-            updates["case_volume_per_year"] = found.case_volume_per_year
-        if found.minutes_per_case is not None and (slot == "processing_time" or "pro fall" in text.lower()
-                                                     or "je fall" in text.lower()):
-            updates["minutes_per_case"] = found.minutes_per_case
-        if found.org_unit and "org_unit" not in updates and (opening or "org_unit" not in filled):
-            updates["org_unit"] = found.org_unit
-
-        mapping = {"it_systems": "it_systems", "legal_basis": "legal_basis", "case_volume_per_year": "case_volume",
-                   "minutes_per_case": "processing_time", "org_unit": "org_unit", "title": "title",
-                   "trigger": "trigger", "result": "result", "customer": "customer", "participants": "participants",
-                   "documents": "documents", "waiting": "waiting", "exceptions": "exceptions"}
-        for key in updates:
-            slot_name = mapping.get(key)
-            if slot_name and slot_name not in filled:
-                filled.append(slot_name)
+                    notes.append("Ich konnte die Entscheidung keinem Schritt zuordnen. Nennen Sie bitte die "
+                                 "Schrittnummer, z. B. „Nach Schritt 2 …“.")
         if slot and slot not in filled and (nothing or slot in ("it_systems", "legal_basis", "case_volume",
                                                                 "processing_time")):
             filled.append(slot)  # asked once; an empty or unusable answer is not asked again
-        if updates:
-            draft = draft.model_copy(update=updates)
-        draft = ProcessProfile.model_validate(draft.model_dump())
-        return self._enrich(draft, state, text, slot)
-
-    def _enrich(self, draft: ProcessProfile, state: dict[str, Any], text: str, slot: str | None) -> ProcessProfile:
-        """LLM mode: merge the model's structured reading of the message; rules stand if it fails."""
-        if self.extractor is None:
-            return draft
-        update = self.extractor.extract(draft, slot, text)
-        if update is None:
-            state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
-            return draft
-        from .llm import merge
-
-        try:
-            merged, filled = merge(draft, update)
-        except ValueError as exc:  # e.g. a decision pointing to a missing step
-            self.extractor.fallbacks.record(f"unstimmiges Ergebnis: {exc}")
-            state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
-            return draft
-        for slot_name in filled:
-            if slot_name not in state["filled"]:
-                state["filled"].append(slot_name)
-        return merged
+        state.setdefault("said", []).append(text[:1000])
+        state["said"] = state["said"][-8:]
+        _ = before_steps, before_decisions
+        return ProcessProfile.model_validate(merged.model_dump())
 
     def _apply_corrections(self, draft: ProcessProfile, state: dict[str, Any], text: str,
                            notes: list[str]) -> ProcessProfile:
@@ -353,6 +324,11 @@ class Interviewer:
         if slot not in state["asked"]:
             state["asked"].append(slot)
         question = QUESTIONS.get(slot, "")
+        if slot == "steps" and draft.steps:
+            listed = "\n".join(f"{s.n}. {s.label}" for s in draft.steps)
+            question = (f"Diese Schritte habe ich bisher verstanden:\n{listed}\nStimmt das so? Ergänzen oder "
+                        "korrigieren Sie gern („Schritt 2 fällt weg“, „nach Schritt 1 kommt noch …“), oder "
+                        "beschreiben Sie den ganzen Ablauf der Reihe nach.")
         if slot == "decisions" and draft.steps:
             question += " Die Schritte im Entwurf: " + "; ".join(f"{s.n}. {s.label}" for s in draft.steps) + "."
         if slot == "org_unit" and state.get("template_decision") == "accepted":

@@ -1,0 +1,170 @@
+"""One structured reading per clerk message, whoever reads it.
+
+Every message, whatever was asked, becomes a ``DraftUpdate`` (the shape the LLM
+mode produces), which ``merge`` applies to the draft; the dialogue policy in
+``engine`` then picks the next question. Two readers implement the same
+``read`` call: ``RuleReader`` (built in, offline) and ``LLMReader`` (langchain
+chat model, optional). With an LLM configured both read the message and the
+model's fields complement the rules', so the LLM can replace or add to the
+rules without a second code path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.domain import Decision, ProcessProfile
+from app.nlp.decisions import parse_decisions
+from app.nlp.gazetteer import Gazetteer
+from app.nlp.steps import Activity, read_description
+from app.nlp.understanding_slots import (negated_mentions, org_unit_name, short_title, trigger_clause,
+                                         without_negated)
+
+from .llm import DraftUpdate, StepUpdate, merge
+from .understanding import clean_answer, facts, says_nothing, split_list
+
+__all__ = ["DraftUpdate", "LLMReader", "MessageReader", "ReadContext", "RuleReader", "combine", "merge"]
+
+_TEXT_SLOTS = ("result", "customer", "waiting", "exceptions")
+
+
+@dataclass
+class ReadContext:
+    """What the reader needs to know about the conversation."""
+
+    slot: str | None = None  # the question the message answers
+    opening: bool = False  # the first message
+    steps_known: bool = False  # the draft already has the clerk's steps
+    history: tuple[str, ...] = ()  # earlier clerk messages, for "hab ich doch oben schon gesagt"
+
+
+class MessageReader(Protocol):
+    def read(self, draft: ProcessProfile, text: str, context: ReadContext) -> DraftUpdate | None: ...
+
+
+def step_updates(activities: list[Activity]) -> list[StepUpdate]:
+    return [StepUpdate(label=a.label[:300], kind=a.kind, actor=a.actor, it_system=a.it_system,
+                       media_break=a.media_break) for a in activities]
+
+
+def _numbered(decisions: list[Decision], count: int) -> list[Decision]:
+    return [d for d in decisions if 1 <= d.after_step <= count
+            and all(b.goto_step is None or 1 <= b.goto_step <= count for b in d.branches)]
+
+
+class RuleReader:
+    """The built-in reader: rules and small statistical parts, offline on the CPU."""
+
+    MIN_STEPS_UNASKED = 2  # steps told in the opening count from two on
+    MIN_STEPS_IN_OTHER_ANSWER = 3  # … in the answer to another question, from three on
+
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+        self.gazetteer = gazetteer or Gazetteer()
+
+    def read(self, draft: ProcessProfile, text: str, context: ReadContext) -> DraftUpdate:
+        slot = context.slot
+        found = facts(text, self.gazetteer, slot)
+        nothing = says_nothing(text)
+        negated = negated_mentions(text)
+        update = DraftUpdate()
+
+        description = read_description(text, self.gazetteer)
+        unasked = not context.steps_known and slot != "decisions"
+        needed = 1 if slot == "steps" else (self.MIN_STEPS_UNASKED if context.opening or slot is None
+                                             else self.MIN_STEPS_IN_OTHER_ANSWER)
+        wants_steps = slot == "steps" or unasked
+        enough = len(description.activities) >= needed
+        if wants_steps and enough and not nothing:
+            update.steps = step_updates(description.activities)
+            update.decisions = _numbered(description.decisions, len(description.activities)) or None
+            systems = [a.it_system for a in description.activities if a.it_system]
+            found.it_systems = list(dict.fromkeys([*found.it_systems, *systems]))
+        elif slot == "decisions" and not nothing:
+            decisions = parse_decisions(text, len(draft.steps)) or implicit_decisions(text, draft, self.gazetteer)
+            if decisions:
+                update.decisions = decisions
+
+        if slot == "title" and not nothing:
+            update.title = short_title(text)
+        elif slot == "trigger" and not nothing:
+            update.trigger = trigger_clause(text, context.history)
+        elif slot in _TEXT_SLOTS and not nothing:
+            setattr(update, slot, clean_answer(text)[:2000] or None)
+        elif slot == "participants" and not nothing:
+            update.participants = without_negated(split_list(text), negated)[:50] or None
+        elif slot == "documents" and not nothing:
+            update.documents = split_list(text)[:100] or None
+        elif slot == "org_unit" and not nothing:
+            update.org_unit = found.org_unit or org_unit_name(text, self.gazetteer)
+
+        if found.title and update.title is None and "title" not in (context.slot or ""):
+            update.title = found.title
+        if found.it_systems:
+            systems = without_negated(found.it_systems, negated)
+            update.it_systems = list(dict.fromkeys([*draft.it_systems, *systems]))[:50] or None
+        if found.legal_basis:
+            update.legal_basis = list(dict.fromkeys([*draft.legal_basis, *found.legal_basis]))[:50]
+        if found.case_volume_per_year is not None:
+            update.case_volume_per_year = found.case_volume_per_year
+        lowered = text.lower()
+        if found.minutes_per_case is not None and (slot == "processing_time" or "pro fall" in lowered
+                                                    or "je fall" in lowered):
+            update.minutes_per_case = found.minutes_per_case
+        if found.org_unit and update.org_unit is None and (context.opening or not draft.org_unit):
+            update.org_unit = found.org_unit
+        return update
+
+
+def implicit_decisions(text: str, draft: ProcessProfile, gazetteer: Gazetteer) -> list[Decision]:
+    """Decisions told without step numbers ("wenn was fehlt, ruf ich an"), placed on the draft's steps.
+
+    The consequence of each condition is matched with the draft's steps by their labels; the
+    decision comes after the step before it, one branch to the consequence, the other past it.
+    """
+    from app.domain import Branch
+
+    from app.domain.comparison import label_similarity
+
+    reading = read_description(text, gazetteer)
+    if not reading.activities or not draft.steps:
+        return []
+    decisions: list[Decision] = []
+    conditions = re.findall(r"\b(?:wenn|falls|sofern|sobald)\s+([^,.;]+)", text, re.IGNORECASE)
+    labels = [s.label for s in draft.steps]
+    for activity in reading.activities:
+        scores = [label_similarity(activity.label, label) for label in labels]
+        best = max(range(len(labels)), key=scores.__getitem__)
+        if scores[best] < 0.5 or best == 0:
+            continue
+        target = best + 1
+        after = target - 1
+        other = target + 1 if target < len(labels) else None
+        condition = (conditions[0] if conditions else "ja").strip()
+        if all(d.after_step != after for d in decisions):
+            decisions.append(Decision(after_step=after, question=(condition[:1].upper() + condition[1:] + "?")[:300],
+                                      branches=[Branch(condition=condition[:300], goto_step=target),
+                                                Branch(condition="sonst", goto_step=other)]))
+        break
+    return decisions
+
+
+class LLMReader:
+    """The LLM reader: the configured chat model's structured output (``llm.LLMExtractor``)."""
+
+    def __init__(self, extractor) -> None:
+        self.extractor = extractor
+        self.fallbacks = extractor.fallbacks
+
+    def read(self, draft: ProcessProfile, text: str, context: ReadContext) -> DraftUpdate | None:
+        return self.extractor.extract(draft, context.slot, text)
+
+
+def combine(rules: DraftUpdate, model: DraftUpdate | None) -> DraftUpdate:
+    """The model's fields where it gave them, the rules' elsewhere."""
+    if model is None:
+        return rules
+    data = rules.model_dump(exclude_none=True)
+    data.update(model.model_dump(exclude_none=True))
+    return DraftUpdate.model_validate(data)

@@ -1,0 +1,108 @@
+"""The answer inside an answer: a short name, a unit, a trigger clause, negated mentions.
+
+Clerks answer "Wie nennen Sie den Ablauf?" with "Wir sagen intern einfach
+Infostände, offiziell ist das wohl die Sondernutzungserlaubnis …" and "Wer ist
+noch beteiligt?" with "Kasse, Bauhof brauchen wir nicht". These functions take
+what belongs in the slot and leave the rest; nothing is stored word for word.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .gazetteer import Gazetteer, looks_like_actor
+from .tagger import tag, tokenize
+
+_OFFICIAL = re.compile(r"\b(?:offiziell|amtlich|eigentlich|richtig|korrekt)\b(?:\s+\w+){0,4}?\s+(?:heißt|ist|nennt)?\s*"
+                       r"(?:das|es|der|die)?\s*(?:wohl|glaube ich|vermutlich)?\s*(?:die|der|das)?\s*"
+                       r"(?P<name>[^,.;!?…]+)", re.IGNORECASE)
+_NAME_CUES = re.compile(r"\b(?:heißt|nennen wir|sagen wir|sagen|nennt sich|läuft unter|intern)\s+(?:das\s+|es\s+|bei uns\s+|"
+                        r"einfach\s+|immer\s+|meist\s+|nur\s+)*[„\"]?(?P<name>[^,.;!?…“\"]+)", re.IGNORECASE)
+_FILLER = re.compile(r"^(?:also|ja|naja|hm+|äh|ähm|ok(?:ay)?|gut|na|tja|so)\b[,\s]*", re.IGNORECASE)
+_BACK_REFERENCE = re.compile(r"\b(?:hab(?:e)? ich (?:doch )?(?:oben|vorhin|schon|eben|bereits)|wie (?:oben|gesagt|"
+                             r"schon gesagt|vorhin)|siehe oben|s\. o\.)", re.IGNORECASE)
+_NEGATED_AFTER = re.compile(r"(?P<what>[\wÄÖÜäöüß\-.]+(?:\s+[\wÄÖÜäöüß\-.]+)?)\s+(?:brauchen|braucht|benötigen|haben|"
+                            r"nutzen|machen)\s+wir\s+(?:nicht|nie|gar nicht|keine?n?)\b", re.IGNORECASE)
+_NEGATED_BEFORE = re.compile(r"\b(?:kein(?:e|en)?|nicht (?:die|der|das|den)|ohne)\s+(?P<what>[\wÄÖÜäöüß\-.]+)",
+                             re.IGNORECASE)
+_TRIGGER_NOUN = re.compile(r"\b(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+|den\s+)?(?:[\wÄÖÜäöüß\-]+\s+){0,2}?"
+                           r"(?P<noun>[A-ZÄÖÜ][\wäöüß\-]*(?:antrag|anträge|anzeige|meldung|anmeldung|bescheid|"
+                           r"mitteilung|beschwerde|anfrage|rechnung|eingang|termin|vorsprache|frist|liste|mail|"
+                           r"brief|schreiben|formular|hinweis|auftrag|bestellung))", re.IGNORECASE)
+
+
+def _tidy(value: str) -> str:
+    value = _FILLER.sub("", value.strip())
+    value = re.sub(r"\s+", " ", value).strip(" .,;:!?…\"„“")
+    return value[:1].upper() + value[1:] if value else value
+
+
+def _nouns(text: str) -> list[str]:
+    return [t.text for t in tag(tokenize(text)) if t.tag in ("NN", "NE")]
+
+
+def short_title(text: str) -> str | None:
+    """A short process name from an answer to "Wie nennen Sie den Ablauf?"."""
+    text = text.strip()
+    for pattern in (_OFFICIAL, _NAME_CUES):
+        match = pattern.search(text)
+        if match:
+            name = _tidy(match.group("name"))
+            if 0 < len(name.split()) <= 8:
+                return name[:300]
+    first = _tidy(re.split(r"[,;.!?…]|\s+-\s+|\s+–\s+|\bund übrigens\b|\baber\b", text, maxsplit=1)[0])
+    if first and len(first.split()) <= 8:
+        return first[:300]
+    nouns = _nouns(text)
+    return nouns[0][:300] if nouns else (_tidy(text)[:80] or None)
+
+
+def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
+    """What starts the process: the first clause naming it, or from what was said before."""
+    source = text
+    if _BACK_REFERENCE.search(text) and history:
+        earlier = next((m for m in history if _TRIGGER_NOUN.search(m)), None)
+        if earlier is not None:
+            source = earlier
+    first = re.split(r"[;.!?…]|,\s+(?:das|aber|und übrigens|übrigens|hab|habe|wie)\b", source, maxsplit=1)[0]
+    clause = _tidy(first)
+    if _BACK_REFERENCE.search(clause) or len(clause.split()) < 2:
+        match = _TRIGGER_NOUN.search(source)
+        if match:
+            return _tidy(match.group(0))[:2000]
+    return clause[:2000] or None
+
+
+def org_unit_name(text: str, gazetteer: Gazetteer | None = None) -> str | None:
+    """The unit's name from an answer ("ordnungsamt, … und übrigens …" → "Ordnungsamt")."""
+    for token in tag(tokenize(text)):
+        word = token.text
+        if looks_like_actor(word) or looks_like_actor(word[:1].upper() + word[1:]):
+            return (word[:1].upper() + word[1:])[:300]
+    first = re.split(r"[,;.!?…]|\s+und\s+übrigens\b", text.strip(), maxsplit=1)[0]
+    first = _tidy(re.sub(r"^(?:das|bei uns|wir sind|ich bin|zuständig ist|das macht)\s+(?:das|die|der|im|in der|"
+                         r"beim)?\s*", "", _tidy(first), flags=re.IGNORECASE))
+    return first[:300] if first and len(first.split()) <= 6 else None
+
+
+def negated_mentions(text: str) -> set[str]:
+    """Names the clerk says are not involved ("Bauhof brauchen wir nicht", "keine Kasse")."""
+    found: set[str] = set()
+    for pattern in (_NEGATED_AFTER, _NEGATED_BEFORE):
+        for match in pattern.finditer(text):
+            words = match.group("what").split()
+            found.add(words[-1].lower())
+    return found
+
+
+def without_negated(items: list[str], negated: set[str]) -> list[str]:
+    """Items that name none of the negated words."""
+    if not negated:
+        return items
+    kept = []
+    for item in items:
+        words = {w.lower() for w in re.findall(r"[\wÄÖÜäöüß\-.]+", item)}
+        if words & negated or re.search(r"\b(?:brauchen|braucht)\s+wir\s+nicht|\bnicht\b", item, re.IGNORECASE):
+            continue
+        kept.append(item)
+    return kept
