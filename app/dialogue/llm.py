@@ -19,6 +19,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain import BUILDING_BLOCKS, Decision, ProcessProfile, StepKind
@@ -97,7 +98,9 @@ def build_chat_model(config: dict[str, Any]):
     if not model:
         raise ValueError("LLM_MODEL must be set when LLM_PROVIDER is set.")
     if provider == "ollama":
-        kwargs: dict[str, Any] = {"temperature": 0, "client_kwargs": {"timeout": timeout}}
+        # ChatOllama always streams; the transport ends a slowly streamed answer at the turn's deadline.
+        kwargs: dict[str, Any] = {"temperature": 0, "client_kwargs": {"timeout": timeout},
+                                  "sync_client_kwargs": {"transport": DeadlineTransport(timeout)}}
         if config.get("LLM_BASE_URL"):
             kwargs["base_url"] = config["LLM_BASE_URL"]
         return init_chat_model(model, model_provider="ollama", **kwargs)
@@ -108,6 +111,48 @@ def build_chat_model(config: dict[str, Any]):
             kwargs["base_url"] = config["LLM_BASE_URL"]
         return init_chat_model(model, model_provider="openai", **kwargs)
     raise ValueError(f"Unknown LLM_PROVIDER '{provider}' (use 'ollama' or 'openai').")
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    """A response body that stops with ``ReadTimeout`` once the request's total time is up."""
+
+    def __init__(self, inner: httpx.SyncByteStream, deadline: float, request: httpx.Request) -> None:
+        self._inner, self._deadline, self._request = inner, deadline, request
+
+    def __iter__(self):
+        for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise httpx.ReadTimeout("LLM-Antwort überschreitet die Zeitgrenze", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class DeadlineTransport(httpx.BaseTransport):
+    """Bounds a whole HTTP exchange, not just each read.
+
+    httpx's timeouts apply per read, so a model streaming one token every few
+    hundred milliseconds never trips them: after the chat turn has given up, the
+    worker thread (and the model server) would keep generating for minutes and
+    the next turns queue behind it. Raising inside the body stream closes the
+    connection, which also makes Ollama stop generating. Checked per chunk, so
+    the request ends at the latest one read timeout after the deadline.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self.seconds
+        response = self._inner.handle_request(request)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        return httpx.Response(response.status_code, headers=response.headers, extensions=response.extensions,
+                              stream=_DeadlineStream(response.stream, deadline, request))
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class FallbackLog:
