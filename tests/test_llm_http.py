@@ -176,12 +176,14 @@ def test_openai_json_reply_updates_the_draft(wire_app, openai_server, method, re
     ("function_calling", Reply(body=openai_completion("m", arguments='{"case_volume_per_year": "viele"}')),
      "case_volume_per_year"),
     (None, Reply(body=openai_completion("m", content='{"title": "Fischerei')), ""),
+    ("parser", Reply(body=openai_completion("m", content='{"title": "Fischerei')), "kein vollständiges JSON"),
     ("json_mode", Reply(body=openai_completion("m", content="Gern! Hier ist der Entwurf: Fischerei")), ""),
     (None, Reply(body=openai_completion("m", arguments=json.dumps(GOOD))), ""),  # tool call where JSON was asked
     (None, Reply(status=401, body=OPENAI_401), "AuthenticationError"),
     (None, Reply(status=500, body={"error": {"message": "The server had an error", "type": "server_error",
                                                "param": None, "code": None}}), "500"),
-], ids=["tool-args-malformed", "tool-args-invalid", "json-malformed", "json-mode-prose", "unexpected-tool-call",
+], ids=["tool-args-malformed", "tool-args-invalid", "json-malformed", "parser-cut-off", "json-mode-prose",
+        "unexpected-tool-call",
         "401", "500"])
 def test_openai_bad_replies_fall_back(wire_app, openai_server, method, reply, reason):
     openai_server.reply(reply)
@@ -239,13 +241,17 @@ def test_ollama_json_reply_updates_the_draft(wire_app, ollama_server, method):
     ("function_calling", Reply(body=OllamaMessage(tool_calls=ollama_tool_call('{"title": "Fischerei'))), ""),
     ("function_calling", Reply(body=OllamaMessage(tool_calls=ollama_tool_call({"case_volume_per_year": "viele"}))),
      "case_volume_per_year"),
+    (None, Reply(body=OllamaMessage(content='{"title": "Fischerei')), "kein vollständiges JSON"),
+    ("json_mode", Reply(body=OllamaMessage(content='{"title": "Fischerei')), "kein vollständiges JSON"),
+    ("parser", Reply(body=OllamaMessage(content='```json\n{"title": "Fischerei')), "kein vollständiges JSON"),
     ("json_mode", Reply(body=OllamaMessage(content="Gern! Hier ist der Entwurf: Fischerei")), ""),
     (None, Reply(body=OllamaMessage(content='{"title": "Fisch', stream_error="an error was encountered while "
                                                                              "running the model")), "ResponseError"),
     (None, Reply(status=401, body={"error": "unauthorized"}), "unauthorized"),
     (None, Reply(status=404, body={"error": 'model "ollama-testmodell" not found, try pulling it first'}),
      "not found"),
-], ids=["tool-args-malformed", "tool-args-invalid", "json-mode-prose", "error-mid-stream",
+], ids=["tool-args-malformed", "tool-args-invalid", "json-cut-off", "json-mode-cut-off", "parser-cut-off",
+        "json-mode-prose", "error-mid-stream",
         "401", "404-model"])
 def test_ollama_bad_replies_fall_back(wire_app, ollama_server, method, reply, reason):
     ollama_server.reply(reply)
@@ -268,3 +274,30 @@ def test_ollama_slowly_streamed_reply_is_aborted_at_the_timeout(wire_app, ollama
     app = wire_app(ollama_server)
     _assert_fell_back(app, ollama_server, "")
     _assert_hung_up(ollama_server)
+
+
+def test_ollama_cut_off_reply_does_not_shorten_the_steps(wire_app, ollama_server):
+    """A reply truncated by the token limit must not replace three steps with one and a half."""
+    cut_off = json.dumps({"steps": GOOD["steps"]}, ensure_ascii=False)[:90]
+    ollama_server.reply(Reply(body=OllamaMessage(content=json.dumps(GOOD, ensure_ascii=False))),
+                        Reply(body=OllamaMessage(content=cut_off)))
+    app = wire_app(ollama_server)
+    client, headers = app.test_client(), app.extensions["tests.clerk_headers"]
+    interview = client.post("/api/interviews", json={"retrieval": False}, headers=headers).get_json()
+    url = f"/api/interviews/{interview['id']}/messages"
+    first = client.post(url, json={"text": GOOD_MESSAGE}, headers=headers).get_json()
+    assert len(first["draft"]["steps"]) == 3
+    second = client.post(url, json={"text": "Ach so, zuerst nehme ich den Antrag an."}, headers=headers).get_json()
+    assert [s["label"] for s in second["draft"]["steps"]] == [s["label"] for s in GOOD["steps"]]
+    assert second["reply"]["text"]
+    assert [r.body["messages"][-1]["content"] for r in ollama_server.requests] == [
+        GOOD_MESSAGE, "Ach so, zuerst nehme ich den Antrag an."]
+    fallbacks = _interviewer_health(app)["fallbacks"]
+    assert fallbacks["count"] == 1 and "kein vollständiges JSON" in fallbacks["last"]["reason"]
+
+
+def test_fenced_json_is_still_read_with_the_parser_method(wire_app, openai_server):
+    fenced = "Hier ist der Entwurf:\n```json\n" + json.dumps(GOOD, ensure_ascii=False) + "\n```"
+    openai_server.reply(Reply(body=openai_completion("openai-testmodell", content=fenced)))
+    _assert_good_draft(wire_app(openai_server, LLM_STRUCTURED_METHOD="parser"))
+    _assert_prompted(openai_server, GOOD_MESSAGE)
