@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain import BUILDING_BLOCKS, Decision, ProcessProfile, StepKind
@@ -27,6 +29,30 @@ from .questions import LABELS
 
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+_FENCED = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+
+
+def complete_json(text: Any) -> Any:
+    """Strict JSON from a model reply, also inside a Markdown fence.
+
+    langchain's JSON output parsers fall back to ``parse_partial_json``, which
+    closes cut-off JSON: a reply truncated by the token limit would turn into a
+    shortened step list that replaces the clerk's steps. Here it is an error.
+    """
+    if not isinstance(text, str):
+        raise ValueError("keine strukturierte Ausgabe")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fenced = _FENCED.search(text)
+        if fenced is None:
+            raise ValueError(f"kein vollständiges JSON: {exc}") from exc
+        try:
+            return json.loads(fenced.group(1))
+        except json.JSONDecodeError as inner:
+            raise ValueError(f"kein vollständiges JSON: {inner}") from inner
 
 
 class StepUpdate(BaseModel):
@@ -97,7 +123,9 @@ def build_chat_model(config: dict[str, Any]):
     if not model:
         raise ValueError("LLM_MODEL must be set when LLM_PROVIDER is set.")
     if provider == "ollama":
-        kwargs: dict[str, Any] = {"temperature": 0, "client_kwargs": {"timeout": timeout}}
+        # ChatOllama always streams; the transport ends a slowly streamed answer at the turn's deadline.
+        kwargs: dict[str, Any] = {"temperature": 0, "client_kwargs": {"timeout": timeout},
+                                  "sync_client_kwargs": {"transport": DeadlineTransport(timeout)}}
         if config.get("LLM_BASE_URL"):
             kwargs["base_url"] = config["LLM_BASE_URL"]
         return init_chat_model(model, model_provider="ollama", **kwargs)
@@ -108,6 +136,48 @@ def build_chat_model(config: dict[str, Any]):
             kwargs["base_url"] = config["LLM_BASE_URL"]
         return init_chat_model(model, model_provider="openai", **kwargs)
     raise ValueError(f"Unknown LLM_PROVIDER '{provider}' (use 'ollama' or 'openai').")
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    """A response body that stops with ``ReadTimeout`` once the request's total time is up."""
+
+    def __init__(self, inner: httpx.SyncByteStream, deadline: float, request: httpx.Request) -> None:
+        self._inner, self._deadline, self._request = inner, deadline, request
+
+    def __iter__(self):
+        for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise httpx.ReadTimeout("LLM-Antwort überschreitet die Zeitgrenze", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class DeadlineTransport(httpx.BaseTransport):
+    """Bounds a whole HTTP exchange, not just each read.
+
+    httpx's timeouts apply per read, so a model streaming one token every few
+    hundred milliseconds never trips them: after the chat turn has given up, the
+    worker thread (and the model server) would keep generating for minutes and
+    the next turns queue behind it. Raising inside the body stream closes the
+    connection, which also makes Ollama stop generating. Checked per chunk, so
+    the request ends at the latest one read timeout after the deadline.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self.seconds
+        response = self._inner.handle_request(request)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        return httpx.Response(response.status_code, headers=response.headers, extensions=response.extensions,
+                              stream=_DeadlineStream(response.stream, deadline, request))
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class FallbackLog:
@@ -138,15 +208,18 @@ class LLMExtractor:
         self.prompt = ChatPromptTemplate.from_messages([("system", system), ("human", "{message}")])
         if method == "parser":
             from langchain_core.output_parsers import PydanticOutputParser
+            from langchain_core.runnables import RunnableLambda
 
-            parser = PydanticOutputParser(pydantic_object=DraftUpdate)
+            instructions = PydanticOutputParser(pydantic_object=DraftUpdate).get_format_instructions()
             self.prompt = ChatPromptTemplate.from_messages([
                 ("system", system + "\n\n{format_instructions}"), ("human", "{message}")
-            ]).partial(format_instructions=parser.get_format_instructions())
-            self.chain = self.prompt | model | parser
+            ]).partial(format_instructions=instructions)
+            self.chain = self.prompt | model | RunnableLambda(
+                lambda reply: DraftUpdate.model_validate(complete_json(reply.content)))
         else:
+            # include_raw: the reply itself is checked too (see _read), parse errors come back as values
             kwargs = {"method": method} if method else {}
-            self.chain = self.prompt | model.with_structured_output(DraftUpdate, **kwargs)
+            self.chain = self.prompt | model.with_structured_output(DraftUpdate, include_raw=True, **kwargs)
         self.timeout = timeout
         self.fallbacks = fallbacks or FallbackLog()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
@@ -165,13 +238,29 @@ class LLMExtractor:
             return self._fail(f"Zeitüberschreitung nach {self.timeout:g} s")
         except Exception as exc:  # connection refused, invalid output, provider error …
             return self._fail(f"{type(exc).__name__}: {exc}")
+        try:
+            return self._read(result)
+        except ValueError as exc:  # pydantic's ValidationError and json's JSONDecodeError are ValueErrors
+            return self._fail(str(exc))
+
+    @staticmethod
+    def _read(result: Any) -> DraftUpdate:
+        """The DraftUpdate in a chain result; ValueError with a German reason when the reply is unusable."""
+        if isinstance(result, dict) and "raw" in result:  # with_structured_output(include_raw=True)
+            if result.get("parsing_error") is not None:
+                error = result["parsing_error"]
+                raise ValueError(f"ungültige Ausgabe: {type(error).__name__}: {error}")
+            raw, result = result["raw"], result["parsed"]
+            if result is not None and not getattr(raw, "tool_calls", None) and isinstance(raw.content, str) \
+                    and raw.content.strip():
+                complete_json(raw.content)  # langchain's JSON parsers silently complete cut-off JSON
         if isinstance(result, dict):
             try:
                 result = DraftUpdate.model_validate(result)
-            except Exception as exc:
-                return self._fail(f"ungültige Ausgabe: {exc}")
+            except ValueError as exc:
+                raise ValueError(f"ungültige Ausgabe: {exc}") from exc
         if not isinstance(result, DraftUpdate):
-            return self._fail("keine strukturierte Ausgabe")
+            raise ValueError("keine strukturierte Ausgabe")
         return result
 
     def _fail(self, reason: str) -> None:
