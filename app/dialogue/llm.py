@@ -180,6 +180,15 @@ class DeadlineTransport(httpx.BaseTransport):
         self._inner.close()
 
 
+_SECRET = re.compile(r"(?i)(?:\b(?:sk|pk|rk)-[\w*\-]{6,}|\bBearer\s+\S+|(?<=api key provided: )\S+|"
+                     r"(?<=api_key=)\S+|(?<=key: )[\w*\-]{12,})")
+
+
+def redact(text: str) -> str:
+    """Provider errors echo the API key back (e.g. a 401); /healthz shows the reason, never the key."""
+    return _SECRET.sub("***", text)
+
+
 class FallbackLog:
     """Counts turns that fell back to the built-in engine (shown in /healthz)."""
 
@@ -191,7 +200,7 @@ class FallbackLog:
     def record(self, reason: str) -> None:
         with self._lock:
             self.count += 1
-            self.last = {"at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "reason": reason[:300]}
+            self.last = {"at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "reason": redact(reason)[:300]}
 
     def as_dict(self) -> dict[str, Any]:
         return {"count": self.count, "last": self.last}

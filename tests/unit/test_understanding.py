@@ -111,3 +111,12 @@ def test_inserting_and_swapping_steps_renumber_references():
     assert [b.goto_step for b in draft.decisions[0].branches] == [5, 4]
     swapped = drafting.swap_steps(_draft(), 3, 4)
     assert [b.goto_step for b in swapped.decisions[0].branches] == [3, 4]
+
+
+def test_fallback_reasons_never_show_an_api_key():
+    from app.dialogue.llm import FallbackLog
+
+    log = FallbackLog()
+    log.record("AuthenticationError: Error code: 401 - Incorrect API key provided: sk-live-abcdefgh1234. Bearer tok123")
+    assert "sk-live" not in log.last["reason"] and "tok123" not in log.last["reason"]
+    assert "401" in log.last["reason"]
