@@ -23,13 +23,25 @@ ACTOR = re.compile(r"(?:das|den|diesen schritt|schritt\s+" + _N + r")\s+(?:macht
                    re.IGNORECASE)
 
 
+ORDINALS = {"ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "fünften": 5, "sechsten": 6, "siebten": 7,
+            "achten": 8, "neunten": 9, "zehnten": 10, "elften": 11, "zwölften": 12, "letzten": -1}
+_ORD = r"(?:den|der|dem)\s+(" + "|".join(ORDINALS) + r")\s+schritt"
+_GONE = (r"(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|rausnehmen|weglassen|kann\s+weg|brauchen wir nicht|"
+         r"gibt'?s\s+(?:es\s+)?(?:bei uns\s+)?nicht|gibt es (?:bei uns )?nicht|machen wir (?:nicht|nicht mehr|gar nicht)|"
+         r"ist (?:bei uns )?nicht|(?:kannst du|können sie|könnt ihr|bitte)\s+(?:\w+\s+)?(?:streichen|löschen|rausnehmen|"
+         r"weglassen))")
+DELETE_ORDINAL = re.compile(_ORD + r"\b.{0,40}?" + _GONE, re.IGNORECASE)
+DELETE_CONTENT = re.compile(r"(?:^|[,.;:!?]\s*|\bund\s+|\bach\s+|\baber\s+)(?:das|den|die|der)\s+(?P<what>[\wÄÖÜäöüß\-]+"
+                            r"(?:\s+[\wÄÖÜäöüß\-]+)?)\s+" + _GONE, re.IGNORECASE)
+
+
 def number(raw: str) -> int:
     return int(raw) if raw.isdigit() else int(NUMBER_WORDS[raw.lower()])
 
 
 @dataclass
 class Correction:
-    action: str  # delete | insert_after | insert_before | rename | swap | actor
+    action: str  # delete | delete_by_content | insert_after | insert_before | rename | swap | actor
     step: int | None = None
     other: int | None = None
     text: str = ""
@@ -40,6 +52,13 @@ def find_corrections(text: str) -> list[Correction]:
     for match in DELETE.finditer(text):
         raw = match.group(1) or match.group(2)
         found.append(Correction("delete", number(raw)))
+    for match in DELETE_ORDINAL.finditer(text):
+        found.append(Correction("delete", ORDINALS[match.group(1).lower()]))
+    if not found:
+        for match in DELETE_CONTENT.finditer(text):
+            what = match.group("what").strip()
+            if not re.match(r"(?i)(?:erste|zweite|dritte|vierte|fünfte|letzte)n?\b|schritt", what):
+                found.append(Correction("delete_by_content", None, text=what))
     for match in INSERT.finditer(text):
         where = "insert_after" if match.group("where").lower() == "nach" else "insert_before"
         found.append(Correction(where, number(match.group(2)), text=match.group("what").strip()))

@@ -147,8 +147,10 @@ class Interviewer:
         state["opening"] = text[:1000]
         if state.get("retrieval", True) and self.search is not None and "steps" not in state["filled"]:
             templates = self.search(f"{draft.title if draft.title != PLACEHOLDER_TITLE else ''} {text}".strip())
-            suggestions = [t.result for t in templates[:3]]
             best = next((t for t in templates if t.profile.steps), None)
+            # The offered template is the first card, so text and cards name the same process.
+            ranked = ([best] if best is not None else []) + [t for t in templates if t is not best]
+            suggestions = [t.result for t in ranked[:3]]
             if best is not None and best.result.score >= self.TEMPLATE_THRESHOLD:
                 state["template_id"] = best.profile.id
                 state["template_profile"] = best.profile.model_dump(mode="json")

@@ -50,12 +50,27 @@ def says_nothing(text: str) -> bool:
     return bool(_NOTHING.match(text.strip()))
 
 
+_FILLER_WORDS = re.compile(r"\b(?:halt|eben|ja|also|wie gesagt|eigentlich|natürlich|auch|noch|sonst|meistens|"
+                           r"manchmal|oft|immer|jedenfalls|übrigens|glaube ich|glaub ich|vielleicht)\b",
+                           re.IGNORECASE)
+_SUBORDINATE = re.compile(r"(?i)(?:wenn|weil|falls|obwohl|da|dass|ob|damit|sofern)\b")
+_NEGATION = re.compile(r"\b(?:nicht|nix|nichts|kein\w*|niemand|nie)\b", re.IGNORECASE)
+
+
 def split_list(text: str) -> list[str]:
     """"Anmeldeformular, Steuerbescheid und ein Nachweis." → three items."""
     value = clean_answer(text)
-    value = re.sub(r"\b(?:bei \w+ )?(?:ein|eine|einen|der|die|das|den)\s+", "", value)
-    parts = re.split(r",\s*|\s+und\s+|\s+sowie\s+|;\s*|\n", value)
-    return [p.strip(" .")[:200] for p in parts if p.strip(" .") and not says_nothing(p)]
+    value = re.sub(r"\b(?:bei \w+ )?(?:ein|eine|einen|der|die|das|den)\s+", "", value, flags=re.IGNORECASE)
+    parts = re.split(r",\s*|\s+und\s+|\s+sowie\s+|\s+oder\s+|[;.!?]\s*|\n", value)
+    items = []
+    for part in parts:
+        part = _FILLER_WORDS.sub(" ", part)
+        part = re.sub(r"\s+", " ", part).strip(" .-–")
+        if not part or says_nothing(part) or _NEGATION.search(part) or len(part.split()) > 6 \
+                or _SUBORDINATE.match(part):
+            continue  # "die Polizei brauchen wir nicht", "kriegt nix von uns", a whole remark
+        items.append(part[:1].upper() + part[1:200])
+    return items
 
 
 def org_unit(text: str) -> str | None:

@@ -41,14 +41,19 @@ def _nouns(text: str) -> list[str]:
     return [t.text for t in tag(tokenize(text)) if t.tag in ("NN", "NE")]
 
 
+_CHOICE = re.compile(r"\b(?:nimm|nehmen sie|nehmt|schreib|schreiben sie|nenn es|nennen sie es|dann eben|am besten)\s+"
+                     r"(?:doch\s+|einfach\s+|halt\s+|lieber\s+)*[„\"]?(?P<name>[^,.;!?…“\"]+)", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"\b(?:nennt|nennen|heißt|ahnung|weiß|sagen|sagt)\b", re.IGNORECASE)
+
+
 def short_title(text: str) -> str | None:
     """A short process name from an answer to "Wie nennen Sie den Ablauf?"."""
     text = text.strip()
-    for pattern in (_OFFICIAL, _NAME_CUES):
-        match = pattern.search(text)
-        if match:
+    for pattern in (_CHOICE, _OFFICIAL, _NAME_CUES):
+        for match in pattern.finditer(text):
             name = _tidy(match.group("name"))
-            if 0 < len(name.split()) <= 8:
+            name = re.split(r"\s+oder\s+(?:einfach\s+)?", name)[0]
+            if 0 < len(name.split()) <= 8 and not _NOT_A_NAME.search(name):
                 return name[:300]
     first = _tidy(re.split(r"[,;.!?…]|\s+-\s+|\s+–\s+|\bund übrigens\b|\baber\b", text, maxsplit=1)[0])
     if first and len(first.split()) <= 8:
