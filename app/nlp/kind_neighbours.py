@@ -14,15 +14,14 @@ Examples (label → kind) come from three sources:
 * ``verbs``: ``training_data/verbs.tsv`` (colloquial phrase and
   administrative verb → kind).
 
-Reading 269 YAML files at app start would be slow, so the examples are
-shipped as ``data/kind_examples.json``; regenerate it after the corpus or the
-training data changed with::
+Reading 269 YAML files and importing scikit-learn at app start would be
+slow, so the examples (``data/kind_examples.json``) and the fitted TF-IDF
+matrix (``data/kind_index.npz``, plain arrays, no pickle) are shipped;
+regenerate both after the corpus or the training data changed with::
 
     python -m app.nlp.kind_neighbours --write
 
-A unit test fails when the shipped file is stale. The TF-IDF model itself is
-fitted when first used (a fraction of a second), so no pickled scikit-learn
-object has to match the installed version.
+Unit tests fail when the shipped files are stale.
 
 A grown shared corpus plugs in through ``KindIndex.from_rows`` and
 ``install``: pass its ``(label, kind)`` rows and they replace the demo
