@@ -37,7 +37,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from .kind_neighbours import KindIndex
 
 from app.domain.catalogue import KINDS
 
@@ -46,6 +49,8 @@ _FIRST_CLAUSE_BONUS = 0.25
 _VERB_BONUS = 0.5
 _STACKING = 0.5
 _MIN_SCORE = 1.0
+# Weight of the rules against the corpus neighbours' vote (see ``combine``).
+RULE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -317,17 +322,55 @@ def explain_step(label: str, description: str = "") -> dict[str, float]:
     return dict(sorted(scores.items(), key=lambda item: (-item[1], rank[item[0]])))
 
 
+def rule_kind(label: str, description: str = "") -> tuple[str, float]:
+    """The rules' kind and its score (``other`` below ``_MIN_SCORE``)."""
+    scores = explain_step(label, description or "")
+    if not scores:
+        return "other", 0.0
+    kind, score = next(iter(scores.items()))
+    return (kind if score >= _MIN_SCORE else "other"), score
+
+
+def classify_step_rules(label: str, description: str = "") -> str:
+    """The rules alone (for measurement and for callers that must not depend on the corpus)."""
+    return rule_kind(label, description)[0]
+
+
+def combine(label: str, description: str, index: "KindIndex | None") -> str:
+    """The corpus neighbours' vote plus the rules' opinion, scaled to a half vote.
+
+    Neighbours give every kind its share of the similarity-weighted vote
+    (0–1); the rules add ``RULE_WEIGHT`` times each kind's score relative to
+    the best rule score. So the rules' favourite wins unless the labelled
+    steps of other municipalities clearly prefer another kind, and a label
+    no rule knows ("Angrenzer benachrichtigen") is decided by the corpus.
+    Weight chosen on the development cases (``python -m bench.kind_eval --sweep``).
+    """
+    scores = explain_step(label, description or "")
+    if description and not explain_step(label):
+        # A vague label ("Abschluss") is decided by its description, which the neighbours never see.
+        return rule_kind(label, description)[0]
+    guess = index.guess(label) if index is not None else None
+    if guess is None:
+        return rule_kind(label, description)[0]
+    best = max(scores.values(), default=0.0)
+    rank = {kind: position for position, kind in enumerate(_PRIORITY)}
+    combined = {kind: guess.votes.get(kind, 0.0) + (RULE_WEIGHT * scores.get(kind, 0.0) / best if best else 0.0)
+                for kind in set(guess.votes) | set(scores)}
+    return min(combined, key=lambda kind: (-combined[kind], rank[kind]))
+
+
 @lru_cache(maxsize=8192)
 def classify_step(label: str, description: str = "") -> str:
     """The most likely building-block kind of a step, ``other`` if nothing fits.
 
-    Cached: catalogues repeat the same step wording hundreds of times.
+    Rules combined with the nearest labelled steps of the corpus
+    (``kind_neighbours``; see ``combine``). Cached: catalogues repeat the
+    same step wording hundreds of times.
     """
-    scores = explain_step(label, description or "")
-    if not scores:
-        return "other"
-    kind, score = next(iter(scores.items()))
-    return kind if score >= _MIN_SCORE else "other"
+    from . import kind_neighbours
+
+    return combine(label, description or "", kind_neighbours.default_index())
 
 
 def classify_steps(steps: Iterable[tuple[str, str | None]]) -> list[str]:
