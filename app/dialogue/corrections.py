@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from app.nlp.figures import NUMBER_WORDS
+from app.nlp.gazetteer import looks_like_actor
 
 _N = r"(\d+|" + "|".join(w for w, v in NUMBER_WORDS.items() if isinstance(v, int) and v < 20) + r")"
 DELETE = re.compile(r"schritt\s+" + _N + r"\s+(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|brauchen wir nicht|"
@@ -19,7 +20,8 @@ RENAME = re.compile(r"schritt\s+" + _N + r"\s+(?:heißt|lautet|ist eigentlich|is
 SWAP = re.compile(r"schritt(?:e)?\s+" + _N + r"\s+und\s+" + _N + r"\s+(?:tauschen|vertauschen|sind vertauscht)",
                   re.IGNORECASE)
 ACTOR = re.compile(r"(?:das|den|diesen schritt|schritt\s+" + _N + r")\s+(?:macht|erledigt|übernimmt|bearbeitet)\s+"
-                   r"(?:bei uns\s+)?(?:(?:die|der|das|unsere?)\s+)?(?P<who>[A-ZÄÖÜ][\w\-äöüß]+(?:\s+[A-ZÄÖÜ][\w\-äöüß]+)?)",
+                   r"(?:(?:jetzt|inzwischen|mittlerweile|neuerdings|eigentlich|immer|bei uns|aber|doch)\s+)*"
+                   r"(?:(?:die|der|das|unsere?)\s+)?(?P<who>[\wÄÖÜäöüß\-]+(?:\s+[A-ZÄÖÜ][\wäöüß\-]+)?)",
                    re.IGNORECASE)
 
 
@@ -45,6 +47,7 @@ class Correction:
     step: int | None = None
     other: int | None = None
     text: str = ""
+    about: str = ""  # the words before the correction, naming the step it is about
 
 
 def find_corrections(text: str) -> list[Correction]:
@@ -68,5 +71,10 @@ def find_corrections(text: str) -> list[Correction]:
         found.append(Correction("swap", number(match.group(1)), number(match.group(2))))
     for match in ACTOR.finditer(text):
         step = number(match.group(1)) if match.group(1) else None
-        found.append(Correction("actor", step, text=match.group("who").strip()))
+        who = match.group("who").strip()
+        if not looks_like_actor(who.split()[0][:1].upper() + who.split()[0][1:]):
+            continue  # "das macht das Programm inzwischen automatisch" names no one
+        before = text[:match.start()]
+        found.append(Correction("actor", step, text=who[:1].upper() + who[1:], other=None,
+                                about=before[-120:]))
     return found

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from app.domain import InterviewMessage, ProcessProfile, SearchResult
+from app.domain.comparison import label_similarity
 from app.domain.wording import counted
 from app.nlp.decisions import says_no_decisions
 from app.nlp.gazetteer import Gazetteer, is_generic_system
@@ -22,6 +23,7 @@ from app.nlp.steps import activities
 
 from . import drafting
 from .corrections import find_corrections
+from .field_changes import confirmation, find_field_changes
 from .questions import LABELS, ORDER, QUESTIONS
 from .reading import LLMReader, ReadContext, RuleReader, combine, merge
 from .understanding import clean_answer, says_nothing
@@ -33,6 +35,11 @@ _YES = re.compile(r"^\W*(ja|jawohl|genau|passt|stimmt|richtig|korrekt|einverstan
 _NO = re.compile(r"^\W*(nein|nee|passt nicht|stimmt nicht|anders|leider nicht|eher nicht)\b", re.IGNORECASE)
 # Answers that are naturally a few nouns without function words.
 _SHORT_ANSWER_SLOTS = {"title", "it_systems", "documents", "legal_basis", "participants", "org_unit", "customer"}
+_UNDO = re.compile(r"\b(?:rückgängig|kommando zurück|undo)\b", re.IGNORECASE)
+_NO_LONGER = re.compile(r"\b(?:gar\s+)?nicht\s+mehr\b|\bkein(?:e|en)?\s+mehr\b", re.IGNORECASE)
+_FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", "case_volume": "case_volume_per_year",
+                  "processing_time": "minutes_per_case", "it_systems": "it_systems", "steps": "steps"}
+_SLOT_OF_FIELD = {v: k for k, v in _FIELD_OF_SLOT.items()}
 _DONE = re.compile(r"\b(fertig|das war's|das wars|abschließen|zur prüfung|nichts weiter|das ist alles)\b", re.IGNORECASE)
 
 
@@ -90,7 +97,31 @@ class Interviewer:
 
     def reply(self, draft: ProcessProfile, state: dict[str, Any], text: str, answer_to: str | None = None) -> Turn:
         """Answer one clerk message. ``answer_to``: the slot of the question the clerk answers, when the
-        client says so; it is treated as the last question asked (otherwise the engine's own record)."""
+        client says so; it is treated as the last question asked (otherwise the engine's own record).
+
+        Every change can be undone in chat ("rückgängig"): the drafts before the last changes are kept."""
+        if _UNDO.search(text or ""):
+            return self._undo(draft, dict(state))
+        turn = self._reply(draft, state, text, answer_to)
+        before = draft.model_dump(mode="json")
+        if turn.draft.model_dump(mode="json") != before:
+            turn.state["undo"] = [*state.get("undo", []), {"draft": before, "filled": list(state.get("filled", []))}][-5:]
+        return turn
+
+    def _undo(self, draft: ProcessProfile, state: dict[str, Any]) -> Turn:
+        history = list(state.get("undo", []))
+        if not history:
+            return self._ask(draft, state, prefix="Es gibt keine Änderung, die ich rückgängig machen könnte.",
+                             keep_slot=state.get("slot"))
+        last = history.pop()
+        state["undo"] = history
+        restored = ProcessProfile.model_validate(last["draft"])
+        state["filled"] = list(dict.fromkeys([*last["filled"], *(s for s in state["filled"] if s in last["filled"])]))
+        changed = _describe_change(draft, restored)
+        prefix = f"Rückgängig gemacht: {changed}" if changed else "Ich habe die letzte Änderung rückgängig gemacht."
+        return self._ask(restored, state, prefix=prefix, keep_slot=state.get("slot"))
+
+    def _reply(self, draft: ProcessProfile, state: dict[str, Any], text: str, answer_to: str | None) -> Turn:
         state = dict(state)
         if answer_to:
             state["slot"] = answer_to
@@ -114,18 +145,59 @@ class Interviewer:
             return self._after_opening(draft, state, text, notes)
         if slot == "confirm_template":
             return self._after_template(draft, state, text, notes)
-        if slot == "confirm":
-            if _NO.match(text) and not notes:
-                state["phase"] = "slots"
-                return self._ask(draft, state, prefix="Gut, was soll ich ändern? Sie können z. B. „Schritt 3 fällt "
-                                                      "weg“ oder „nach Schritt 2 kommt noch …“ schreiben. ",
-                                 keep_slot="confirm")
-            state["phase"] = "done"
-            return self._ask(draft, state)
+        draft = self._apply_field_changes(draft, state, text, slot, notes)
+        draft = self._apply_replacement(draft, text, notes)
+        if slot == "confirm" or state.get("phase") == "done":
+            if notes:
+                state["phase"] = "confirm"
+                return self._ask(draft, state, prefix=" ".join(notes), keep_slot=None)
+            if _YES.match(text) or _DONE.search(text):
+                state["phase"] = "done"
+                return self._ask(draft, state)
+            state["phase"] = "confirm"
+            return self._ask(draft, state, prefix="Was soll ich ändern? Sie können z. B. „Schritt 3 fällt weg“, „nach "
+                                                  "Schritt 2 kommt noch …“ oder „der Name soll … heißen“ schreiben.",
+                             keep_slot="confirm")
         if slot == "steps" and draft.steps and "steps" not in state["filled"]:
             return self._after_read_back(draft, state, text, notes)
         draft = self._absorb(draft, state, text, slot, notes)
         return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
+
+    # -- changes at any time ---------------------------------------------------------
+    def _apply_field_changes(self, draft: ProcessProfile, state: dict[str, Any], text: str, slot: str | None,
+                             notes: list[str]) -> ProcessProfile:
+        """"Der Name soll … heißen", "zuständig ist doch …": applied in every phase and confirmed."""
+        changes = find_field_changes(text, draft)
+        changes = {k: v for k, v in changes.items() if k != _FIELD_OF_SLOT.get(slot or "")}
+        if not changes:
+            return draft
+        for field, value in changes.items():
+            notes.append(confirmation(field, value))
+            slot_name = _SLOT_OF_FIELD.get(field)
+            if slot_name and slot_name not in state["filled"]:
+                state["filled"].append(slot_name)
+        return draft.model_copy(update=changes)
+
+    def _apply_replacement(self, draft: ProcessProfile, text: str, notes: list[str]) -> ProcessProfile:
+        """"Die Karte bestell ich nicht mehr beim Land, die druck ich selber aus": the step is replaced."""
+        if not draft.steps or not _NO_LONGER.search(text):
+            return draft
+        told = activities(_NO_LONGER.sub(" ", text), self.gazetteer)
+        if not told:
+            return draft
+        scores = [(label_similarity(told[0].label, s.label), s.n) for s in draft.steps]
+        score, number = max(scores)
+        if score < 0.5:
+            return draft
+        new = [a for a in told[1:] if max(label_similarity(a.label, s.label) for s in draft.steps) < 0.5]
+        if new:
+            step = drafting.steps_from(new[:1])[0]
+            draft = drafting.update_step(draft, number, label=step.label, kind=step.kind)
+            notes.append(f"Geändert: Schritt {number} heißt jetzt „{step.label}“.")
+        else:
+            draft = drafting.delete_step(draft, number)
+            notes.append(f"Schritt {number} ist gestrichen.")
+        return draft
 
     # -- phases --------------------------------------------------------------
     def _after_read_back(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
@@ -265,8 +337,16 @@ class Interviewer:
         for correction in find_corrections(text):
             try:
                 if correction.action == "delete":
-                    draft = drafting.delete_step(draft, correction.step)
-                    notes.append(f"Schritt {correction.step} ist gestrichen.")
+                    number = correction.step if correction.step != -1 else len(draft.steps)
+                    label = draft.steps[number - 1].label if 1 <= number <= len(draft.steps) else ""
+                    draft = drafting.delete_step(draft, number)
+                    notes.append(f"Schritt {number} („{label}“) ist gestrichen.")
+                elif correction.action == "delete_by_content":
+                    number = step_by_content(draft, correction.text)
+                    if number is not None:
+                        label = draft.steps[number - 1].label
+                        draft = drafting.delete_step(draft, number)
+                        notes.append(f"Schritt {number} („{label}“) ist gestrichen.")
                 elif correction.action in ("insert_after", "insert_before"):
                     new = drafting.steps_from(activities(correction.text, self.gazetteer))
                     if new:
@@ -284,7 +364,8 @@ class Interviewer:
                     notes.append(f"Schritte {correction.step} und {correction.other} sind getauscht.")
                 elif correction.action == "actor" and (correction.step or state.get("slot") not in
                                                        ("org_unit", "participants")):
-                    target = correction.step or state.get("focus_step") or (len(draft.steps) or None)
+                    target = correction.step or step_by_content(draft, correction.about) \
+                        or state.get("focus_step") or (len(draft.steps) or None)
                     if target:
                         draft = drafting.update_step(draft, target, actor=correction.text[:200])
                         notes.append(f"Schritt {target} erledigt jetzt: {correction.text}.")
@@ -366,3 +447,39 @@ def summarise(draft: ProcessProfile) -> str:
     if draft.minutes_per_case:
         parts.append(f"{counted(float(draft.minutes_per_case), 'minute')} pro Fall")
     return "Zusammengefasst: " + ", ".join(parts) + "."
+
+
+def _describe_change(now: ProcessProfile, restored: ProcessProfile) -> str:
+    """One sentence on what undoing brought back."""
+    if now.title != restored.title:
+        return f"Der Ablauf heißt wieder „{restored.title}“."
+    if now.org_unit != restored.org_unit:
+        return f"Zuständig ist wieder: {restored.org_unit or 'nicht angegeben'}."
+    if [s.label for s in now.steps] != [s.label for s in restored.steps]:
+        return "Die Schritte sind wieder: " + "; ".join(f"{s.n}. {s.label}" for s in restored.steps) + "."
+    names = {"case_volume_per_year": "Die Fallzahl", "minutes_per_case": "Die Bearbeitungszeit",
+             "trigger": "Der Auslöser", "result": "Das Ergebnis", "it_systems": "Die IT-Systeme",
+             "participants": "Die Beteiligten", "decisions": "Die Entscheidungen"}
+    for field, name in names.items():
+        if getattr(now, field) != getattr(restored, field):
+            return f"{name} ist wieder wie vorher."
+    return ""
+
+
+def _stems(text: str) -> set[str]:
+    return {w.lower()[:5] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", text)} - _NOT_CONTENT
+
+
+_NOT_CONTENT = {"nicht", "immer", "schon", "jetzt", "inzwischen", "mittlerweile", "kannst", "können", "macht",
+                "mache", "machen", "bitte", "einfach", "eigentlich", "streichen", "löschen", "schritt"}
+
+
+def step_by_content(draft: ProcessProfile, words: str) -> int | None:
+    """The one step whose label the words name ("das Ablegen", "den Präsentkorb"), if exactly one fits best."""
+    wanted = _stems(words)
+    if not wanted or not draft.steps:
+        return None
+    scores = [(len(wanted & _stems(s.label)), s.n) for s in draft.steps]
+    best = max(score for score, _ in scores)
+    winners = [n for score, n in scores if score == best]
+    return winners[-1] if best and len(winners) == 1 else (winners[-1] if best >= 2 else None)

@@ -27,7 +27,7 @@ SOFTWARE = (
 _CUED = re.compile(r"\b(?:Programm|Software|System|Tool|Fachverfahren|Portal|App)\s+(?P<name>[A-Z][\w.&\-]{2,40})")
 _GENERIC = {"E-Mail", "E-Akte", "DMS", "Fachverfahren", "GIS", "Serviceportal"}
 
-UNIT_SUFFIXES = ("amt", "stelle", "büro", "abteilung", "bereich", "dienst", "kasse", "verwaltung", "referat",
+UNIT_SUFFIXES = ("sekretariat", "amt", "stelle", "büro", "abteilung", "bereich", "dienst", "kasse", "verwaltung", "referat",
                  "fachdienst", "fachbereich", "sachgebiet", "team", "leitung", "kämmerei", "hof", "ausschuss")
 ROLES = (
     "Kasse", "Stadtkasse", "Gemeindekasse", "Amtskasse", "Kämmerei", "Stadtkämmerei", "Bürgermeister",
