@@ -21,7 +21,7 @@ from app.nlp.gazetteer import Gazetteer, is_generic_system
 from app.nlp.language import guess
 from app.nlp.steps import activities
 
-from . import drafting
+from . import drafting, template_compare
 from .corrections import find_corrections
 from .field_changes import confirmation, find_field_changes
 from .questions import LABELS, ORDER, QUESTIONS
@@ -143,6 +143,8 @@ class Interviewer:
         draft = self._apply_corrections(draft, state, text, notes)
         if state["phase"] == "opening":
             return self._after_opening(draft, state, text, notes)
+        if slot in ("confirm_template", "compare_template") and state.get("compare"):
+            return self._after_compare(draft, state, text, notes)
         if slot == "confirm_template":
             return self._after_template(draft, state, text, notes)
         draft = self._apply_field_changes(draft, state, text, slot, notes)
@@ -223,7 +225,18 @@ class Interviewer:
             # The offered template is the first card, so text and cards name the same process.
             ranked = ([best] if best is not None else []) + [t for t in templates if t is not best]
             suggestions = [t.result for t in ranked[:3]]
-            if best is not None and best.result.score >= self.TEMPLATE_THRESHOLD:
+            if best is not None and best.result.score >= self.TEMPLATE_THRESHOLD and draft.steps:
+                offered = template_compare.extras(draft.steps, best.profile.steps)
+                if offered:  # the clerk told the steps: compare with the template, never swap
+                    state["template_id"] = best.profile.id
+                    state["compare"] = {"town": best.profile.municipality or "einer anderen Kommune",
+                                        "title": best.profile.title,
+                                        "offered": [vars(e) for e in offered]}
+                    state["slot"] = "compare_template"
+                    text = template_compare.question(state["compare"]["town"], best.profile.title, offered)
+                    return Turn(InterviewMessage(role="assistant", text=text, slot="compare_template",
+                                                 suggestions=suggestions), draft, state, open_points(draft, state))
+            elif best is not None and best.result.score >= self.TEMPLATE_THRESHOLD:
                 state["template_id"] = best.profile.id
                 state["template_profile"] = best.profile.model_dump(mode="json")
                 state["slot"] = "confirm_template"
@@ -259,6 +272,29 @@ class Interviewer:
                 notes.insert(0, "Gut, dann erfassen wir Ihren eigenen Ablauf.")
         state["slot"] = None
         return self._ask(draft, state, prefix=" ".join(notes) + " ")
+
+    def _after_compare(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
+        """The clerk said which of the other town's additional steps it does too."""
+        compare = state.pop("compare", None) or {}
+        offered = [template_compare.Extra(**e) for e in compare.get("offered", [])]
+        chosen = template_compare.accepted(text, offered)
+        if chosen:
+            draft = template_compare.insert(draft, chosen)
+            state["reused"] = sorted(set(state.get("reused", [])) | {state.get("template_id")} - {None})
+            names = ", ".join(f"„{e.label}“" for e in chosen)
+            notes.append(f"Übernommen aus {compare.get('town', 'der Vorlage')}: {names}.")
+        else:
+            notes.append("Gut, dann bleibt es bei Ihren Schritten.")
+        state["template_decision"] = "compared"
+        own = [a for a in activities(text, self.gazetteer)
+               if max((label_similarity(a.label, s.label) for s in draft.steps), default=0) < 0.5
+               and not template_compare.accepted(a.text, offered)]
+        if own:  # "dem Steueramt sag ich auch Bescheid": a step of the clerk's own
+            new = drafting.steps_from(own)
+            draft = drafting.insert_steps(draft, len(draft.steps) + 1, new)
+            notes.append("Ergänzt: " + ", ".join(f"„{s.label}“" for s in new) + ".")
+        state["slot"] = None
+        return self._ask(draft, state, prefix=" ".join(notes))
 
     def _template(self, state: dict[str, Any]) -> ProcessProfile | None:
         cached = state.get("template_profile")

@@ -32,12 +32,12 @@ Role = Literal["clerk", "modeller", "admin"]
 SLOTS: tuple[str, ...] = (
     "title", "trigger", "result", "customer", "org_unit", "participants", "steps", "decisions",
     "it_systems", "documents", "case_volume", "processing_time", "legal_basis", "waiting",
-    "exceptions", "confirm_template", "confirm",
+    "exceptions", "confirm_template", "compare_template", "confirm",
 )
 Slot = Literal[
     "title", "trigger", "result", "customer", "org_unit", "participants", "steps", "decisions",
     "it_systems", "documents", "case_volume", "processing_time", "legal_basis", "waiting",
-    "exceptions", "confirm_template", "confirm",
+    "exceptions", "confirm_template", "compare_template", "confirm",
 ]
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
