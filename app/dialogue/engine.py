@@ -75,6 +75,8 @@ def new_state(title: str | None = None, retrieval: bool = True) -> dict[str, Any
 class Interviewer:
     # Minimal hybrid score for offering a template; measured on bench/cases.
     TEMPLATE_THRESHOLD = 0.55
+    # From this many steps in the opening the clerk told the whole process: compare, do not offer to replace.
+    COMPARE_MIN_STEPS = 4
 
     def __init__(self, search: SearchFn | None = None, gazetteer: Gazetteer | None = None,
                  extractor: Any | None = None) -> None:
@@ -225,7 +227,8 @@ class Interviewer:
             # The offered template is the first card, so text and cards name the same process.
             ranked = ([best] if best is not None else []) + [t for t in templates if t is not best]
             suggestions = [t.result for t in ranked[:3]]
-            if best is not None and best.result.score >= self.TEMPLATE_THRESHOLD and draft.steps:
+            if best is not None and best.result.score >= self.TEMPLATE_THRESHOLD \
+                    and len(draft.steps) >= self.COMPARE_MIN_STEPS:
                 offered = template_compare.extras(draft.steps, best.profile.steps)
                 if offered:  # the clerk told the steps: compare with the template, never swap
                     state["template_id"] = best.profile.id
@@ -262,6 +265,10 @@ class Interviewer:
         if accepted and template is not None:
             draft = self._adopt(draft, template, state)
             notes.insert(0, f"Ich habe {counted(len(template.steps), 'step')} aus {template.municipality} übernommen.")
+            missing = state.pop("not_in_template", [])
+            if missing:
+                notes.insert(1, "Aus Ihrer Beschreibung fehlt in der Vorlage noch: " + ", ".join(f"„{m}“" for m in missing)
+                             + ". Schreiben Sie z. B. „nach Schritt 2 kommt noch …“, wenn es dazugehört.")
             draft = self._apply_corrections(draft, state, text, notes)
             state["template_decision"] = "accepted"
         else:
@@ -307,6 +314,16 @@ class Interviewer:
             # The clerk's own software replaces the other town's where a step uses one.
             steps = [s.model_copy(update={"it_system": own_systems[0]}) if s.it_system and s.it_system not in
                      own_systems and not is_generic_system(s.it_system) else s for s in steps]
+        own = list(draft.steps)
+        used: set[int] = set()
+        for step in own:  # the clerk's wording where it told the step, the template's building block
+            scores = [(label_similarity(step.label, t.label), i) for i, t in enumerate(steps) if i not in used]
+            if scores and max(scores)[0] >= 0.5:
+                index = max(scores)[1]
+                used.add(index)
+                steps[index] = steps[index].model_copy(update={"label": step.label})
+        state["not_in_template"] = [s.label for s in own if not any(
+            label_similarity(s.label, t.label) >= 0.5 for t in steps)]
         draft = drafting.replace_steps(draft, steps, list(template.decisions))
         for slot in ("steps", "decisions"):
             if slot not in state["filled"]:

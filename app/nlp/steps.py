@@ -92,7 +92,9 @@ class _Phrase:
 
     @property
     def words(self) -> list[str]:
-        return [t.text for t in self.tokens if t.tag not in ("ART", "PPOSAT", "PIAT", "PDAT", "PIDAT")]
+        words = [t.text for i, t in enumerate(self.tokens)
+                 if t.tag not in ("ART", "PPOSAT", "PIAT", "PDAT", "PIDAT") or (i and t.text.lower() in ("der", "des"))]
+        return words
 
     @property
     def head(self) -> str:
@@ -176,6 +178,11 @@ def _phrases(tokens: list[Token], skip: set[int], placeholders: dict[str, str]) 
         while end + 1 < len(tokens) and tokens[end + 1].tag in ("NN", "NE") and end + 1 not in skip \
                 and tokens[end + 1].text not in placeholders and not is_verb(tokens, end + 1):
             end += 1
+        # A genitive attribute belongs to the phrase: "den Nachweis der Fischerprüfung".
+        if end + 2 < len(tokens) and tokens[end + 1].text.lower() in ("der", "des") and \
+                tokens[end + 1].tag == "ART" and tokens[end + 2].tag in ("NN", "NE") and end + 2 not in skip \
+                and tokens[end + 2].text not in _SKIP_NOUNS and not is_verb(tokens, end + 2):
+            end += 2
         preposition = tokens[start - 1].text.lower() if start and tokens[start - 1].tag in _PREPOSITIONS else None
         phrase_tokens = [placeholders.get(t.text) and Token(placeholders[t.text], placeholders[t.text], "NE") or t
                          for t in tokens[start:end + 1]]
