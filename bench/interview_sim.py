@@ -468,6 +468,22 @@ class Clerk:
         self.corrections += len(differences)
         return correction_messages(differences, self.case["case_id"])
 
+    def on_comparison(self, reply: dict[str, Any]) -> str:
+        """The clerk's answer when its own steps are compared with a template's additional steps:
+        it confirms those that are gold steps, by name, and says no to the rest."""
+        if self.offered is None:
+            self.offered = offered_key(reply)
+        extras = [m.group(1).strip() for m in re.finditer(r"(?m)^-\s+(.+)$", reply["text"])]
+        single = re.search(r"außerdem „(.+?)“ gemacht", reply["text"])
+        if single:
+            extras = [single.group(1)]
+        gold = [s["label"] for s in self.case["gold"]["steps"]]
+        wanted = [e for e in extras if any(similarity(e, g) >= 0.5 for g in gold)]
+        if not wanted:
+            return "Nein, davon machen wir nichts."
+        self.accepted_template = True
+        return "Ja, " + _quoted(wanted) + " machen wir auch."
+
     def run(self, retrieval: bool) -> dict[str, Any]:
         start = self.client.post("/api/interviews", json={"retrieval": retrieval}, headers=self.headers)
         start.raise_for_status()
@@ -514,6 +530,9 @@ class Clerk:
                     continue
             if slot == "confirm":
                 break
+            if slot == "compare_template":
+                body = self.say(interview["id"], self.on_comparison(body["reply"]))
+                continue
             if slot == "confirm_template":
                 proposal = proposed_steps(body["reply"]["text"])
                 messages = self.on_template(body["reply"])

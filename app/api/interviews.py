@@ -12,7 +12,7 @@ from app import interviews as service
 from app.access import can_see_work_item
 from app.auth.identity import login_required
 from app.context import current_user, db_session
-from app.dialogue.engine import open_points
+from app.dialogue.engine import declined_points, open_points
 from app.domain.limits import within_limits
 from app.domain import ProcessProfile
 from app.domain.models import Slot
@@ -66,7 +66,7 @@ def start_interview():
     title = (body.title or "").strip() or None
     interview, turn = service.start(db_session(), current_user(), title, retrieval=body.retrieval)
     return {"id": interview.id, "messages": [turn.reply.model_dump(mode="json")], "draft": _draft_dict(interview),
-            "open_points": turn.open_points}, 201
+            "open_points": turn.open_points, "declined_points": declined_points(turn.state)}, 201
 
 
 @bp.get("/interviews/<int:interview_id>")
@@ -77,7 +77,7 @@ def get_interview(interview_id: int):
     return {"id": interview.id, "status": interview.status, "title": interview.title,
             "messages": [service.message_dict(m) for m in interview.messages], "draft": _draft_dict(interview),
             "open_points": open_points(within_limits(ProcessProfile, interview.draft), state),
-            "draft_id": interview.draft_profile_id}
+            "declined_points": declined_points(state), "draft_id": interview.draft_profile_id}
 
 
 @bp.post("/interviews/<int:interview_id>/messages")
@@ -128,7 +128,7 @@ def post_message(interview_id: int):
         reply = service.apologise(session, interview, clerk)
         return {"reply": service.message_dict(reply), "draft": _draft_dict(interview), "degraded": True}
     return {"reply": service.message_dict(reply), "draft": turn.draft.model_dump(mode="json"),
-            "open_points": turn.open_points}
+            "open_points": turn.open_points, "declined_points": declined_points(turn.state)}
 
 
 def _take_over(session, clerk) -> None:

@@ -366,6 +366,10 @@ class Interviewer:
             if name not in filled:
                 filled.append(name)
         nothing = says_nothing(text)
+        if slot and (nothing or (slot == "decisions" and says_no_decisions(text))) and not has_value(merged, slot):
+            state.setdefault("declined", [])
+            if slot not in state["declined"]:
+                state["declined"].append(slot)
         if slot == "decisions" and "decisions" not in filled:
             if says_no_decisions(text) or nothing:
                 filled.append("decisions")
@@ -453,7 +457,11 @@ class Interviewer:
             state["slot"] = "confirm"
             state["phase"] = "confirm"
             summary = summarise(draft)
-            text = prefix + f"Ich habe jetzt alles Wichtige. {summary} Soll ich den Entwurf so zur Prüfung vorbereiten?"
+            missing = open_points(draft, state)
+            gap = (f" Noch ohne Angabe: {', '.join(missing)}. Sie können das jetzt nachtragen oder offen lassen."
+                   if missing else "")
+            text = prefix + (f"Ich habe jetzt alles, was ich fragen wollte. {summary}{gap} Soll ich den Entwurf so "
+                             "zur Prüfung vorbereiten?")
             return Turn(InterviewMessage(role="assistant", text=text.strip(), slot="confirm"), draft, state,
                         open_points(draft, state))
         state["slot"] = slot
@@ -484,9 +492,27 @@ class Interviewer:
         return draft.model_copy(update={"steps": steps})
 
 
+_FIELD_FOR = {"case_volume": "case_volume_per_year", "processing_time": "minutes_per_case"}
+
+
+def has_value(draft: ProcessProfile, slot: str) -> bool:
+    """The draft holds something for the slot (the placeholder title does not count)."""
+    if slot == "title":
+        return bool(draft.title) and draft.title != PLACEHOLDER_TITLE
+    value = getattr(draft, _FIELD_FOR.get(slot, slot), None)
+    return value not in (None, "", [], 0)
+
+
 def open_points(draft: ProcessProfile, state: dict[str, Any]) -> list[str]:
-    filled = set(state.get("filled", []))
-    return [LABELS[slot] for slot in ORDER if slot not in filled and not (slot == "decisions" and len(draft.steps) < 3)]
+    """Slots still open: counted as done only with a value in the draft, or when the clerk said there is none."""
+    declined = set(state.get("declined", []))
+    return [LABELS[slot] for slot in ORDER if not has_value(draft, slot) and slot not in declined
+            and not (slot == "decisions" and len(draft.steps) < 3)]
+
+
+def declined_points(state: dict[str, Any]) -> list[str]:
+    """Slots the clerk said have nothing ("keine", "gibt es nicht")."""
+    return [LABELS[slot] for slot in ORDER if slot in set(state.get("declined", []))]
 
 
 def summarise(draft: ProcessProfile) -> str:

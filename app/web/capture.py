@@ -10,7 +10,7 @@ from app import interviews as service
 from app.api.catalogue import kinds as api_kinds
 from app.api.interviews import load_interview
 from app.context import current_user, db_session
-from app.dialogue.engine import PLACEHOLDER_TITLE, open_points
+from app.dialogue.engine import PLACEHOLDER_TITLE, declined_points, open_points
 from app.domain import ProcessProfile
 from app.storage.models import InterviewMessageRow, InterviewRow, ProfileRow
 from app.storage.profiles import to_domain
@@ -65,6 +65,7 @@ def interview(interview_id: int):
         # Finished: the stored draft (perhaps edited since on its page) is what the panel shows.
         draft = to_domain(draft_row).model_dump(mode="json")
     data = {"id": row.id, "status": row.status, "messages": messages, "draft": draft, "open_points": points,
+            "declined_points": declined_points(state),
             "slot_total": labels.slot_total(), "kinds": api_kinds()["kinds"], "can_write": can_write,
             "draft_id": row.draft_profile_id, "offered_title": offered_title(messages),
             "can_undo": can_write and panel.can_undo(db_session(), row)}
