@@ -26,7 +26,7 @@ from .corrections import find_corrections
 from .field_changes import confirmation, find_field_changes
 from .questions import LABELS, ORDER, QUESTIONS
 from .reading import LLMReader, ReadContext, RuleReader, combine, merge
-from .understanding import clean_answer, says_nothing
+from .understanding import clean_answer, says_none, says_nothing
 
 PLACEHOLDER_TITLE = "Neuer Prozess"
 MAX_TEXT = 4000
@@ -145,6 +145,11 @@ class Interviewer:
         draft = self._apply_corrections(draft, state, text, notes)
         if state["phase"] == "opening":
             return self._after_opening(draft, state, text, notes)
+        card = chosen_card(state.get("cards", []), text)
+        if card is not None and self.search is not None:
+            turn = self._take_card(draft, state, card, notes)
+            if turn is not None:
+                return turn
         if slot in ("confirm_template", "compare_template") and state.get("compare"):
             return self._after_compare(draft, state, text, notes)
         if slot == "confirm_template":
@@ -227,6 +232,8 @@ class Interviewer:
             # The offered template is the first card, so text and cards name the same process.
             ranked = ([best] if best is not None else []) + [t for t in templates if t is not best]
             suggestions = [t.result for t in ranked[:3]]
+            state["cards"] = [{"id": t.profile.id, "title": t.profile.title, "town": t.profile.municipality or ""}
+                              for t in ranked[:3]]
             if best is not None and best.result.score >= self.TEMPLATE_THRESHOLD \
                     and len(draft.steps) >= self.COMPARE_MIN_STEPS:
                 offered = template_compare.extras(draft.steps, best.profile.steps)
@@ -303,6 +310,26 @@ class Interviewer:
         state["slot"] = None
         return self._ask(draft, state, prefix=" ".join(notes))
 
+    def _take_card(self, draft: ProcessProfile, state: dict[str, Any], card: dict[str, Any],
+                   notes: list[str]) -> Turn | None:
+        """The clerk chose one of the shown templates by name or number: it is taken over."""
+        found = next((t for t in self.search(card["title"]) if t.profile.id == card["id"]), None)
+        if found is None or not found.profile.steps:
+            return None
+        state.pop("compare", None)
+        state["template_id"] = found.profile.id
+        state["template_profile"] = found.profile.model_dump(mode="json")
+        draft = self._adopt(draft, found.profile, state)
+        state["template_decision"] = "accepted"
+        notes.insert(0, f"Ich habe {counted(len(found.profile.steps), 'step')} aus "
+                        f"{found.profile.municipality or 'der Vorlage'} übernommen („{found.profile.title}“).")
+        missing = state.pop("not_in_template", [])
+        if missing:
+            notes.append("Aus Ihrer Beschreibung fehlt in der Vorlage noch: " + ", ".join(f"„{m}“" for m in missing)
+                         + ". Schreiben Sie z. B. „nach Schritt 2 kommt noch …“, wenn es dazugehört.")
+        state["slot"] = None
+        return self._ask(draft, state, prefix=" ".join(notes))
+
     def _template(self, state: dict[str, Any]) -> ProcessProfile | None:
         cached = state.get("template_profile")
         return ProcessProfile.model_validate(cached) if cached else None
@@ -366,7 +393,8 @@ class Interviewer:
             if name not in filled:
                 filled.append(name)
         nothing = says_nothing(text)
-        if slot and (nothing or (slot == "decisions" and says_no_decisions(text))) and not has_value(merged, slot):
+        if slot and (says_none(text) or (slot == "decisions" and says_no_decisions(text))) \
+                and not has_value(merged, slot):
             state.setdefault("declined", [])
             if slot not in state["declined"]:
                 state["declined"].append(slot)
@@ -562,3 +590,26 @@ def step_by_content(draft: ProcessProfile, words: str) -> int | None:
     best = max(score for score, _ in scores)
     winners = [n for score, n in scores if score == best]
     return winners[-1] if best and len(winners) == 1 else (winners[-1] if best >= 2 else None)
+
+
+_CARD_NUMBER = re.compile(r"\b(?:vorlage|vorschlag|karte|beispiel|nummer|nr\.?)\s*(?P<n>[1-3])\b|\b(?P<ord>erste|zweite|dritte)[nr]?\s+"
+                          r"(?:vorlage|vorschlag|karte|beispiel)", re.IGNORECASE)
+_TAKE = re.compile(r"\b(?:nimm|nehme|nehmen|übernimm|übernehme|übernehmen|lieber|passt besser|die aus|den aus|"
+                   r"das aus|als vorlage)\b", re.IGNORECASE)
+
+
+def chosen_card(cards: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+    """The shown template the clerk names: "Vorlage 2", "die zweite Vorlage", its title, or "die aus <Ort>"."""
+    if not cards or not _TAKE.search(text):
+        return None
+    match = _CARD_NUMBER.search(text)
+    if match:
+        index = int(match.group("n")) if match.group("n") else ("erste", "zweite", "dritte").index(
+            match.group("ord").lower()) + 1
+        return cards[index - 1] if index <= len(cards) else None
+    lowered = text.lower()
+    by_title = [c for c in cards if c["title"] and c["title"].lower() in lowered]
+    if len(by_title) == 1:
+        return by_title[0]
+    by_town = [c for c in cards if c["town"] and re.search(rf"\baus {re.escape(c['town'].lower())}\b", lowered)]
+    return by_town[0] if len(by_town) == 1 else None

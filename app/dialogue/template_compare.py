@@ -22,7 +22,7 @@ _NEGATIVE = re.compile(r"\b(?:nicht|nie|kein\w*|weglassen|streichen|brauchen wir
 _ALL = re.compile(r"\b(?:alle(?:s)?|beide(?:s)?|auch alles|genau so)\b", re.IGNORECASE)
 _PLAIN_YES = re.compile(r"^\W*(?:ja|jawohl|genau|stimmt|richtig|machen wir auch|auch)\W*$", re.IGNORECASE)
 _PLAIN_NO = re.compile(r"^\W*(?:nein|nee|ne|nö|nichts davon|keins?|keine davon)\b", re.IGNORECASE)
-_CLAUSE = re.compile(r"[.;!?]|,\s*(?=(?:aber|und|den|die|das|der)\b)|\baber\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[.;!?]|,\s*(?=(?:aber|und|den|die|das|der)\b)", re.IGNORECASE)
 
 
 @dataclass

@@ -46,6 +46,15 @@ def clean_answer(text: str) -> str:
     return value[:1].upper() + value[1:] if value else value
 
 
+_NONE = re.compile(r"^(?:nein|nee|nichts|keine?s?|gibt es nicht|gibt's nicht|gibts nicht|entfällt|-|haben wir nicht|"
+                   r"brauchen wir nicht)\W*$", re.IGNORECASE)
+
+
+def says_none(text: str) -> bool:
+    """The clerk says the slot has no value ("keine", "gibt es nicht"), not merely that it does not know."""
+    return bool(_NONE.match(text.strip()))
+
+
 def says_nothing(text: str) -> bool:
     return bool(_NOTHING.match(text.strip()))
 

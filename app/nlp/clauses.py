@@ -34,6 +34,7 @@ _SENTENCE_END = re.compile(r"(?<!\bca)(?<!\bz\.B)(?<!\bNr)(?<!\bAbs)(?<!\bggf)(?
                            r"(?<!\bvgl)(?<!\bArt)(?<!\bz)(?<!\bB)(?<!\bd\.h)(?<!\bca)(?<!\bevtl)(?<!\binkl)"
                            r"[.!?;]+(?=\s+|$)|\n+")
 _VERB_ONLY_TAGS = ("VV",)
+_NO_COMMA_SUBORDINATORS = {"ob", "wenn", "falls", "weil", "sofern", "sobald"}
 
 
 @dataclass
@@ -140,6 +141,9 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
             if subordinate or _any_finite(tokens, i, i + 4):
                 cuts.append((i, False))
                 has_verb = False
+        elif lower in _NO_COMMA_SUBORDINATORS and has_verb and i and tokens[i].tag in ("KOUS", "APPR", "PWAV", "KON"):
+            cuts.append((i, False))  # "ich prüfe ob er vollständig ist": clerks leave out the comma
+            has_verb = False
         elif lower in ("und", "oder", "aber", "sonst", "ansonsten") and has_verb and i + 1 < len(tokens):
             if lower in ("sonst", "ansonsten") or _any_finite(tokens, i + 1, i + 5):
                 cuts.append((i, lower != "sonst"))

@@ -35,7 +35,7 @@ _VOLUME = re.compile(
     re.IGNORECASE,
 )
 _DURATION = re.compile(
-    r"(?:(?P<num>" + _NUM[1:-1] + r")\s*(?:gute[n]?\s|knappe[n]?\s|halbe[n]?\s)?)?(?P<unit>minuten|minute|min\.?|stunden|stunde|std\.?|h\b|arbeitstage|tage)",
+    r"(?:(?P<num>" + _NUM[1:-1] + r")\s*(?:gute[n]?\s|knappe[n]?\s|halbe[n]?\s)?)?(?<![A-Za-zÄÖÜäöüß])(?P<unit>minuten|minute|min\.?|stunden|stunde|std\.?|h\b|arbeitstage|tage)",
     re.IGNORECASE,
 )
 

@@ -380,8 +380,6 @@ class DescriptionReader:
             if loop_back and first >= 1:
                 branches = [Branch(condition=condition[:300], goto_step=first + 1),
                             Branch(condition="sonst", goto_step=other)]
-            if other is None and not _END.search(consequence_text):
-                continue
             question = condition[:1].upper() + condition[1:] + "?"
             if all(d.after_step != first for d in decisions):
                 decisions.append(Decision(after_step=first, question=question[:300], branches=branches))

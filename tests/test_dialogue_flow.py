@@ -1,0 +1,159 @@
+"""The dialogue never loses or misfiles what the clerk says (issue 15), through the chat API."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.dialogue import template_compare
+from app.dialogue.engine import chosen_card
+from app.dialogue.field_changes import find_field_changes
+from app.domain import ProcessProfile, Step
+
+OPENING_WITH_STEPS = ("Es geht um die Anmeldung zur Hundesteuer. Die Anmeldung kommt per Post, ich prüfe ob alles "
+                      "ausgefüllt ist, dann lege ich den Hund im Steuerprogramm an. Danach schreibe ich den Bescheid "
+                      "und schicke ihn mit der Steuermarke raus. Zum Schluss lege ich die Anmeldung ab.")
+
+
+@pytest.fixture
+def corpus(app, runner):
+    assert runner.invoke(args=["corpus", "load"]).exit_code == 0
+    return app
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user("clara", "clerk", "Simulationshausen", "Thüringen")[1]
+
+
+def _start(client, headers, **body):
+    response = client.post("/api/interviews", json=body, headers=headers)
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def _say(client, headers, interview_id, text, **extra):
+    response = client.post(f"/api/interviews/{interview_id}/messages", json={"text": text, **extra}, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def _labels(body):
+    return [s["label"] for s in body["draft"]["steps"]]
+
+
+def test_the_opening_steps_are_in_the_draft_and_read_back(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    first = _say(client, clerk, started["id"], OPENING_WITH_STEPS)
+    labels = _labels(first)
+    assert len(labels) >= 5, labels
+    assert any("prüfen" in label for label in labels) and any("versenden" in label for label in labels)
+    # Later answers fill their slots; the steps question reads back what was understood.
+    asked = first["reply"]["slot"]
+    for _ in range(3):
+        if asked == "steps":
+            break
+        asked = _say(client, clerk, started["id"], "Dazu kann ich nichts sagen.")["reply"]["slot"]
+    assert asked == "steps"
+
+
+def test_the_template_is_compared_with_the_told_steps_not_swapped(client, corpus, clerk):
+    started = _start(client, clerk)
+    first = _say(client, clerk, started["id"], OPENING_WITH_STEPS)
+    own = _labels(first)
+    message = first["reply"]
+    assert message["slot"] == "compare_template"
+    assert "Ihre Schritte habe ich so übernommen" in message["text"]
+    assert message["suggestions"][0]["municipality"] in message["text"]  # text and first card agree
+    extras = [line[2:] for line in message["text"].splitlines() if line.startswith("- ")]
+    assert extras
+    after = _say(client, clerk, started["id"], f"Ja, „{extras[0]}“ machen wir auch, den Rest nicht.")
+    labels = _labels(after)
+    assert extras[0] in labels and len(labels) == len(own) + 1
+    assert all(label in labels for label in own)  # nothing the clerk said was replaced
+
+
+def test_corrections_after_the_summary_rename_and_undo(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    interview = started["id"]
+    _say(client, clerk, interview, OPENING_WITH_STEPS)
+    _say(client, clerk, interview, "Hundesteuer Anmeldung", answer_to="title")
+    body = None
+    for _ in range(20):  # answer nothing until the summary
+        body = _say(client, clerk, interview, "Dazu kann ich nichts sagen.")
+        if body["reply"]["slot"] == "confirm":
+            break
+    assert body["reply"]["slot"] == "confirm" and "Noch ohne Angabe" in body["reply"]["text"]
+    renamed = _say(client, clerk, interview, "kannst du den namen noch ändern in Hundeanmeldung?")
+    assert renamed["draft"]["title"] == "Hundeanmeldung" and "heißt jetzt" in renamed["reply"]["text"]
+    steps_before = _labels(renamed)
+    removed = _say(client, clerk, interview, "den zweiten schritt gibts bei uns nicht")
+    assert len(_labels(removed)) == len(steps_before) - 1 and "gestrichen" in removed["reply"]["text"]
+    undone = _say(client, clerk, interview, "rückgängig bitte")
+    assert _labels(undone) == steps_before and "Rückgängig" in undone["reply"]["text"]
+    undone_again = _say(client, clerk, interview, "mach das auch rückgängig")
+    assert undone_again["draft"]["title"] == "Hundesteuer Anmeldung"
+
+
+def test_answers_are_extracted_not_stored_word_for_word(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    interview = started["id"]
+    _say(client, clerk, interview, OPENING_WITH_STEPS)
+    title = _say(client, clerk, interview, "Wir sagen intern einfach Hundemarke, offiziell ist das wohl die "
+                                           "Anmeldung zur Hundesteuer", answer_to="title")
+    assert title["draft"]["title"] == "Anmeldung zur Hundesteuer"
+    people = _say(client, clerk, interview, "Die Kasse halt. Den Bauhof brauchen wir nicht.", answer_to="participants")
+    assert people["draft"]["participants"] == ["Kasse"]
+    time = _say(client, clerk, interview, "so ne halbe Stunde pro Fall", answer_to="processing_time")
+    assert time["draft"]["minutes_per_case"] == 30
+    volume = _say(client, clerk, interview, "60 70 Stück im Monat", answer_to="case_volume")
+    assert volume["draft"]["case_volume_per_year"] == 780
+    unit = _say(client, clerk, interview, "ordnungsamt, und übrigens den dritten schritt gibts bei uns nicht",
+                answer_to="org_unit")
+    assert unit["draft"]["org_unit"] == "Ordnungsamt"
+    assert len(unit["draft"]["steps"]) == len(title["draft"]["steps"]) - 1  # the correction inside was applied
+    assert "Ordnungsamt" not in unit["draft"]["participants"]
+
+
+def test_progress_is_honest():
+    from app.dialogue.engine import Interviewer, declined_points, open_points
+
+    engine = Interviewer()
+    turn = engine.start()
+    turn = engine.reply(turn.draft, turn.state, OPENING_WITH_STEPS)
+    turn = engine.reply(turn.draft, turn.state, "keine", answer_to="legal_basis")
+    assert "Rechtsgrundlage" not in open_points(turn.draft, turn.state)
+    assert declined_points(turn.state) == ["Rechtsgrundlage"]
+    turn = engine.reply(turn.draft, turn.state, "hm, das weiß ich grad nicht so genau was", answer_to="it_systems")
+    assert "IT-Systeme" in open_points(turn.draft, turn.state)  # asked, but nothing usable: still open
+
+
+def test_template_comparison_reads_the_answer_by_content():
+    own = [Step(n=1, label="Antrag entgegennehmen", kind="receive"), Step(n=2, label="Bescheid erstellen",
+                                                                             kind="create_document")]
+    template = [Step(n=1, label="Antrag entgegennehmen", kind="receive"),
+                Step(n=2, label="Verhaltensprüfung beim Veterinäramt veranlassen", kind="coordinate_external"),
+                Step(n=3, label="Bescheid erstellen", kind="create_document"),
+                Step(n=4, label="Steueramt informieren", kind="send")]
+    offered = template_compare.extras(own, template)
+    assert [(e.label, e.after) for e in offered] == [
+        ("Verhaltensprüfung beim Veterinäramt veranlassen", 1), ("Steueramt informieren", 2)]
+    chosen = template_compare.accepted("ja, das mit dem Veterinäramt machen wir auch. Das Steueramt aber nicht.",
+                                       offered)
+    assert [e.label for e in chosen] == ["Verhaltensprüfung beim Veterinäramt veranlassen"]
+    profile = template_compare.insert(ProcessProfile(title="T", steps=own), chosen)
+    assert [s.label for s in profile.steps] == ["Antrag entgegennehmen", "Verhaltensprüfung beim Veterinäramt "
+                                                "veranlassen", "Bescheid erstellen"]
+    assert [s.n for s in profile.steps] == [1, 2, 3]
+    assert template_compare.accepted("Nee, davon machen wir nichts", offered) == []
+
+
+def test_templates_are_chosen_by_number_or_name_and_fields_changed_in_chat():
+    cards = [{"id": 1, "title": "Hundesteuer – Anmeldung", "town": "Vorlagenau"},
+             {"id": 2, "title": "Sperrmüll zur Abholung anmelden", "town": "Musterhausen"}]
+    assert chosen_card(cards, "Nimm die zweite Vorlage")["id"] == 2
+    assert chosen_card(cards, "die aus Vorlagenau passt besser")["id"] == 1
+    assert chosen_card(cards, "Ja, das passt") is None
+    draft = ProcessProfile(title="T", case_volume_per_year=80)
+    assert find_field_changes("der Titel soll Fischereischein erteilen heißen, und es sind eher 120 Fälle im Jahr",
+                              draft) == {"title": "Fischereischein erteilen", "case_volume_per_year": 120}
+    assert find_field_changes("zuständig ist doch das Ordnungsamt", draft) == {"org_unit": "Ordnungsamt"}
