@@ -38,7 +38,9 @@ _NOT_STEP_VERBS = {"sein", "haben", "dauern", "brauchen", "laufen", "liegen", "p
 _RECEIVE_VERBS = {"kommen", "eingehen", "reinkommen", "ankommen", "landen", "einreichen", "reinflattern",
                   "reinreichen", "einwerfen", "abgeben", "vorbeibringen", "einlaufen", "eintrudeln", "vorliegen"}
 _SIGN_VERBS = {"unterschreiben", "zeichnen", "abzeichnen", "unterzeichnen", "genehmigen", "freigeben", "absegnen"}
-_SKIP_NOUNS = {"Tag", "Tage", "Woche", "Wochen", "Monat", "Monate", "Jahr", "Jahre", "Minute", "Minuten", "Stunde",
+_SKIP_NOUNS = {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+               "November", "Dezember", "Vorjahr", "Jahresende", "Jahresanfang", "Quartal", "Woche", "Abend", "Morgen",
+               "Vormittag", "Nachmittag", "Euro", "Prozent", "Stück", "Tag", "Tage", "Woche", "Wochen", "Monat", "Monate", "Jahr", "Jahre", "Minute", "Minuten", "Stunde",
                "Stunden", "Regel", "Fall", "Fälle", "Moment", "Zeit", "Mal", "Sache", "Sachen", "Ding", "Dinge",
                "Prinzip", "Grunde", "Schnitt", "Schluss", "Ende", "Anfang", "Zuge", "Hand", "Weg", "Rest",
                "Leute", "Bürger", "Kollegin", "Kollege", "Kollegen", "Anschluss", "Bedarf", "Hause", "Uhr",
@@ -60,6 +62,9 @@ _VERB_FIXES = {"machen": "erstellen", "tun": "erledigen", "rechnen": "berechnen"
                "zurückgehen": "versenden", "weggehen": "versenden", "rausschicken": "versenden",
                "schicken": "versenden", "eintragen": "erfassen", "tragen": "erfassen", "reinschreiben": "erfassen",
                "ausdrucken": "ausdrucken", "einscannen": "einscannen"}
+_SEND_VERBS = {"schicken", "senden", "mailen", "faxen", "zuschicken", "rüberschicken", "übermitteln", "weiterleiten"}
+_CONTACT_VERBS = {"anrufen", "rufen", "schreiben", "mailen", "melden", "telefonieren", "kommen", "vorsprechen",
+                  "vorbeikommen", "schicken", "beantragen", "einreichen", "abgeben", "stellen"}
 _COMPLETE = {"vollständig", "komplett", "ausgefüllt", "dabei", "fehlt", "beiliegt", "unterschrieben"}
 _ASK_VERBS = {"nachfragen", "fragen", "erfragen", "nachhaken"}
 _ARCHIVE_NOUNS = re.compile(r"akte|ordner|archiv|registratur|ablage|dms", re.IGNORECASE)
@@ -295,6 +300,7 @@ class DescriptionReader:
         moves = base in _RECEIVE_VERBS or infinitive in _RECEIVE_VERBS or base == "gehen"
         actor: str | None = None
         obj: _Phrase | None = None
+        person_subject = own_subject is None and bool(bare) and _is_person(bare[0]) and bare[0].start < verb
         if own_subject is None and not passive and not moves and bare:
             subject = next((p for p in bare if _is_person(p) or looks_like_actor(p.head)), None)
             if subject is None and len(bare) > 1:
@@ -320,6 +326,17 @@ class DescriptionReader:
             self.context = _text(obj.words)
         entry = administrative(infinitive) or administrative(base)
         verb_text = _VERB_FIXES.get(infinitive) or (entry.administrative if entry else _VERB_FIXES.get(base, infinitive))
+        words_lower = [t.text.lower() for t in tokens]
+        if base in _SEND_VERBS and ("uns" in words_lower or "mir" in words_lower):
+            verb_text = "entgegennehmen"  # "das Portal schickt uns ne Mail": received, not sent
+            entry = None
+        elif base == "gehen" and any(p.preposition in ("per", "an", "ans", "zum", "zur") for p in phrases):
+            verb_text = "versenden"  # "die Liste geht per Mail an die Schule"
+        elif person_subject and base in _CONTACT_VERBS:
+            verb_text = "entgegennehmen"  # "die Leute rufen an oder schreiben ne Mail"
+            entry = None
+            if not object_words:
+                object_words = ["Meldung"]
         if base == "kommen" and pp is not None and pp.preposition in ("in", "ins") and _ARCHIVE_NOUNS.search(pp.head):
             verb_text = "ablegen"
         if complement is not None and verb_text.endswith("prüfen"):
