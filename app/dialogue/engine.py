@@ -211,7 +211,7 @@ class Interviewer:
     # -- phases --------------------------------------------------------------
     def _after_read_back(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
         """The clerk saw the steps read from the opening: confirmed, corrected, completed or retold."""
-        told = activities(text, self.gazetteer)
+        told = [] if notes else activities(text, self.gazetteer)  # corrections were applied already
         if len(told) >= 2:
             draft = self._absorb(draft, state, text, "steps", notes)  # the whole account replaces the first one
         elif len(told) == 1 and not notes:

@@ -117,37 +117,59 @@ class RuleReader:
         return update
 
 
-def implicit_decisions(text: str, draft: ProcessProfile, gazetteer: Gazetteer) -> list[Decision]:
-    """Decisions told without step numbers ("wenn was fehlt, ruf ich an"), placed on the draft's steps.
+_END_MARK = re.compile(r"\b(?:schluss|ende|beendet|abgelehnt|ablehnen|ablehnung|zurück(?:nehmen|genommen|ziehen)|"
+                       r"erledigt|hört .* auf|nicht weiter|kein(?:e|en)? (?:bescheid|erlaubnis|genehmigung))\b",
+                       re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:wenn|falls|sofern|sobald|bei|ohne|wer)\s+([^,.;]+)", re.IGNORECASE)
+_AFTER_STEP = re.compile(r"\bnach (?:dem|der|den)\s+([\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 
-    The consequence of each condition is matched with the draft's steps by their labels; the
-    decision comes after the step before it, one branch to the consequence, the other past it.
+
+def _stems(text: str) -> set[str]:
+    return {w.lower()[:5] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", text)} - {"wenn", "dann", "nicht", "kein",
+                                                                               "keine", "machen", "haben", "wird"}
+
+
+def _step_named(draft: ProcessProfile, words: str) -> int | None:
+    wanted = _stems(words)
+    scores = [(len(wanted & _stems(s.label)), s.n) for s in draft.steps]
+    best = max(scores, default=(0, None))
+    return best[1] if best[0] else None
+
+
+def implicit_decisions(text: str, draft: ProcessProfile, gazetteer: Gazetteer) -> list[Decision]:
+    """Decisions told without step numbers, placed on the draft's steps.
+
+    "ohne Verstöße ist nach dem Bericht Schluss" ends the process after the step it names;
+    "wenn was fehlt, fordere ich es nach" branches to the step that does it, or past it.
     """
     from app.domain import Branch
 
     from app.domain.comparison import label_similarity
 
-    reading = read_description(text, gazetteer)
-    if not reading.activities or not draft.steps:
+    if not draft.steps:
         return []
-    decisions: list[Decision] = []
-    conditions = re.findall(r"\b(?:wenn|falls|sofern|sobald)\s+([^,.;]+)", text, re.IGNORECASE)
-    labels = [s.label for s in draft.steps]
+    condition_match = _CONDITION.search(text)
+    condition = condition_match.group(1).strip() if condition_match else "ja"
+    question = (condition[:1].upper() + condition[1:] + "?")[:300]
+    count = len(draft.steps)
+    if _END_MARK.search(text):
+        named = _AFTER_STEP.search(text)
+        after = _step_named(draft, named.group(1)) if named else _step_named(draft, condition)
+        if after is not None and after < count:
+            return [Decision(after_step=after, question=question,
+                             branches=[Branch(condition="ja", goto_step=after + 1),
+                                       Branch(condition=condition[:300] or "nein", goto_step=None)])]
+    reading = read_description(text, gazetteer)
     for activity in reading.activities:
-        scores = [label_similarity(activity.label, label) for label in labels]
-        best = max(range(len(labels)), key=scores.__getitem__)
+        scores = [label_similarity(activity.label, s.label) for s in draft.steps]
+        best = max(range(count), key=scores.__getitem__)
         if scores[best] < 0.5 or best == 0:
             continue
         target = best + 1
-        after = target - 1
-        other = target + 1 if target < len(labels) else None
-        condition = (conditions[0] if conditions else "ja").strip()
-        if all(d.after_step != after for d in decisions):
-            decisions.append(Decision(after_step=after, question=(condition[:1].upper() + condition[1:] + "?")[:300],
-                                      branches=[Branch(condition=condition[:300], goto_step=target),
-                                                Branch(condition="sonst", goto_step=other)]))
-        break
-    return decisions
+        return [Decision(after_step=target - 1, question=question,
+                         branches=[Branch(condition=condition[:300], goto_step=target),
+                                   Branch(condition="sonst", goto_step=target + 1 if target < count else None)])]
+    return []
 
 
 class LLMReader:
