@@ -92,6 +92,9 @@ def transition(session: Session, row: ProfileRow, user: UserRow, action: str, *,
         target = next_state(current.state, action, user.role)
     except TransitionError as exc:
         raise ReviewError(str(exc), exc.status) from exc
+    if action == "submit" and not current.steps:
+        raise ReviewError("Der Entwurf hat noch keine Arbeitsschritte. Beschreiben Sie bitte zuerst, was Sie der "
+                          "Reihe nach tun; ohne Schritte kann er nicht zur Prüfung gehen.", 409)
     if action in ("approve", "request_changes", "reject", "publish", "archive") and row.created_by_id == user.id \
             and user.role != "admin" and action != "archive":
         raise ReviewError("Ein Entwurf wird von einer anderen Person geprüft als der, die ihn erstellt hat.", 403)

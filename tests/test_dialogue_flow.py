@@ -157,3 +157,12 @@ def test_templates_are_chosen_by_number_or_name_and_fields_changed_in_chat():
     assert find_field_changes("der Titel soll Fischereischein erteilen heißen, und es sind eher 120 Fälle im Jahr",
                               draft) == {"title": "Fischereischein erteilen", "case_volume_per_year": 120}
     assert find_field_changes("zuständig ist doch das Ordnungsamt", draft) == {"org_unit": "Ordnungsamt"}
+
+
+def test_an_interview_without_steps_cannot_be_submitted(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    _say(client, clerk, started["id"], "Ich bin im Bürgerbüro und mache die Fundsachen.")
+    draft_id = client.post(f"/api/interviews/{started['id']}/finish", headers=clerk).get_json()["draft_id"]
+    refused = client.post(f"/api/drafts/{draft_id}/submit", headers=clerk)
+    assert refused.status_code == 409 and "keine Arbeitsschritte" in refused.get_json()["detail"]
+    assert client.get(f"/api/drafts/{draft_id}", headers=clerk).get_json()["state"] == "draft"  # kept, not lost

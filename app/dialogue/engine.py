@@ -406,6 +406,8 @@ class Interviewer:
                 state["retries"]["decisions"] = state["retries"].get("decisions", 0) + 1
                 if state["retries"]["decisions"] >= 2:
                     filled.append("decisions")
+                    notes.append("Die Entscheidung konnte ich keinem Schritt zuordnen und habe sie nicht eingetragen. "
+                                 "Sie können sie im Entwurf rechts unter „Entscheidungen“ selbst ergänzen.")
                 else:
                     notes.append("Ich konnte die Entscheidung keinem Schritt zuordnen. Nennen Sie bitte die "
                                  "Schrittnummer, z. B. „Nach Schritt 2 …“.")
