@@ -30,7 +30,7 @@ ORDINALS = {"ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "fünften": 5
 _ORD = r"(?:den|der|dem)\s+(" + "|".join(ORDINALS) + r")\s+schritt"
 _GONE = (r"(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|rausnehmen|weglassen|kann\s+weg|brauchen wir nicht|"
          r"gibt'?s\s+(?:es\s+)?(?:bei uns\s+)?nicht|gibt es (?:bei uns )?nicht|machen wir (?:nicht|nicht mehr|gar nicht)|"
-         r"ist (?:bei uns )?nicht|(?:kannst du|können sie|könnt ihr|bitte)\s+(?:\w+\s+)?(?:streichen|löschen|rausnehmen|"
+         r"(?:kannst du|können sie|könnt ihr|bitte)\s+(?:\w+\s+)?(?:streichen|löschen|rausnehmen|"
          r"weglassen))")
 DELETE_ORDINAL = re.compile(_ORD + r"\b.{0,40}?" + _GONE, re.IGNORECASE)
 DELETE_CONTENT = re.compile(r"(?:^|[,.;:!?]\s*|\bund\s+|\bach\s+|\baber\s+)(?:das|den|die|der)\s+(?P<what>[\wÄÖÜäöüß\-]+"

@@ -97,7 +97,7 @@ class RuleReader:
         elif slot == "documents" and not nothing:
             update.documents = split_list(text)[:100] or None
         elif slot == "org_unit" and not nothing:
-            update.org_unit = found.org_unit or org_unit_name(text, self.gazetteer)
+            update.org_unit = org_unit_name(text, self.gazetteer) or found.org_unit
 
         if found.title and update.title is None and "title" not in (context.slot or ""):
             update.title = found.title

@@ -18,7 +18,9 @@ _OFFICIAL = re.compile(r"\b(?:offiziell|amtlich|eigentlich|richtig|korrekt)\b(?:
                        r"(?P<name>[^,.;!?…]+)", re.IGNORECASE)
 _NAME_CUES = re.compile(r"\b(?:heißt|nennen wir|sagen wir|sagen|nennt sich|läuft unter|intern)\s+(?:das\s+|es\s+|bei uns\s+|"
                         r"einfach\s+|immer\s+|meist\s+|nur\s+)*[„\"]?(?P<name>[^,.;!?…“\"]+)", re.IGNORECASE)
-_FILLER = re.compile(r"^(?:also|ja|naja|hm+|äh|ähm|ok(?:ay)?|gut|na|tja|so)\b[,\s]*", re.IGNORECASE)
+_FILLER = re.compile(r"^(?:(?:also|ja|naja|hm+|äh|ähm|ok(?:ay)?|gut|na|tja|so|meistens|meist|oft|normalerweise|"
+                     r"in der regel|ne|nen)\b[,\s]*)+", re.IGNORECASE)
+_INNER_FILLER = re.compile(r"\s+\b(?:halt|eben|doch|ja|mal)\b(?=\s|$)", re.IGNORECASE)
 _BACK_REFERENCE = re.compile(r"\b(?:hab(?:e)? ich (?:doch )?(?:oben|vorhin|schon|eben|bereits)|wie (?:oben|gesagt|"
                              r"schon gesagt|vorhin)|siehe oben|s\. o\.)", re.IGNORECASE)
 _NEGATED_AFTER = re.compile(r"(?P<what>[\wÄÖÜäöüß\-.]+(?:\s+[\wÄÖÜäöüß\-.]+)?)\s+(?:brauchen|braucht|benötigen|haben|"
@@ -26,13 +28,13 @@ _NEGATED_AFTER = re.compile(r"(?P<what>[\wÄÖÜäöüß\-.]+(?:\s+[\wÄÖÜäö
 _NEGATED_BEFORE = re.compile(r"\b(?:kein(?:e|en)?|nicht (?:die|der|das|den)|ohne)\s+(?P<what>[\wÄÖÜäöüß\-.]+)",
                              re.IGNORECASE)
 _TRIGGER_NOUN = re.compile(r"\b(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+|den\s+)?(?:[\wÄÖÜäöüß\-]+\s+){0,2}?"
-                           r"(?P<noun>[A-ZÄÖÜ][\wäöüß\-]*(?:antrag|anträge|anzeige|meldung|anmeldung|bescheid|"
+                           r"(?P<noun>\b[\wÄÖÜäöüß\-]*(?:antrag|anträge|anzeige|meldung|anmeldung|bescheid|"
                            r"mitteilung|beschwerde|anfrage|rechnung|eingang|termin|vorsprache|frist|liste|mail|"
                            r"brief|schreiben|formular|hinweis|auftrag|bestellung))", re.IGNORECASE)
 
 
 def _tidy(value: str) -> str:
-    value = _FILLER.sub("", value.strip())
+    value = _INNER_FILLER.sub("", _FILLER.sub("", value.strip()))
     value = re.sub(r"\s+", " ", value).strip(" .,;:!?…\"„“")
     return value[:1].upper() + value[1:] if value else value
 
@@ -43,23 +45,39 @@ def _nouns(text: str) -> list[str]:
 
 _CHOICE = re.compile(r"\b(?:nimm|nehmen sie|nehmt|schreib|schreiben sie|nenn es|nennen sie es|dann eben|am besten)\s+"
                      r"(?:doch\s+|einfach\s+|halt\s+|lieber\s+)*[„\"]?(?P<name>[^,.;!?…“\"]+)", re.IGNORECASE)
+_SEGMENT = re.compile(r"[,;!?…(]|\.(?:\s|$)|\s+(?:bzw\.?|beziehungsweise|oder|also)\s+|\s+/\s*|\s+-\s+|\s+–\s+|"
+                      r"\bund übrigens\b|\baber\b", re.IGNORECASE)
+_CLAUSE_WORDS = re.compile(r"\b(?:wir|ich|man|sagen|sagt|heißt|nennen|ist|sind|weiß|glaube)\b", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"\b(?:nennt|nennen|heißt|ahnung|weiß|sagen|sagt)\b", re.IGNORECASE)
 
 
 def short_title(text: str) -> str | None:
     """A short process name from an answer to "Wie nennen Sie den Ablauf?"."""
     text = text.strip()
-    for pattern in (_CHOICE, _OFFICIAL, _NAME_CUES):
+    for pattern in (_CHOICE, _OFFICIAL):
         for match in pattern.finditer(text):
             name = _tidy(match.group("name"))
             name = re.split(r"\s+oder\s+(?:einfach\s+)?", name)[0]
             if 0 < len(name.split()) <= 8 and not _NOT_A_NAME.search(name):
                 return name[:300]
-    first = _tidy(re.split(r"[,;.!?…]|\s+-\s+|\s+–\s+|\bund übrigens\b|\baber\b", text, maxsplit=1)[0])
+    first = _tidy(_SEGMENT.split(text, maxsplit=1)[0])
+    if first and len(first.split()) <= 6 and not _NOT_A_NAME.search(first) and not _CLAUSE_WORDS.search(first):
+        return first[:300]
+    for match in _NAME_CUES.finditer(text):
+        name = _tidy(match.group("name"))
+        if 0 < len(name.split()) <= 8 and not _NOT_A_NAME.search(name):
+            return name[:300]
     if first and len(first.split()) <= 8:
         return first[:300]
     nouns = _nouns(text)
     return nouns[0][:300] if nouns else (_tidy(text)[:80] or None)
+
+
+_RECEIPT = re.compile(r"^(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+|ne\s+|nen\s+)?(?!(?:es|er|sie|das|der|die|"
+                      r"dann|da|was|alles)\b)(?P<what>[A-ZÄÖÜ]?[\wäöüß\-]+"
+                      r"(?:\s+(?:vom|von der|von|des|der)\s+[\wÄÖÜäöüß\-]+)?)\s+(?:kommt|kommen|geht|gehen|wird|werden|"
+                      r"landet|landen|trudelt|läuft)\b(?:(?!\b(?:ich|wir|man)\b).)*?\b(?:ein|rein|an|abgegeben|"
+                      r"eingereicht|zugeschickt|vorgelegt|geschickt|gemeldet|an)?\s*$", re.IGNORECASE)
 
 
 def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
@@ -69,8 +87,12 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
         earlier = next((m for m in history if _TRIGGER_NOUN.search(m)), None)
         if earlier is not None:
             source = earlier
-    first = re.split(r"[;.!?…]|,\s+(?:das|aber|und übrigens|übrigens|hab|habe|wie)\b", source, maxsplit=1)[0]
+    first = re.split(r"[;.!?…]|,\s+(?:das|aber|und übrigens|übrigens|hab|habe|wie|meistens|meist)\b", source,
+                     maxsplit=1)[0]
     clause = _tidy(first)
+    receipt = _RECEIPT.match(clause)
+    if receipt:  # "Ein Bauantrag wird bei uns im Rathaus abgegeben" → "Eingang Bauantrag"
+        return f"Eingang {_tidy(receipt.group('what'))}"[:2000]
     if _BACK_REFERENCE.search(clause) or len(clause.split()) < 2:
         match = _TRIGGER_NOUN.search(source)
         if match:
@@ -80,6 +102,12 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
 
 def org_unit_name(text: str, gazetteer: Gazetteer | None = None) -> str | None:
     """The unit's name from an answer ("ordnungsamt, … und übrigens …" → "Ordnungsamt")."""
+    segment = _tidy(_SEGMENT.split(text.strip(), maxsplit=1)[0])
+    segment = re.sub(r"^(?:(?:das (?:ist|macht|machen wir)|bei uns|wir sind|ich bin|ich arbeite|zuständig ist|also|"
+                     r"eigentlich|das|die|der|im|in der|beim|bei der|unser(?:e)?)\s+)+", "", segment, flags=re.IGNORECASE)
+    if segment and len(segment.split()) <= 5 and not _CLAUSE_WORDS.search(segment) and \
+            any(looks_like_actor(w[:1].upper() + w[1:]) or w[:1].isupper() for w in segment.split()):
+        return (segment[:1].upper() + segment[1:])[:300]
     for token in tag(tokenize(text)):
         word = token.text
         if looks_like_actor(word) or looks_like_actor(word[:1].upper() + word[1:]):
