@@ -66,7 +66,7 @@ def interview(interview_id: int):
         draft = to_domain(draft_row).model_dump(mode="json")
     data = {"id": row.id, "status": row.status, "messages": messages, "draft": draft, "open_points": points,
             "declined_points": declined_points(state),
-            "slot_total": labels.slot_total(), "kinds": api_kinds()["kinds"], "can_write": can_write,
+            "slot_total": labels.slot_total(), "max_message_chars": service.MAX_MESSAGE_CHARS, "kinds": api_kinds()["kinds"], "can_write": can_write,
             "draft_id": row.draft_profile_id, "offered_title": offered_title(messages),
             "can_undo": can_write and panel.can_undo(db_session(), row)}
     named = row.title and row.title != PLACEHOLDER_TITLE
