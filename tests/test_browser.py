@@ -13,144 +13,38 @@ install`` needed).
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"Browser-Tests brauchen Chromium unter {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="Browser-Tests brauchen das Paket playwright")
+from browser_support import (ARTIFACTS, REPLY_TIMEOUT, BrowserSession, browser, corpus_site,  # noqa: F401
+                             expect, send)
 
-from werkzeug.serving import make_server  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.storage.migrate import upgrade  # noqa: E402
-from app.storage.profiles import ensure_municipality  # noqa: E402
-from app.storage.users import create_user  # noqa: E402
-
-expect = sync_api.expect
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-PASSWORD = "lotsen-pass-2468"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 OPENING = ("Hallo, ich bin im Steueramt und kümmere mich um die Hundesteuer. Ich möchte den Ablauf beschreiben, "
            "wenn jemand einen Hund anmeldet.")
-REPLY_TIMEOUT = 90_000  # the first answer loads the search models
 
 pytestmark = pytest.mark.slow
 
-# Form controls without a label (or aria-label) and buttons or links without text.
-UNNAMED_CONTROLS = """() => Array.from(document.querySelectorAll(
-    'input:not([type=hidden]), select, textarea, button, a[href]')).filter(el => {
-  if (el.closest('[hidden]')) return false;
-  const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
-  if (el.matches('button, a')) return !(named || el.textContent.trim());
-  return !(named || (el.labels && el.labels.length));
-}).map(el => el.outerHTML.slice(0, 120))"""
-
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, embedding_cache_dir):
-    """The app with the demo corpus and search index, served on a free loopback port."""
-    with pytest.MonkeyPatch.context() as env:
-        for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("ANONYMIZED_TELEMETRY", "False")):
-            env.setenv(key, value)
-        data = tmp_path_factory.mktemp("browser") / "data"
-        data.mkdir()
-        url = f"sqlite:///{data / 'prozesslotse.db'}"
-        upgrade(url)
-        app = create_app({"DATA_DIR": str(data), "DATABASE_URL": url, "SECRET_KEY": "browser-test",
-                          "EMBEDDING_CACHE_DIR": str(embedding_cache_dir)})
-        result = app.test_cli_runner().invoke(args=["corpus", "load"])
-        assert result.exit_code == 0, result.output
-        db = app.extensions["prozesslotse.db"]
-        with db.session() as session:
-            home = ensure_municipality(session, "Simulationshausen", "Thüringen")
-            other = ensure_municipality(session, "Beispielstadt", "Sachsen")
-            create_user(session, "clara", PASSWORD, "clerk", home)
-            create_user(session, "moritz", PASSWORD, "modeller", home)
-            create_user(session, "bert", PASSWORD, "clerk", other)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            db.dispose()
+def live_server(corpus_site):
+    """The app with the demo corpus and search index (see browser_support.corpus_site)."""
+    return corpus_site
 
 
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-class Session:
-    """One signed-in browser context with error collection and screenshots."""
+class Session(BrowserSession):
+    """One signed-in browser context with error collection and screenshots to tests/artifacts/."""
 
     def __init__(self, browser, base: str, username: str, width: int = 1280, height: int = 900) -> None:
-        self.base = base
-        self.width = width
-        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="de-DE")
-        self.context.set_default_timeout(20_000)
-        self.errors: list[str] = []
-        self.page = self.context.new_page()
-        self._watch(self.page)
-        self.page.goto(base + "/anmelden")
-        self.page.get_by_label("Benutzername").fill(username)
-        self.page.get_by_label("Passwort").fill(PASSWORD)
-        self.page.get_by_role("button", name="Anmelden").click()
-        expect(self.page.get_by_role("heading", level=1)).to_contain_text("Willkommen")
-
-    def _watch(self, page) -> None:
-        page.on("pageerror", lambda exc: self.errors.append(f"JavaScript-Fehler: {exc}"))
-        page.on("console", lambda msg: self.errors.append(f"Konsole: {msg.text}") if msg.type == "error" else None)
+        super().__init__(browser, base, width, height)
+        self.sign_in(username)
 
     def shot(self, name: str, page=None) -> None:
         """Save a screenshot, and check on the way that every control has a name."""
         page = page or self.page
-        unnamed = page.evaluate(UNNAMED_CONTROLS)
-        assert not unnamed, f"Bedienelemente ohne Beschriftung auf {page.url}: {unnamed}"
+        self.assert_named_controls(page)
         page.screenshot(path=str(ARTIFACTS / f"{name}-{self.width}.png"), full_page=True)
 
-    def nav(self, label: str) -> None:
-        self.page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name=label).click()
-
-    def no_horizontal_overflow(self) -> None:
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"Seite ist {overflow}px breiter als das Fenster ({self.page.url})"
-
-    def logout(self) -> None:
-        self.page.get_by_role("button", name="Abmelden").click()
-        expect(self.page.get_by_role("heading", level=1)).to_have_text("Anmelden")
-
-    def forgive(self, fragment: str) -> None:
-        """Drop expected console errors (e.g. the browser logging an intended 422 answer)."""
-        self.errors = [e for e in self.errors if fragment not in e]
-
-    def close(self) -> None:
-        self.context.close()
-        assert not self.errors, self.errors
-
-
-def _send(page, text: str) -> None:
-    """Type into the chat and press Enter; wait for the assistant's answer."""
-    answers = page.locator("#messages .msg-assistant")
-    before = answers.count()
-    box = page.get_by_label("Ihre Nachricht")
-    box.fill(text)
-    box.press("Enter")
-    expect(answers).to_have_count(before + 1, timeout=REPLY_TIMEOUT)
-    expect(page.locator("#typing .typing-inner")).to_be_hidden()
 
 
 def test_capture_review_publish_and_find(live_server, browser):
@@ -174,15 +68,19 @@ def test_capture_review_publish_and_find(live_server, browser):
     assert box.input_value() == "erste Zeile\nzweite Zeile", "Umschalt+Enter setzt eine neue Zeile statt zu senden"
     box.fill("")
 
-    _send(page, OPENING)
+    send(page, OPENING)
     offer = log.locator(".msg-assistant").last
     expect(offer).to_contain_text("Passt das bei Ihnen?")
-    adopt = offer.get_by_role("button", name=re.compile("Vorlage übernehmen"))
-    expect(adopt).to_have_count(1)
-    expect(offer.locator(".suggestion")).not_to_have_count(0)
+    cards = offer.locator(".suggestion")
+    expect(cards).not_to_have_count(0)
+    offered = cards.first.locator(".suggestion-title").inner_text()
+    expect(offer.locator(".msg-text")).to_contain_text(f"„{offered}“")  # the offered template is the first card
+    adopt = cards.first.get_by_role("button", name=re.compile("^Als Vorlage nehmen"))
+    expect(adopt).to_be_visible()
     clerk.shot("03-chat-vorlage")
     adopt.click()
-    expect(log.locator(".msg-clerk").last).to_have_text(re.compile("Ja, das passt so."))
+    town = cards.first.locator(".meta").inner_text().split(" · ")[0]
+    expect(log.locator(".msg-clerk .msg-text").last).to_have_text(f"Ich nehme die Vorlage „{offered}“ aus {town}.")
     expect(log.locator(".msg-assistant")).to_have_count(3, timeout=REPLY_TIMEOUT)
     expect(log.locator(".msg-assistant").last).to_contain_text("übernommen")
     steps = page.locator("#draft .draft-steps li")
@@ -190,10 +88,10 @@ def test_capture_review_publish_and_find(live_server, browser):
     expect(steps.first).to_contain_text("Dokument/Information entgegennehmen")  # German building-block label
     progress_before = int(page.locator("#progress").get_attribute("value") or 0)
 
-    _send(page, "Hundesteuer anmelden")
+    send(page, "Hundesteuer anmelden")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hundesteuer anmelden")
-    _send(page, "Die Anmeldung eines Hundes durch den Halter, online oder am Schalter.")
-    _send(page, "Die Stadtkasse.")
+    send(page, "Die Anmeldung eines Hundes durch den Halter, online oder am Schalter.")
+    send(page, "Die Stadtkasse.")
     expect(page.locator("#draft")).to_contain_text("Stadtkasse")
     assert int(page.locator("#progress").get_attribute("value") or 0) > progress_before
     expect(page.locator("#open-points")).to_contain_text("Noch offen")
@@ -331,14 +229,14 @@ def test_small_screen(live_server, browser):
     clerk.shot("20-start")
     clerk.nav("Neuen Prozess erfassen")
     page.get_by_role("button", name="Interview beginnen").click()
-    _send(page, OPENING)
-    adopt = page.get_by_role("button", name=re.compile("Vorlage übernehmen"))
+    send(page, OPENING)
+    adopt = page.locator(".suggestion").first.get_by_role("button", name=re.compile("^Als Vorlage nehmen"))
     expect(adopt).to_be_visible()
     clerk.no_horizontal_overflow()
     clerk.shot("21-chat")
     adopt.click()
     expect(page.locator("#messages .msg-assistant")).to_have_count(3, timeout=REPLY_TIMEOUT)
-    _send(page, "Hundesteuer ummelden")
+    send(page, "Hundesteuer ummelden")
     page.get_by_role("button", name=re.compile("^Entwurf")).click()  # phones: chat and draft are two views
     page.get_by_role("button", name="Fertig – zur Prüfung geben").click()
     expect(page.locator("#finished")).to_contain_text("Zur Prüfung gegeben")
@@ -386,7 +284,7 @@ def test_lost_answer_is_retried_and_answered_once(live_server, browser):
             route.continue_()
 
     page.route(f"**/api/interviews/{interview_id}/messages", lose_first_answer)
-    _send(page, "Ich bin im Ordnungsamt und stelle Fischereischeine aus.")
+    send(page, "Ich bin im Ordnungsamt und stelle Fischereischeine aus.")
     assert len(seen) == 2 and seen[0]["client_id"] == seen[1]["client_id"]
     expect(page.locator("#messages .msg-clerk")).to_have_count(1)
     expect(page.locator("#chat-error")).to_be_hidden()

@@ -8,37 +8,25 @@ Screenshots go to ``tests/artifacts/`` and, when it exists, to ``/work/screens18
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"Browser-Tests brauchen Chromium unter {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="Browser-Tests brauchen das Paket playwright")
+from browser_support import (ARTIFACTS, PASSWORD, BrowserSession, browser, expect, make_app,  # noqa: F401
+                             screenshot_dir, served)
+
 controller_mod = pytest.importorskip("aiosmtpd.controller", reason="E-Mail-Tests brauchen aiosmtpd")
 
-from werkzeug.serving import make_server  # noqa: E402
-
-from app import create_app  # noqa: E402
 from app.domain import ProcessProfile  # noqa: E402
-from app.storage.migrate import upgrade  # noqa: E402
 from app.storage.models import InterviewRow, UserRow  # noqa: E402
 from app.storage.profiles import ensure_municipality  # noqa: E402
 from app.storage.users import create_user, issue_token  # noqa: E402
 
-expect = sync_api.expect
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/nonexistent"))  # copies for reviewers, only when asked
-PASSWORD = "lotsen-pass-2468"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+SCREENS = screenshot_dir() or Path("/nonexistent")  # copies for reviewers, only when asked
 WIDTHS = [1280, 390]
 STEPS = [{"n": 1, "label": "Antrag entgegennehmen", "kind": "receive"},
          {"n": 2, "label": "Unterlagen prüfen", "kind": "check_formal"},
@@ -84,13 +72,6 @@ def smtp():
     controller.stop()
 
 
-def _serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, thread
-
-
 class Server:
     def __init__(self, base: str, app) -> None:
         self.base = base
@@ -126,75 +107,42 @@ class Server:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, smtp):
     _inbox, port = smtp
-    data = tmp_path_factory.mktemp("clerkday") / "data"
-    data.mkdir()
-    url = f"sqlite:///{data / 'prozesslotse.db'}"
-    upgrade(url)
-    app = create_app({"DATA_DIR": str(data), "DATABASE_URL": url, "SECRET_KEY": "browser-test",
-                      "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_STARTTLS": False,
-                      "SMTP_FROM": "lotse@example.org"})
-    server, thread = _serve(app)
-    srv = Server(f"http://127.0.0.1:{server.server_port}", app)
-    srv.user("admin1", "admin")
-    yield srv
-    server.shutdown()
-    thread.join(timeout=10)
-    srv.db.dispose()
+    app = make_app(tmp_path_factory.mktemp("clerkday") / "data", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                   SMTP_STARTTLS=False, SMTP_FROM="lotse@example.org")
+    with served(app) as base:
+        srv = Server(base, app)
+        srv.user("admin1", "admin")
+        yield srv
 
 
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+class Tab(BrowserSession):
+    """A browser tab, not yet signed in (``login`` fills the sign-in form on the page)."""
 
-
-class Tab:
     def __init__(self, browser, base: str, width: int) -> None:
-        self.base = base
-        self.width = width
-        self.context = browser.new_context(viewport={"width": width, "height": 860 if width > 500 else 780},
-                                           locale="de-DE")
-        self.context.set_default_timeout(15_000)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda exc: self.errors.append(f"JavaScript-Fehler: {exc}"))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-
-    def login(self, username: str, password: str = PASSWORD) -> None:
-        self.page.get_by_label("Benutzername").fill(username)
-        self.page.get_by_label("Passwort", exact=True).fill(password)
-        self.page.get_by_role("button", name="Anmelden").click()
+        super().__init__(browser, base, width, 860 if width > 500 else 780, timeout=15_000)
 
     def shot(self, name: str) -> None:
         path = ARTIFACTS / f"18b-{name}-{self.width}.png"
         self.page.screenshot(path=str(path), full_page=True)
         if SCREENS.is_dir():
             shutil.copy(path, SCREENS / path.name)
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"Seite ist {overflow}px breiter als das Fenster ({self.page.url})"
+        self.no_horizontal_overflow()
 
     def close(self, forgive: tuple[str, ...] = ()) -> None:
-        self.context.close()
         # Intended refusals (422 validation, 401 stale session, 404/410 after use) are logged by the browser.
-        forgive = forgive + ("the server responded with a status of 4",)
-        errors = [e for e in self.errors if not any(f in e for f in forgive)]
-        assert not errors, errors
+        super().close(forgive + ("the server responded with a status of 4",))
 
 
 # -- 1. first run -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_first_run_setup_page(browser, tmp_path, width):
-    data = tmp_path / "data"
-    data.mkdir()
-    url = f"sqlite:///{data / 'prozesslotse.db'}"
-    upgrade(url)
-    app = create_app({"DATA_DIR": str(data), "DATABASE_URL": url, "SECRET_KEY": "setup-test"})
-    server, thread = _serve(app)
-    base = f"http://127.0.0.1:{server.server_port}"
+    app = make_app(tmp_path / "data")
+    with served(app) as base:
+        _first_run(browser, base, width)
+
+
+def _first_run(browser, base: str, width: int) -> None:
     tab = Tab(browser, base, width)
     try:
         page = tab.page
@@ -216,9 +164,6 @@ def test_first_run_setup_page(browser, tmp_path, width):
         assert page.goto(base + "/einrichten").status == 404
     finally:
         tab.close(forgive=("404",))
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["prozesslotse.db"].dispose()
 
 
 # -- 2./3./6. draft panel, login back to the interview, unsent text, phone views ------------------------

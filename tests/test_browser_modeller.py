@@ -12,43 +12,23 @@ Screenshots go to a folder under pytest's tmp dir and the final ones to /work/sc
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"Browser-Tests brauchen Chromium unter {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="Browser-Tests brauchen das Paket playwright")
+from browser_support import (OFFLINE, PASSWORD, BrowserSession, browser, expect, make_app,  # noqa: F401
+                             screenshot_dir, served)
 
-from werkzeug.serving import make_server  # noqa: E402
+from app.domain import ProcessProfile
+from app.storage.models import ReviewCommentRow
+from app.storage.profiles import ensure_municipality, save_profile
+from app.storage.users import create_user
 
-from app import create_app  # noqa: E402
-from app.domain import ProcessProfile  # noqa: E402
-from app.storage.migrate import upgrade  # noqa: E402
-from app.storage.models import ReviewCommentRow  # noqa: E402
-from app.storage.profiles import ensure_municipality, save_profile  # noqa: E402
-from app.storage.users import create_user  # noqa: E402
-
-expect = sync_api.expect
-PASSWORD = "lotsen-pass-2468"  # the password rules want 12 characters
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
-FINAL_SCREENS = os.environ.get("SCREENSHOT_DIR")  # copies for reviewers, only when asked
+FINAL_SCREENS = screenshot_dir()  # copies for reviewers, only when asked
 
 pytestmark = pytest.mark.slow
-
-UNNAMED_CONTROLS = """() => Array.from(document.querySelectorAll(
-    'input:not([type=hidden]), select, textarea, button, a[href]')).filter(el => {
-  if (el.closest('[hidden]') || (el.closest('dialog') && !el.closest('dialog').open)) return false;
-  const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
-  if (el.matches('button, a')) return !(named || el.textContent.trim());
-  return !(named || (el.labels && el.labels.length));
-}).map(el => el.outerHTML.slice(0, 120))"""
 
 STEPS = [
     {"label": "Antrag entgegennehmen", "kind": "receive", "actor": "Bürgerbüro", "minutes": 3},
@@ -76,7 +56,7 @@ def screens(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("screens18")
     yield folder
     if FINAL_SCREENS:
-        target = Path(FINAL_SCREENS)
+        target = FINAL_SCREENS
         target.mkdir(parents=True, exist_ok=True)
         for png in folder.glob("*.png"):
             shutil.copy2(png, target / png.name)
@@ -86,14 +66,9 @@ def screens(tmp_path_factory) -> Path:
 def site(tmp_path_factory, embedding_cache_dir):
     """A served app with two municipalities' processes seeded directly (no interview needed)."""
     with pytest.MonkeyPatch.context() as env:
-        for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("ANONYMIZED_TELEMETRY", "False")):
+        for key, value in OFFLINE:
             env.setenv(key, value)
-        data = tmp_path_factory.mktemp("browser18") / "data"
-        data.mkdir()
-        url = f"sqlite:///{data / 'prozesslotse.db'}"
-        upgrade(url)
-        app = create_app({"DATA_DIR": str(data), "DATABASE_URL": url, "SECRET_KEY": "browser-test-18",
-                          "EMBEDDING_CACHE_DIR": str(embedding_cache_dir)})
+        app = make_app(tmp_path_factory.mktemp("browser18") / "data", EMBEDDING_CACHE_DIR=str(embedding_cache_dir))
         db = app.extensions["prozesslotse.db"]
         ids: dict[str, int] = {}
         with db.session() as session:
@@ -114,54 +89,21 @@ def site(tmp_path_factory, embedding_cache_dir):
             for key in ("desktop", "phone"):
                 session.add(ReviewCommentRow(profile_id=ids[key], author_id=clerk.id, step_n=4,
                                              text="Wer bucht die Gebühr – Stadtkasse oder Bürgerbüro?"))
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}", ids
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            db.dispose()
+        with served(app) as base:
+            yield base, ids
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-class Modeller:
+class Modeller(BrowserSession):
     """A signed-in modeller's browser context that collects script errors and takes screenshots."""
 
     def __init__(self, browser, base: str, screens: Path, width: int, height: int) -> None:
-        self.base, self.screens, self.width = base, screens, width
-        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="de-DE")
-        self.context.set_default_timeout(30_000)
-        self.errors: list[str] = []
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda exc: self.errors.append(f"JavaScript-Fehler: {exc}"))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.goto(base + "/anmelden")
-        self.page.get_by_label("Benutzername").fill("moritz")
-        self.page.get_by_label("Passwort").fill(PASSWORD)
-        self.page.get_by_role("button", name="Anmelden").click()
-        expect(self.page.get_by_role("heading", level=1)).to_contain_text("Willkommen")
+        super().__init__(browser, base, width, height, timeout=30_000)
+        self.screens = screens
+        self.sign_in("moritz")
 
     def shot(self, name: str, full: bool = True) -> None:
-        unnamed = self.page.evaluate(UNNAMED_CONTROLS)
-        assert not unnamed, f"Bedienelemente ohne Beschriftung auf {self.page.url}: {unnamed}"
+        self.assert_named_controls()
         self.page.screenshot(path=str(self.screens / f"{name}-{self.width}.png"), full_page=full)
-
-    def no_horizontal_overflow(self) -> None:
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"Seite ist {overflow}px breiter als das Fenster ({self.page.url})"
-
-    def close(self) -> None:
-        self.context.close()
-        assert not self.errors, self.errors
 
 
 def _decisions_then_approve(m: Modeller, base: str, draft: int, tag: str) -> None:

@@ -17,7 +17,8 @@
     ["category", "Kategorie"]
   ];
   var PLACEHOLDER_TITLE = "Neuer Prozess";
-  var ACCEPT_TEMPLATE = "Ja, das passt so.";
+  var MAX_CHARS = data.max_message_chars || 4000;
+  var NEAR_LIMIT = Math.floor(MAX_CHARS * 0.9);
 
   var kinds = {};
   (data.kinds || []).forEach(function (k) { kinds[k.kind] = k; });
@@ -34,9 +35,12 @@
   var progress = document.getElementById("progress");
   var progressLabel = document.getElementById("progress-label");
   var openPointsBox = document.getElementById("open-points");
+  var declinedBox = document.getElementById("declined-points");
+  var counter = document.getElementById("message-count");
   var pageTitle = document.getElementById("page-title");
   var pending = false;
   var lastOpenPoints = data.open_points || [];
+  var lastDeclined = data.declined_points || [];
   var draftTitle = null;
   var currentDraft = data.draft;
   var canUndo = !!data.can_undo;
@@ -62,15 +66,25 @@
     return !(value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length));
   }
 
-  function renderDraft(draft, openPoints) {
+  /** Progress: a slot is done when it is not open; what the clerk said has nothing counts as done. */
+  function renderProgress(openPoints, declined) {
     if (Array.isArray(openPoints)) lastOpenPoints = openPoints;
+    if (Array.isArray(declined)) lastDeclined = declined;
     var total = data.slot_total || 15;
     var done = Math.max(0, total - lastOpenPoints.length);
     progress.max = total;
     progress.value = done;
     progressLabel.textContent = "Erfasst: " + done + " von " + total + " Angaben";
-    openPointsBox.textContent = lastOpenPoints.length ? "Noch offen: " + lastOpenPoints.join(", ") + "."
-                                                     : "Alle Angaben sind erfasst.";
+    if (lastOpenPoints.length) openPointsBox.textContent = "Noch offen: " + lastOpenPoints.join(", ") + ".";
+    else openPointsBox.textContent = lastDeclined.length ? "Nichts mehr offen." : "Alle Angaben sind erfasst.";
+    if (declinedBox) {
+      declinedBox.textContent = lastDeclined.length ? "Ohne Angabe (laut Ihnen keine): " + lastDeclined.join(", ") + "." : "";
+      declinedBox.hidden = !lastDeclined.length;
+    }
+  }
+
+  function renderDraft(draft, openPoints, declined) {
+    renderProgress(openPoints, declined);
 
     var children = [];
     var title = draft.title && draft.title !== PLACEHOLDER_TITLE ? draft.title : "(noch ohne Namen)";
@@ -305,39 +319,61 @@
   }
 
   // -- messages ---------------------------------------------------------------
-  function offeredTitle(message) {
-    if (!message || message.slot !== "confirm_template") return null;
-    var found = (message.suggestions || []).filter(function (s) { return message.text.indexOf("„" + s.title + "“") >= 0; });
-    return found.length ? found[0].title : "";
+  /** The chat message a card's button sends; the engine reads the title and the town (engine.chosen_card). */
+  function templateMessage(title, town) {
+    return "Ich nehme die Vorlage „" + title + "“" + (town ? " aus " + town : "") + ".";
   }
 
+  /** Every card of the latest message can be taken as the template; the button says which one. */
+  function adoptButton(title, town) {
+    return el("button", { type: "button", class: "adopt secondary small", "data-title": title, "data-town": town,
+                          "aria-label": "Als Vorlage nehmen: „" + title + "“" + (town ? " aus " + town : "") },
+      "Als Vorlage nehmen");
+  }
+
+  // Cards offered for choosing; bumped when the clerk answers, so late look-ups add no buttons to old messages.
+  var cardRound = 0;
+
+  /** The cards of the latest message get their button once it is known that the process has steps
+      to take over (a card without steps says so instead of offering a button that cannot work). */
+  function offerCards(node) {
+    if (!data.can_write || !node) return;
+    var round = ++cardRound;
+    node.querySelectorAll("li.suggestion[data-id]").forEach(function (card) {
+      var title = card.dataset.title, town = card.dataset.town || "";
+      PL.api("GET", "/api/processes/" + encodeURIComponent(card.dataset.id)).then(function (profile) {
+        if (round !== cardRound) return;
+        var n = (profile && profile.steps || []).length;
+        card.appendChild(el("p", { class: "card-steps" + (n ? "" : " muted"),
+          text: n ? PL.counted(n, "Arbeitsschritt", "Arbeitsschritte") : "Ohne Arbeitsschritte – als Vorlage nicht nutzbar" }));
+        if (n) card.appendChild(adoptButton(title, town));
+      }, function () {
+        if (round === cardRound) card.appendChild(adoptButton(title, town));  // not known: the assistant will say
+      });
+    });
+  }
+
+  /** Once the clerk has answered, the buttons of older messages go (the cards stay as links). */
   function removeAdoptButtons() {
+    cardRound++;
     messages.querySelectorAll("button.adopt").forEach(function (b) { b.remove(); });
   }
 
   function messageNode(message) {
-    var offered = message.role === "assistant" && data.can_write ? offeredTitle(message) : null;
     var node = el("div", { class: "msg msg-" + message.role },
       el("p", { class: "msg-who", text: message.role === "assistant" ? "Assistent" : "Sie" }),
       el("div", { class: "msg-text", text: message.text }));
     if (message.suggestions && message.suggestions.length) {
       var cards = el("ul", { class: "cards compact" });
       message.suggestions.forEach(function (s) {
-        var card = el("li", { class: "card suggestion" },
+        var card = el("li", { class: "card suggestion", "data-id": String(s.id), "data-title": s.title, "data-town": s.municipality || "" },
           el("p", { class: "suggestion-title" }, el("a", { href: "/prozesse/" + s.id, target: "_blank", rel: "noopener", text: s.title })),
           el("p", { class: "meta", text: (s.municipality || "–") + (s.land ? " · " + s.land : "") }),
           s.snippet ? el("p", { class: "snippet", text: s.snippet }) : null);
-        if (offered && offered === s.title) {
-          card.appendChild(el("button", { type: "button", class: "adopt", "data-title": s.title },
-            "Vorlage übernehmen", el("span", { class: "sr-only", text: ": " + s.title + " (" + (s.municipality || "") + ")" })));
-        }
         cards.appendChild(card);
       });
       node.appendChild(el("div", { class: "suggestions" },
         el("p", { class: "suggestions-title", text: "Ähnliche Prozesse anderer Kommunen" }), cards));
-    }
-    if (offered === "") {  // the offered template is not among the cards: one button for the offer itself
-      node.appendChild(el("button", { type: "button", class: "adopt" }, "Vorgeschlagene Vorlage übernehmen"));
     }
     return node;
   }
@@ -389,7 +425,7 @@
     if (finishButton) finishButton.disabled = on;
   }
 
-  function deliver(text, clientId, bubble, answerTo) {
+  function deliver(text, clientId, bubble, answerTo, typed) {
     pending = true;
     setTyping(true);
     PL.show(errorBox, "");
@@ -404,11 +440,12 @@
         var note = bubble.querySelector(".failed-note");
         if (note) note.remove();
         removeAdoptButtons();
-        append(messageNode(answer.reply));
+        offerCards(append(messageNode(answer.reply)));
         lastSlot = answer.reply.slot || null;
         showQuestion(answer.reply.text);
         canUndo = false;  // the conversation's answer is now the last change
-        if (editing === null) renderDraft(answer.draft, answer.open_points); else currentDraft = answer.draft;
+        if (editing === null) renderDraft(answer.draft, answer.open_points, answer.declined_points);
+        else { currentDraft = answer.draft; renderProgress(answer.open_points, answer.declined_points); }
       }, function (error) {
         var retry = error.status === 0 || error.status >= 500 || error.status === 409 || error.status === 429;
         if (retry && n < 2) return PL.sleep(800 * (n + 1)).then(function () { return attempt(n + 1); });
@@ -418,9 +455,14 @@
           keepUnsent(text);  // after signing in again the text is back in the box
         }
         if (error.status === 400 || error.status === 422) {
-          // Refused and not stored: give the text back for editing.
+          // Refused and not stored (e.g. too long): the text goes back into the box exactly as typed.
           bubble.remove();
-          if (textarea && !textarea.value) { textarea.value = text; keepUnsent(text); }
+          if (textarea && typed !== undefined) {
+            var meanwhile = textarea.value.trim();
+            textarea.value = meanwhile && meanwhile !== typed.trim() ? typed + "\n\n" + textarea.value : typed;
+            keepUnsent(textarea.value);
+            updateCounter();
+          }
           PL.show(errorBox, error);
           if (textarea) textarea.focus();
           return;
@@ -431,7 +473,7 @@
         var again = el("button", { type: "button", class: "secondary small" }, "Erneut senden");
         again.addEventListener("click", function () {
           if (pending) return;
-          deliver(text, clientId, bubble, answerTo);  // the same client_id: the server answers it once
+          deliver(text, clientId, bubble, answerTo, typed);  // the same client_id: the server answers it once
         });
         bubble.appendChild(el("p", { class: "failed-note" }, "Nicht gesendet. ", again));
         PL.show(errorBox, error);
@@ -440,18 +482,37 @@
     return attempt(0);
   }
 
-  function send(text) {
+  /** Send a message; ``fromBox``: it is the typed text, so the box is emptied (and refilled if refused). */
+  function send(text, fromBox) {
     if (pending) return false;
+    var typed = fromBox ? text : undefined;
     text = (text || "").trim();
     if (!text) {
       PL.show(errorBox, "Bitte schreiben Sie zuerst eine Nachricht.");
       return false;
     }
     var bubble = append(messageNode({ role: "clerk", text: text }));
-    if (textarea) textarea.value = "";
-    keepUnsent("");
-    deliver(text, PL.uuid(), bubble, lastSlot);
+    if (fromBox && textarea) {
+      textarea.value = "";
+      keepUnsent("");
+      updateCounter();
+    }
+    deliver(text, PL.uuid(), bubble, lastSlot, typed);
     return true;
+  }
+
+  /** "123 von 4000 Zeichen" under the box; a warning near and over the limit. */
+  function updateCounter() {
+    if (!counter || !textarea) return;
+    var n = textarea.value.length;
+    var over = n > MAX_CHARS;
+    var text = PL.formatNumber(n) + " von " + PL.formatNumber(MAX_CHARS) + " Zeichen";
+    if (over) text += " – " + PL.formatNumber(n - MAX_CHARS) + " zu viel, bitte kürzen.";
+    else if (n >= NEAR_LIMIT) text += " – bald ist die Grenze erreicht.";
+    if (counter.textContent !== text) counter.textContent = text;
+    counter.classList.toggle("near", n >= NEAR_LIMIT && !over);
+    counter.classList.toggle("over", over);
+    if (over) textarea.setAttribute("aria-invalid", "true"); else textarea.removeAttribute("aria-invalid");
   }
 
   // -- finishing --------------------------------------------------------------
@@ -508,7 +569,9 @@
   }
 
   // -- wiring -----------------------------------------------------------------
-  renderDraft(data.draft, data.open_points);
+  renderDraft(data.draft, data.open_points, data.declined_points);
+  var latest = messages.lastElementChild;
+  if (latest && latest.classList.contains("msg-assistant")) offerCards(latest);
   setTyping(false);
   messages.scrollTop = messages.scrollHeight;
   showQuestion(null);
@@ -528,16 +591,17 @@
 
   if (composer && textarea) {
     if (!textarea.value) textarea.value = unsent();
-    textarea.addEventListener("input", function () { keepUnsent(textarea.value); });
+    updateCounter();
+    textarea.addEventListener("input", function () { keepUnsent(textarea.value); updateCounter(); });
     composer.addEventListener("submit", function (event) {
       event.preventDefault();
-      send(textarea.value);
+      send(textarea.value, true);
       textarea.focus();
     });
     textarea.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey && !event.isComposing) {
         event.preventDefault();
-        send(textarea.value);
+        send(textarea.value, true);
       }
     });
     textarea.focus();
@@ -545,7 +609,8 @@
   messages.addEventListener("click", function (event) {
     var button = event.target.closest("button.adopt");
     if (!button || pending) return;
-    if (send(ACCEPT_TEMPLATE)) removeAdoptButtons();
+    // Through the normal send path: the chat shows exactly what was chosen, and the box keeps what is typed there.
+    if (send(templateMessage(button.dataset.title, button.dataset.town))) removeAdoptButtons();
     if (textarea) textarea.focus();
   });
   if (finishButton) finishButton.addEventListener("click", finish);

@@ -40,14 +40,16 @@ def capture():
 
 
 def offered_title(messages: list[dict]) -> str | None:
-    """The template the last assistant message offers, when it asks to confirm one."""
+    """The template the last assistant message offers, when it asks to confirm one.
+
+    No longer used by the page (every card has its own button, chat.js); tests/test_web.py still checks it."""
     last = next((m for m in reversed(messages) if m["role"] == "assistant"), None)
     if last is None or last.get("slot") != "confirm_template":
         return None
     for suggestion in last.get("suggestions") or []:
         if f"„{suggestion['title']}“" in last["text"]:
             return suggestion["title"]
-    return ""  # offered, but not one of the cards: any card's button confirms the offer
+    return ""  # offered, but not one of the cards
 
 
 @bp.get("/interviews/<int:interview_id>")
@@ -66,14 +68,13 @@ def interview(interview_id: int):
         draft = to_domain(draft_row).model_dump(mode="json")
     data = {"id": row.id, "status": row.status, "messages": messages, "draft": draft, "open_points": points,
             "declined_points": declined_points(state),
-            "slot_total": labels.slot_total(), "kinds": api_kinds()["kinds"], "can_write": can_write,
-            "draft_id": row.draft_profile_id, "offered_title": offered_title(messages),
+            "slot_total": labels.slot_total(), "max_message_chars": service.MAX_MESSAGE_CHARS, "kinds": api_kinds()["kinds"], "can_write": can_write,
+            "draft_id": row.draft_profile_id,
             "can_undo": can_write and panel.can_undo(db_session(), row)}
     named = row.title and row.title != PLACEHOLDER_TITLE
     return render_template("interview.html", interview=row, messages=messages, data=data, draft=draft,
                            heading=row.title if named else "Neuen Prozess erfassen",
-                           open_points=points, can_write=can_write, draft_row=draft_row,
-                           offered=data["offered_title"])
+                           open_points=points, can_write=can_write, draft_row=draft_row)
 
 
 @bp.get("/meine")
