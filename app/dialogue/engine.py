@@ -75,6 +75,8 @@ def new_state(title: str | None = None, retrieval: bool = True) -> dict[str, Any
 class Interviewer:
     # Minimal hybrid score for offering a template; measured on bench/cases.
     TEMPLATE_THRESHOLD = 0.55
+    # A hit with steps is offered only this close to the best hit (which may have no steps).
+    TEMPLATE_MARGIN = 0.03
     # From this many steps in the opening the clerk told the whole process: compare, do not offer to replace.
     COMPARE_MIN_STEPS = 4
 
@@ -229,6 +231,10 @@ class Interviewer:
         if state.get("retrieval", True) and self.search is not None and "steps" not in state["filled"]:
             templates = self.search(f"{draft.title if draft.title != PLACEHOLDER_TITLE else ''} {text}".strip())
             best = next((t for t in templates if t.profile.steps), None)
+            if best is not None and templates and best is not templates[0] \
+                    and best.result.score < templates[0].result.score - self.TEMPLATE_MARGIN \
+                    and label_similarity(best.profile.title, templates[0].profile.title) < 0.3:
+                best = None  # a lower hit with steps would offer another process than the best match
             # The offered template is the first card, so text and cards name the same process.
             ranked = ([best] if best is not None else []) + [t for t in templates if t is not best]
             suggestions = [t.result for t in ranked[:3]]
@@ -314,8 +320,15 @@ class Interviewer:
                    notes: list[str]) -> Turn | None:
         """The clerk chose one of the shown templates by name or number: it is taken over."""
         found = next((t for t in self.search(card["title"]) if t.profile.id == card["id"]), None)
-        if found is None or not found.profile.steps:
+        if found is None:
             return None
+        if not found.profile.steps:
+            state["slot"] = state.get("slot")
+            return self._ask(draft, state, prefix=f"„{card['title']}“ aus {card['town'] or 'der anderen Kommune'} hat "
+                                                  "keine Arbeitsschritte, die ich übernehmen könnte. Beschreiben Sie "
+                                                  "Ihren Ablauf gern selbst oder wählen Sie eine andere Vorlage.",
+                             keep_slot=None if state.get("slot") in ("confirm_template", "compare_template")
+                             else state.get("slot"))
         state.pop("compare", None)
         state["template_id"] = found.profile.id
         state["template_profile"] = found.profile.model_dump(mode="json")
@@ -537,7 +550,7 @@ def open_points(draft: ProcessProfile, state: dict[str, Any]) -> list[str]:
     """Slots still open: counted as done only with a value in the draft, or when the clerk said there is none."""
     declined = set(state.get("declined", []))
     return [LABELS[slot] for slot in ORDER if not has_value(draft, slot) and slot not in declined
-            and not (slot == "decisions" and len(draft.steps) < 3)]
+            and not (slot == "decisions" and 0 < len(draft.steps) < 3)]
 
 
 def declined_points(state: dict[str, Any]) -> list[str]:

@@ -15,7 +15,7 @@ from app.nlp.gazetteer import Gazetteer, looks_like_actor
 from app.nlp.legal import legal_references
 
 _UNIT_PHRASE = re.compile(
-    r"(?i:\b(?:ich (?:bin|arbeite|sitze)|wir sind|das (?:machen|erledigen|bearbeiten) wir|zuständig (?:ist|sind)|"
+    r"(?i:\b(?:ich (?:bin|arbeite|sitze|mache(?= im| in der| beim)|mach(?= im| in der| beim))|wir sind|das (?:machen|erledigen|bearbeiten) wir|zuständig (?:ist|sind)|"
     r"das macht|macht das|bei uns (?:ist|macht das)|liegt bei)\s+(?:hier\s+|bei uns\s+|alles\s+)?(?:im|in der|beim|"
     r"bei der|in dem|an der|am|die|der|das|unser(?:e|em|er)?)?\s*)"
     r"(?P<unit>[A-ZÄÖÜ][\w\-äöüß]*(?:\s+(?:für|und)\s+[A-ZÄÖÜ][\w\-äöüß]+)*(?:\s+[A-ZÄÖÜ][\w\-äöüß]+)?)")

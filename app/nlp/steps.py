@@ -61,7 +61,14 @@ _VERB_FIXES = {"machen": "erstellen", "tun": "erledigen", "rechnen": "berechnen"
                "abgeben": "entgegennehmen", "rausgehen": "versenden", "rübergehen": "versenden",
                "zurückgehen": "versenden", "weggehen": "versenden", "rausschicken": "versenden",
                "schicken": "versenden", "eintragen": "erfassen", "tragen": "erfassen", "reinschreiben": "erfassen",
-               "ausdrucken": "ausdrucken", "einscannen": "einscannen"}
+               "ausdrucken": "ausdrucken", "einscannen": "einscannen", "schauen": "prüfen", "gucken": "prüfen",
+               "nachschauen": "prüfen", "nachgucken": "prüfen", "checken": "prüfen", "durchschauen": "prüfen",
+               "angucken": "prüfen", "anschauen": "prüfen", "durchgucken": "prüfen", "durchgehen": "prüfen"}
+_DOCUMENT_HEADS = re.compile(r"(?:bescheid|brief|vorlage|vermerk|liste|anordnung|schreiben|protokoll|bericht|termin|"
+                             r"rechnung|quittung|bestätigung|bescheinigung|urkunde|ausweis|karte|kopie|ausdruck|"
+                             r"meldung|mitteilung|antwort|entwurf|stellungnahme|verfügung|vertrag|aushang|eintrag|"
+                             r"abrechnung|auszahlung|überweisung|buchung|zahlung|mahnung|akte|notiz|mail)\w*$",
+                             re.IGNORECASE)
 _SEND_VERBS = {"schicken", "senden", "mailen", "faxen", "zuschicken", "rüberschicken", "übermitteln", "weiterleiten"}
 _CONTACT_VERBS = {"anrufen", "rufen", "schreiben", "mailen", "melden", "telefonieren", "kommen", "vorsprechen",
                   "vorbeikommen", "schicken", "beantragen", "einreichen", "abgeben", "stellen"}
@@ -276,7 +283,7 @@ class DescriptionReader:
             if activity is not None:
                 step_of_clause[index] = len(reading.activities)
                 reading.activities.append(activity)
-        reading.decisions = self._decisions(all_clauses, step_of_clause, len(reading.activities))
+        reading.decisions = self._decisions(all_clauses, step_of_clause, reading.activities)
         return reading
 
     # -- one activity ---------------------------------------------------------------
@@ -292,6 +299,9 @@ class DescriptionReader:
             return None
         if words & _NEGATION or _FIGURE.search(clause.text):
             return None
+        if base == "machen" and not any(_DOCUMENT_HEADS.search(p.head) for p in _phrases(tokens, {verb}, placeholders)
+                                        if p.preposition is None) and not clause.coordinated:
+            return None  # "ich mache im Steueramt die Hundesteuer": who does what, not a step
         passive = any(t.lemma.lower() == "werden" and t.tag.startswith("VA") for t in tokens) \
             and tokens[verb].tag == "VV(PP)"
         own_subject = next((t for t in tokens if t.tag == "PPER" and t.text.lower() in ("ich", "wir", "man")), None)
@@ -372,7 +382,9 @@ class DescriptionReader:
         return text
 
     # -- decisions ---------------------------------------------------------------------
-    def _decisions(self, all_clauses: list[Clause], step_of_clause: dict[int, int], count: int) -> list[Decision]:
+    def _decisions(self, all_clauses: list[Clause], step_of_clause: dict[int, int],
+                   activities: list[Activity]) -> list[Decision]:
+        count = len(activities)
         decisions: list[Decision] = []
         for index, clause in enumerate(all_clauses):
             if clause.role != "condition":
@@ -385,8 +397,8 @@ class DescriptionReader:
                 continue
             first = step_of_clause[consequence[0]]
             last = step_of_clause[consequence[-1]]
-            if first == 0:
-                continue
+            if first == 0 or activities[first].kind == "receive":
+                continue  # "wenn jemand seinen Hund anmeldet, kommt das Formular": the trigger, not a decision
             condition = " ".join(t.text for t in clause.tokens[1:]).strip() or "ja"
             condition = re.sub(r"^'\s*s\s+", "", condition)
             consequence_text = " ".join(all_clauses[i].text for i in consequence)
