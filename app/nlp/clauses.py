@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .tagger import Token, tag, tokenize
-from .verbs import base_of
+from .verbs import base_of, participle_infinitive
 
 CONDITION = {"wenn", "falls", "sofern", "soweit", "sobald", "wenns", "wann", "solange"}
 ELSE = {"sonst", "ansonsten", "andernfalls", "ansonst"}
@@ -130,26 +130,59 @@ def _role(tokens: list[Token]) -> str:
     return "main"
 
 
+def retag(tokens: list[Token]) -> list[Token]:
+    """Past participles HanTa tags as adjectives ("der Schein wird gedruckt") become verbs again."""
+    out: list[Token] = []
+    passive = False
+    for token in tokens:
+        if token.tag.startswith("VA") and token.lemma.lower() in ("werden", "sein"):
+            passive = True
+        if passive and token.tag in ("ADJD", "ADJ(D)"):
+            infinitive = participle_infinitive(token.text)
+            if infinitive:
+                token = Token(token.text, infinitive, "VV(PP)")
+        out.append(token)
+    return out
+
+
+def _next_participle(tokens: list[Token], start: int) -> bool:
+    """A non-finite full verb ends the next stretch (before a comma or "und"), with no finite verb in it."""
+    for j in range(start, len(tokens)):
+        token = tokens[j]
+        if token.text in _CLAUSE_PUNCT or token.text in _SENTENCE_PUNCT or token.text.lower() in ("und", "oder"):
+            return False
+        if token.tag.endswith(("(FIN)", "(IMP)")):
+            return False
+        if token.tag in ("VV(PP)", "VV(INF)"):
+            return True
+    return False
+
+
 def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
     """Cut one tagged sentence where a new clause starts."""
     cuts: list[tuple[int, bool]] = [(0, False)]
     has_verb = False
+    has_participle = False
     for i, token in enumerate(tokens):
         lower = token.text.lower()
         if i and tokens[i - 1].text in _CLAUSE_PUNCT and token.text not in _CLAUSE_PUNCT:
             subordinate = lower in CONDITION | ELSE | REASON | COMPLEMENT | UNTIL or token.tag in ("PRELS", "KOUS")
             if subordinate or _any_finite(tokens, i, i + 4):
                 cuts.append((i, False))
-                has_verb = False
+                has_verb = has_participle = False
         elif lower in _NO_COMMA_SUBORDINATORS and has_verb and i and tokens[i].tag in ("KOUS", "APPR", "PWAV", "KON"):
             cuts.append((i, False))  # "ich prüfe ob er vollständig ist": clerks leave out the comma
             has_verb = False
+        elif (lower in ("und", "oder") or token.text == ",") and has_participle and _next_participle(tokens, i + 1):
+            cuts.append((i, True))  # "der Schein wird gedruckt, unterschrieben und ausgehändigt": three steps
         elif lower in ("und", "oder", "aber", "sonst", "ansonsten") and has_verb and i + 1 < len(tokens):
             if lower in ("sonst", "ansonsten") or _any_finite(tokens, i + 1, i + 5):
                 cuts.append((i, lower != "sonst"))
                 has_verb = False
         if is_verb(tokens, i) or token.tag.startswith(("VA", "VM")):
             has_verb = True
+        if token.tag in ("VV(PP)", "VV(INF)"):
+            has_participle = True
     clauses: list[Clause] = []
     for (start, coordinated), (stop, _) in zip(cuts, cuts[1:] + [(len(tokens), False)]):
         piece = [t for t in tokens[start:stop] if t.text not in _CLAUSE_PUNCT and t.text not in _SENTENCE_PUNCT]
@@ -162,6 +195,6 @@ def clauses(text: str) -> list[Clause]:
     """All clauses of a description, sentence by sentence."""
     out: list[Clause] = []
     for number, sentence in enumerate(sentences(text)):
-        tokens = tag(tokenize(sentence) + ["."])
+        tokens = retag(tag(tokenize(sentence) + ["."]))
         out.extend(split_clauses(tokens, number))
     return out

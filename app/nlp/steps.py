@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from app.domain import Branch, Decision
 
-from .clauses import OBJECT_PRONOUNS, SUBJECT_PRONOUNS, Clause, is_finite, is_verb, sentences, split_clauses
+from .clauses import OBJECT_PRONOUNS, SUBJECT_PRONOUNS, Clause, is_finite, is_verb, retag, sentences, split_clauses
 from .gazetteer import Gazetteer, is_generic_system, looks_like_actor
 from .step_kind import classify_step
 from .tagger import Token, tag, tokenize
@@ -64,6 +64,12 @@ _VERB_FIXES = {"machen": "erstellen", "tun": "erledigen", "rechnen": "berechnen"
                "ausdrucken": "ausdrucken", "einscannen": "einscannen", "schauen": "prüfen", "gucken": "prüfen",
                "nachschauen": "prüfen", "nachgucken": "prüfen", "checken": "prüfen", "durchschauen": "prüfen",
                "angucken": "prüfen", "anschauen": "prüfen", "durchgucken": "prüfen", "durchgehen": "prüfen"}
+_MANNER = re.compile(r"(?i)(?:rechnerisch|sachlich|schriftlich|telefonisch|mündlich|persönlich|elektronisch|"
+                     r"formell|inhaltlich|fachlich|digital|postalisch)$")
+_EVENT_HEADS = re.compile(r"(?:besichtigung|kontrolle|prüfung|besprechung|gespräch|sitzung|einweisung|schulung|"
+                          r"anhörung|abnahme|begehung|ortstermin|bestandsaufnahme|recherche|rückfrage|beratung|"
+                          r"befragung|messung|zählung|führung|übergabe|durchsicht|abstimmung|konferenz)\w*$",
+                          re.IGNORECASE)
 _DOCUMENT_HEADS = re.compile(r"(?:bescheid|brief|vorlage|vermerk|liste|anordnung|schreiben|protokoll|bericht|termin|"
                              r"rechnung|quittung|bestätigung|bescheinigung|urkunde|ausweis|karte|kopie|ausdruck|"
                              r"meldung|mitteilung|antwort|entwurf|stellungnahme|verfügung|vertrag|aushang|eintrag|"
@@ -72,7 +78,11 @@ _DOCUMENT_HEADS = re.compile(r"(?:bescheid|brief|vorlage|vermerk|liste|anordnung
 _SEND_VERBS = {"schicken", "senden", "mailen", "faxen", "zuschicken", "rüberschicken", "übermitteln", "weiterleiten"}
 _CONTACT_VERBS = {"anrufen", "rufen", "schreiben", "mailen", "melden", "telefonieren", "kommen", "vorsprechen",
                   "vorbeikommen", "schicken", "beantragen", "einreichen", "abgeben", "stellen"}
-_COMPLETE = {"vollständig", "komplett", "ausgefüllt", "dabei", "fehlt", "beiliegt", "unterschrieben"}
+_GREETING = re.compile(r"(?i)^(?:hallo|hi|guten (?:tag|morgen)|liebe|lieber|gruß|grüße|viele grüße|beste grüße|mfg|"
+                       r"danke|vielen dank|anbei|hier)\b")
+_LIST_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
+_FILED = re.compile(r"\bab in (?:die|den|das|der)?\s*((?:E-)?Akte|Ordner|Ablage|Archiv|Registratur)\b", re.IGNORECASE)
+_COMPLETE = {"da", "vollständig", "komplett", "ausgefüllt", "dabei", "fehlt", "beiliegt", "unterschrieben"}
 _ASK_VERBS = {"nachfragen", "fragen", "erfragen", "nachhaken"}
 _ARCHIVE_NOUNS = re.compile(r"akte|ordner|archiv|registratur|ablage|dms", re.IGNORECASE)
 
@@ -152,6 +162,8 @@ def _main_verb(tokens: list[Token]) -> int | None:
     if not verbs:
         return None
     nonfinite = [i for i in verbs if tokens[i].tag in ("VV(PP)", "VV(INF)", "VV(IZU)")]
+    if len(nonfinite) > 1 and tokens[nonfinite[-1]].lemma.lower() == "lassen":
+        return nonfinite[-2]  # "von der Schule unterschreiben lassen"
     # "lass den Amtsleiter zeichnen": the activity is the infinitive.
     return nonfinite[-1] if nonfinite else verbs[0]
 
@@ -257,7 +269,7 @@ class DescriptionReader:
         protected, placeholders = _protect_systems(text, self.gazetteer)
         all_clauses: list[Clause] = []
         for number, sentence in enumerate(sentences(protected)):
-            tokens = tag(tokenize(sentence) + ["."])
+            tokens = retag(tag(tokenize(sentence) + ["."]))
             all_clauses.extend(split_clauses(tokens, number))
         step_of_clause: dict[int, int] = {}
         for index, clause in enumerate(all_clauses):
@@ -280,6 +292,12 @@ class DescriptionReader:
                     else "Angaben telefonisch erfragen"
                 called.kind = "search"
                 continue
+            if activity is None and clause.role == "main":
+                activity = self._nominal(clause, placeholders, listed=bool(_LIST_ITEM.search(text)))
+                if activity is None and not any(is_verb(clause.tokens, i) for i in range(len(clause.tokens))):
+                    nouns = [t.text for t in clause.tokens if t.tag in ("NN",) and t.text not in _SKIP_NOUNS]
+                    if nouns and not self.context:
+                        self.context = nouns[-1]  # "Abbruchanzeigen. Die kommen vom Bauherrn …"
             if activity is not None:
                 step_of_clause[index] = len(reading.activities)
                 reading.activities.append(activity)
@@ -299,8 +317,9 @@ class DescriptionReader:
             return None
         if words & _NEGATION or _FIGURE.search(clause.text):
             return None
-        if base == "machen" and not any(_DOCUMENT_HEADS.search(p.head) for p in _phrases(tokens, {verb}, placeholders)
-                                        if p.preposition is None) and not clause.coordinated:
+        made = [p for p in _phrases(tokens, {verb}, placeholders) if p.preposition is None]
+        if base == "machen" and not any(_DOCUMENT_HEADS.search(p.head) or _EVENT_HEADS.search(p.head) for p in made) \
+                and not clause.coordinated:
             return None  # "ich mache im Steueramt die Hundesteuer": who does what, not a step
         passive = any(t.lemma.lower() == "werden" and t.tag.startswith("VA") for t in tokens) \
             and tokens[verb].tag == "VV(PP)"
@@ -328,6 +347,8 @@ class DescriptionReader:
         if not object_words and (pronoun or clause.coordinated or ELLIPSIS) and self.context:
             object_words = self.context.split()
         pp = next((p for p in phrases if p.preposition is not None and p is not obj), None)
+        if not object_words and moves and pp is not None and pp.preposition == "mit":
+            object_words, pp = pp.words, None  # "der Antragsteller kommt mit seinem Prüfungszeugnis vorbei"
         if not object_words and pp is not None and pp.preposition in ("ins", "in", "im", "an", "ans", "zum", "zur"):
             object_words = pp.words
         elif pp is not None and PP_MODE and pp.preposition in PP_KEEP:
@@ -336,6 +357,13 @@ class DescriptionReader:
             self.context = _text(obj.words)
         entry = administrative(infinitive) or administrative(base)
         verb_text = _VERB_FIXES.get(infinitive) or (entry.administrative if entry else _VERB_FIXES.get(base, infinitive))
+        if base == "machen" and obj is not None and _EVENT_HEADS.search(obj.head):
+            verb_text = "durchführen"
+        if base in ("geben", "sagen") and obj is not None and obj.head == "Bescheid":
+            others = [p for p in bare if p is not obj]
+            verb_text = "informieren"
+            object_words = others[0].words if others else (["Beteiligte"])
+            entry = None
         words_lower = [t.text.lower() for t in tokens]
         if base in _SEND_VERBS and ("uns" in words_lower or "mir" in words_lower):
             verb_text = "entgegennehmen"  # "das Portal schickt uns ne Mail": received, not sent
@@ -350,14 +378,25 @@ class DescriptionReader:
         if base == "kommen" and pp is not None and pp.preposition in ("in", "ins") and _ARCHIVE_NOUNS.search(pp.head):
             verb_text = "ablegen"
         if complement is not None and verb_text.endswith("prüfen"):
+            told = [t.text for t in complement.tokens if t.tag == "NN" and t.text not in _SKIP_NOUNS]
+            if not object_words and told:
+                object_words = told[:1]  # "prüf ob alle Unterlagen da sind"
             if not object_words and self.context:
                 object_words = self.context.split()  # "ich prüfe, ob er vollständig ist"
             if set(complement.words) & _COMPLETE:
                 verb_text = "auf Vollständigkeit prüfen"
         if actor and (base in _SIGN_VERBS or infinitive in _SIGN_VERBS):
             verb_text = f"vom {actor} {verb_text} lassen"
+        elif any(t.lemma.lower() == "lassen" and t.tag == "VV(INF)" for t in tokens[verb + 1:]) \
+                and not verb_text.endswith("lassen"):
+            by = next((p for p in phrases if p.preposition in ("von", "vom")), None)
+            verb_text = f"{_text(_pp_words(by))} {verb_text} lassen" if by is not None else f"{verb_text} lassen"
+            if by is not None and by is pp and object_words[-len(_pp_words(by)):] == _pp_words(by):
+                object_words = object_words[:-len(_pp_words(by))]
         core = " ".join([*(obj.words if obj else []), verb_text]).strip()
-        label = " ".join([*object_words, verb_text]).strip()
+        manner = [t.text.lower() for t in tokens if t.tag in ("ADJD", "ADJ(D)") and _MANNER.match(t.text)
+                  and t.text.lower() not in verb_text]
+        label = " ".join([*object_words, *manner[:1], verb_text]).strip()
         label = self._restore(label, placeholders)
         label = label[:1].upper() + label[1:]
         raw = self._restore(clause.text, placeholders)
@@ -374,6 +413,27 @@ class DescriptionReader:
             return None  # "Freunde unterkommen", "Nacht schlafen": not an activity of the office
         return Activity(label=label[:300], kind=kind, actor=actor, it_system=system,
                         media_break=bool(_PAPER.search(raw)) or kind in ("print", "scan"), text=raw)
+
+    def _nominal(self, clause: Clause, placeholders: dict[str, str], listed: bool) -> Activity | None:
+        """A step told without a verb: a list item ("- Zusage oder Absage an den Schüler") or "ab in die Akte"."""
+        tokens = _strip_leading(clause.tokens)
+        if any(is_verb(tokens, i) or t.tag.startswith(("VA", "VM")) for i, t in enumerate(tokens)):
+            return None
+        text = self._restore(" ".join(t.text for t in tokens), placeholders)
+        filed = _FILED.search(text)
+        if filed:
+            label = " ".join([*(self.context.split() if self.context else []), "in", filed.group(1), "ablegen"])
+        elif listed and any(t.tag in ("NN", "NE") for t in tokens) and not _FIGURE.search(text) \
+                and not set(t.text.lower() for t in tokens) & _NEGATION and not _GREETING.match(text) \
+                and len(tokens) >= 2 or (listed and len(tokens) == 1 and tokens[0].tag == "NN" and len(tokens[0].text) > 12):
+            label = re.sub(r"^(?:(?:am\s+)?(?:ersten|letzten)\s+tag|am ende|am anfang|ende|zum schluss|danach|dann)\s+",
+                           "", text, flags=re.IGNORECASE)
+        else:
+            return None
+        label = label[:1].upper() + label[1:]
+        kind = classify_step(label, text)
+        return Activity(label=label[:300], kind=kind, actor=None, it_system=None,
+                        media_break=bool(_PAPER.search(text)), text=text)
 
     @staticmethod
     def _restore(text: str, placeholders: dict[str, str]) -> str:

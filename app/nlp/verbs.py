@@ -114,3 +114,40 @@ def base_of(word: str) -> str | None:
 def administrative(infinitive: str) -> VerbEntry | None:
     """The administrative form of a verb ("rausschicken" → "versenden", send)."""
     return lexicon().get(infinitive.lower())
+
+
+_STRONG_PARTICIPLES = {
+    "geschrieben": "schreiben", "unterschrieben": "unterschreiben", "gegeben": "geben", "abgegeben": "abgeben",
+    "eingegangen": "eingehen", "angerufen": "anrufen", "gesehen": "sehen", "durchgesehen": "durchsehen",
+    "genommen": "nehmen", "angenommen": "annehmen", "entgegengenommen": "entgegennehmen", "aufgenommen": "aufnehmen",
+    "mitgenommen": "mitnehmen", "weggeworfen": "wegwerfen", "eingeworfen": "einwerfen", "gelesen": "lesen",
+    "beschrieben": "beschreiben", "vorgelesen": "vorlesen", "angeschrieben": "anschreiben", "ausgeschrieben":
+    "ausschreiben", "gefahren": "fahren", "rausgegeben": "rausgeben", "herausgegeben": "herausgeben",
+    "ausgegeben": "ausgeben", "weitergegeben": "weitergeben", "zurückgegeben": "zurückgeben", "erlassen": "erlassen",
+    "vergeben": "vergeben", "entschieden": "entscheiden", "beschlossen": "beschließen", "abgeschlossen":
+    "abschließen", "ausgestellt": "ausstellen", "gesandt": "senden", "versandt": "versenden", "eingetragen":
+    "eintragen", "getragen": "tragen", "abgeholt": "abholen", "gerufen": "rufen", "geholfen": "helfen",
+}
+
+
+def participle_infinitive(word: str) -> str | None:
+    """The infinitive of a past participle the tagger took for an adjective ("gedruckt" → "drucken")."""
+    lowered = word.lower()
+    if lowered in _STRONG_PARTICIPLES:
+        return _STRONG_PARTICIPLES[lowered]
+    if not lowered.endswith("t") or len(lowered) < 6:
+        return None
+    stem = lowered[:-1]
+    if stem.endswith("e") and stem[-2:-1] in ("t", "d", "n", "m"):
+        stem = stem[:-1]  # "gerechnet", "geordnet"
+    candidates = []
+    particle, rest = next(((p, lowered[len(p):]) for p in sorted(PARTICLES, key=len, reverse=True)
+                           if lowered.startswith(p + "ge")), ("", lowered))
+    if particle:
+        candidates.append(particle + stem[len(particle) + 2:] + "en")
+    if stem.startswith("ge"):
+        candidates.append(stem[2:] + "en")
+    candidates.append(stem + "en")  # inseparable prefix: "erfasst", "versendet", "bearbeitet"
+    candidates.append(stem + "n")
+    known = infinitives()
+    return next((c for c in candidates if c in known or administrative(c) is not None), None)
