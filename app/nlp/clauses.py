@@ -34,7 +34,7 @@ _SENTENCE_END = re.compile(r"(?<!\bca)(?<!\bz\.B)(?<!\bNr)(?<!\bAbs)(?<!\bggf)(?
                            r"(?<!\bvgl)(?<!\bArt)(?<!\bz)(?<!\bB)(?<!\bd\.h)(?<!\bca)(?<!\bevtl)(?<!\binkl)"
                            r"[.!?;]+(?=\s+|$)|\n+")
 _VERB_ONLY_TAGS = ("VV",)
-_NO_COMMA_SUBORDINATORS = {"ob", "wenn", "falls", "weil", "sofern", "sobald"}
+_NO_COMMA_SUBORDINATORS = {"ob", "wenn", "falls", "weil", "sofern", "sobald", "wo", "damit", "dass"}
 
 
 @dataclass

@@ -76,10 +76,17 @@ _DOCUMENT_HEADS = re.compile(r"(?:bescheid|brief|vorlage|vermerk|liste|anordnung
                              r"abrechnung|auszahlung|überweisung|buchung|zahlung|mahnung|akte|notiz|mail)\w*$",
                              re.IGNORECASE)
 _SEND_VERBS = {"schicken", "senden", "mailen", "faxen", "zuschicken", "rüberschicken", "übermitteln", "weiterleiten"}
-_CONTACT_VERBS = {"anrufen", "rufen", "schreiben", "mailen", "melden", "telefonieren", "kommen", "vorsprechen",
+_CONTACT_NOUN = {"anzeigen": "Anzeige", "anmelden": "Anmeldung", "beantragen": "Antrag", "anrufen": "Anruf",
+                 "melden": "Meldung", "mailen": "E-Mail", "einreichen": "Antrag", "stellen": "Antrag"}
+_CONTACT_VERBS = {"anzeigen", "anmelden", "vorbeibringen", "anrufen", "rufen", "schreiben", "mailen", "melden", "telefonieren", "kommen", "vorsprechen",
                   "vorbeikommen", "schicken", "beantragen", "einreichen", "abgeben", "stellen"}
 _GREETING = re.compile(r"(?i)^(?:hallo|hi|guten (?:tag|morgen)|liebe|lieber|gruß|grüße|viele grüße|beste grüße|mfg|"
                        r"danke|vielen dank|anbei|hier)\b")
+# "Ab 1000 Leuten machen wir …", "über 1000 Euro muss der Gemeinderat …", "bei Ausländern muss …": a step
+# that happens only under a condition.
+_THRESHOLD = re.compile(r"(?:ab|über|unter|bis|bei|oberhalb|unterhalb)\s+(?:\d|ein|zwei|drei|fünf|zehn|hundert|"
+                        r"tausend|ausländern|bedarf|problemen|fragen|mängeln|verstößen|größeren|großen|kleinen)",
+                        re.IGNORECASE)
 _LIST_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
 _FILED = re.compile(r"\bab in (?:die|den|das|der)?\s*((?:E-)?Akte|Ordner|Ablage|Archiv|Registratur)\b", re.IGNORECASE)
 _COMPLETE = {"da", "vollständig", "komplett", "ausgefüllt", "dabei", "fehlt", "beiliegt", "unterschrieben"}
@@ -370,11 +377,15 @@ class DescriptionReader:
             entry = None
         elif base == "gehen" and any(p.preposition in ("per", "an", "ans", "zum", "zur") for p in phrases):
             verb_text = "versenden"  # "die Liste geht per Mail an die Schule"
-        elif person_subject and base in _CONTACT_VERBS:
+        elif base in ("kriegen", "bekommen", "erhalten") and own_subject is None and (person_subject or any(
+                t.tag == "PPER" and t.text.lower() in ("er", "sie") for t in tokens[:verb + 2])):
+            verb_text = "versenden"  # "dann kriegt er den Bescheid": sent from the office's point of view
+            entry = None
+        elif person_subject and (base in _CONTACT_VERBS or infinitive in _CONTACT_VERBS):
             verb_text = "entgegennehmen"  # "die Leute rufen an oder schreiben ne Mail"
             entry = None
             if not object_words:
-                object_words = ["Meldung"]
+                object_words = [_CONTACT_NOUN.get(infinitive, _CONTACT_NOUN.get(base, "Meldung"))]
         if base == "kommen" and pp is not None and pp.preposition in ("in", "ins") and _ARCHIVE_NOUNS.search(pp.head):
             verb_text = "ablegen"
         if complement is not None and verb_text.endswith("prüfen"):
@@ -447,19 +458,22 @@ class DescriptionReader:
         count = len(activities)
         decisions: list[Decision] = []
         for index, clause in enumerate(all_clauses):
-            if clause.role != "condition":
+            threshold = index in step_of_clause and _THRESHOLD.match(" ".join(clause.words[:3]))
+            negated_condition = clause.role == "else" and clause.words[:1] in (["wenn"], ["falls"])
+            if clause.role != "condition" and not threshold and not negated_condition:
                 continue
             same = [i for i in step_of_clause if all_clauses[i].sentence == clause.sentence]
             after = [i for i in same if i > index]
             before = [i for i in same if i < index]
-            consequence = after or before[-1:]
+            consequence = [index] if threshold else (after or before[-1:])
             if not consequence:
                 continue
             first = step_of_clause[consequence[0]]
             last = step_of_clause[consequence[-1]]
             if first == 0 or activities[first].kind == "receive":
                 continue  # "wenn jemand seinen Hund anmeldet, kommt das Formular": the trigger, not a decision
-            condition = " ".join(t.text for t in clause.tokens[1:]).strip() or "ja"
+            words = clause.tokens if threshold else clause.tokens[1:]
+            condition = " ".join(t.text for t in (words[:3] if threshold else words)).strip() or "ja"
             condition = re.sub(r"^'\s*s\s+", "", condition)
             consequence_text = " ".join(all_clauses[i].text for i in consequence)
             loop_back = _LOOP.search(consequence_text) is not None
