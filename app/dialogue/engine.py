@@ -35,6 +35,10 @@ _YES = re.compile(r"^\W*(ja|jawohl|genau|passt|stimmt|richtig|korrekt|einverstan
 _NO = re.compile(r"^\W*(nein|nee|passt nicht|stimmt nicht|anders|leider nicht|eher nicht)\b", re.IGNORECASE)
 # Answers that are naturally a few nouns without function words.
 _SHORT_ANSWER_SLOTS = {"title", "it_systems", "documents", "legal_basis", "participants", "org_unit", "customer"}
+_ADDITION = re.compile(r"\b(?:fehlt noch|das fehlt|fehlt auch|hatte ich vergessen|vergessen|kommt noch|außerdem|"
+                       r"übrigens|dazwischen|zusätzlich|auch noch|noch ein(?:e|en)?\b|(?:nach|vor) (?:dem|der|den) "
+                       r"[\wÄÖÜäöüß\-]+ [\wÄÖÜäöüß\- ]{0,40}?noch)", re.IGNORECASE)
+_ANCHOR = re.compile(r"\b(?P<where>nach|vor)\s+(?:dem|der|den)\s+(?P<what>[\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 _UNDO = re.compile(r"\b(?:rückgängig|kommando zurück|undo)\b", re.IGNORECASE)
 _NO_LONGER = re.compile(r"\b(?:gar\s+)?nicht\s+mehr\b|\bkein(?:e|en)?\s+mehr\b", re.IGNORECASE)
 _FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", "case_volume": "case_volume_per_year",
@@ -158,6 +162,7 @@ class Interviewer:
             return self._after_template(draft, state, text, notes)
         draft = self._apply_field_changes(draft, state, text, slot, notes)
         draft = self._apply_replacement(draft, text, notes)
+        draft = self._apply_additions(draft, state, text, slot, notes)
         if slot == "confirm" or state.get("phase") == "done":
             if notes:
                 state["phase"] = "confirm"
@@ -188,6 +193,29 @@ class Interviewer:
             if slot_name and slot_name not in state["filled"]:
                 state["filled"].append(slot_name)
         return draft.model_copy(update=changes)
+
+    def _apply_additions(self, draft: ProcessProfile, state: dict[str, Any], text: str, slot: str | None,
+                         notes: list[str]) -> ProcessProfile:
+        """"Ach und die Erlaubnis unterschreibt immer der Amtsleiter, das hatte ich vergessen": a step told
+        in passing, in the answer to another question, is added where the clerk says it belongs."""
+        if not draft.steps or slot in ("steps", "decisions", "confirm_template", "compare_template") \
+                or state.get("phase") == "opening" or not _ADDITION.search(text):
+            return draft
+        told = [a for a in activities(text, self.gazetteer)
+                if max(label_similarity(a.label, s.label) for s in draft.steps) < 0.5]
+        for activity in told[:2]:
+            new = drafting.steps_from([activity])
+            anchor = _ANCHOR.search(text)
+            target = step_by_content(draft, anchor.group("what")) if anchor else None
+            if target is not None and anchor.group("where").lower() == "vor":
+                position = target
+            elif target is not None:
+                position = target + 1
+            else:
+                position = len(draft.steps) + 1
+            draft = drafting.insert_steps(draft, position, new)
+            notes.append(f"Ergänzt: „{new[0].label}“ als Schritt {position}.")
+        return draft
 
     def _apply_replacement(self, draft: ProcessProfile, text: str, notes: list[str]) -> ProcessProfile:
         """"Die Karte bestell ich nicht mehr beim Land, die druck ich selber aus": the step is replaced."""

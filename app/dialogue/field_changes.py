@@ -20,8 +20,10 @@ _SYSTEM = re.compile(r"\b(?:software|programm\w*|system\w*|fachverfahren)\s+fehl
                      r"(?:\s+[A-ZÄÖÜ][\wäöüß.\-]+)?)", re.IGNORECASE)
 _INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<old>\d[\d.]*|[\wÄÖÜäöüß\-]+)\s+sondern\s+(?P<new>\d[\d.]*|[\wÄÖÜäöüß\-]+)",
                       re.IGNORECASE)
-_UNIT = re.compile(r"\b(?:zuständig\s+(?:ist|sind)|zuständige\s+stelle\s+ist)\s+(?:doch|eigentlich|aber|jetzt)?\s*(?:das|die|der|unser(?:e)?)?\s*"
-                   r"(?P<value>[A-ZÄÖÜ][\wäöüß\-]+(?:\s+[A-ZÄÖÜ][\wäöüß\-]+)?)", re.IGNORECASE)
+_UNIT = re.compile(r"\b(?:zuständig\s+(?:ist|sind)|zuständige\s+stelle\s+ist|bei\s+der\s+stelle\s+(?:bitte\s+)?|"
+                   r"als\s+stelle\s+(?:bitte\s+)?)\s*(?:doch|eigentlich|aber|jetzt)?\s*(?:das|die|der|unser(?:e)?)?\s*"
+                   r"(?P<value>[A-ZÄÖÜ][\wäöüß\-]+(?:(?:\s+|,\s*)(?!eintragen|bitte)[A-ZÄÖÜ][\wäöüß\-]+){0,3})",
+                   re.IGNORECASE)
 _VOLUME_CUE = re.compile(r"\b(?:fallzahl|fälle|anträge|vorgänge|im jahr|pro jahr|im monat)\b", re.IGNORECASE)
 _TIME_CUE = re.compile(r"\b(?:bearbeitungszeit|dauert|brauche ich|pro fall|je fall)\b", re.IGNORECASE)
 _CHANGE_CUE = re.compile(r"\b(?:eher|doch|eigentlich|korrigier|ändern|falsch|stimmt nicht|nicht\s+\d+|sondern)\b",

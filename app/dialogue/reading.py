@@ -19,8 +19,8 @@ from app.domain import Decision, ProcessProfile
 from app.nlp.decisions import parse_decisions
 from app.nlp.gazetteer import Gazetteer
 from app.nlp.steps import Activity, read_description
-from app.nlp.understanding_slots import (negated_mentions, org_unit_name, short_title, trigger_clause,
-                                         without_negated)
+from app.nlp.understanding_slots import (named_products, negated_mentions, org_unit_name, short_title,
+                                         trigger_clause, without_negated)
 
 from .llm import DraftUpdate, StepUpdate, merge
 from .understanding import clean_answer, facts, says_nothing, split_list
@@ -101,6 +101,10 @@ class RuleReader:
 
         if found.title and update.title is None and "title" not in (context.slot or ""):
             update.title = found.title
+        if slot == "it_systems" and not nothing:
+            found.it_systems = list(dict.fromkeys([*found.it_systems, *named_products(text)]))
+        if slot == "legal_basis" and not nothing and not found.legal_basis:
+            found.legal_basis = [item for item in split_list(text) if len(item.split()) <= 5][:10]
         if found.it_systems:
             systems = without_negated(found.it_systems, negated)
             update.it_systems = list(dict.fromkeys([*draft.it_systems, *systems]))[:50] or None

@@ -35,7 +35,7 @@ _VOLUME = re.compile(
     re.IGNORECASE,
 )
 _DURATION = re.compile(
-    r"(?:(?P<num>" + _NUM[1:-1] + r")\s*(?:gute[n]?\s|knappe[n]?\s|halbe[n]?\s)?)?(?<![A-Za-zÄÖÜäöüß])(?P<unit>minuten|minute|min\.?|stunden|stunde|std\.?|h\b|arbeitstage|tage)",
+    r"(?:(?P<num>" + _NUM[1:-1] + r")\s*(?:gute[n]?\s|knappe[n]?\s|halbe[n]?\s)?)?(?:(?<![A-Za-zÄÖÜäöüß])|(?<=viertel)|(?<=halbe))(?P<unit>minuten|minute|min\.?|stunden|stunde|std\.?|h\b|arbeitstage|tage)",
     re.IGNORECASE,
 )
 
@@ -98,14 +98,15 @@ def case_volume_per_year(text: str, *, asked: bool = False) -> int | None:
     return None
 
 
-_PERIOD_FIRST = re.compile(r"(?:im|pro|je)\s+(jahr|monat|quartal|woche|tag)\b\D{0,25}?" + _NUM, re.IGNORECASE)
+_PERIOD_FIRST = re.compile(r"(?:(?:im|pro|je)\s+)?(jahr|monat|quartal|woche|tag|täglich|wöchentlich|monatlich|jährlich)"
+                           r"\b\D{0,25}?" + _NUM, re.IGNORECASE)
 
 
 def _bare_volume(lowered: str) -> int | None:
     """An answer to "Wie viele Fälle im Jahr?" without a period ("so um die vierhundert", "60 70 Stück")."""
     first = _PERIOD_FIRST.search(lowered)
     if first:
-        number = parse_number(first.group(2))
+        number = _range_middle(lowered, first.start(2)) or parse_number(first.group(2))
         if number:
             factor = next((f for key, f in _PERIODS.items() if first.group(1).startswith(key)), 1)
             return int(round(number * factor))
@@ -114,7 +115,7 @@ def _bare_volume(lowered: str) -> int | None:
         if word in ("ein", "eine", "einen", "einem", "einer", "halbe", "paar", "viertel", "dreiviertel"):
             continue
         if _NEGATED.search(lowered[max(0, match.start() - 12): match.start()]):
-            return None
+            continue
         if re.match(r"\s*(?:minuten|minute|stunden|stunde|tage|wochen|jahre|%|prozent|euro)", lowered[match.end():]):
             continue
         number = _range_middle(lowered, match.start()) or parse_number(word)
@@ -128,6 +129,17 @@ def minutes_per_case(text: str) -> float | None:
     if re.search(r"stunden?\s+(pro|je|in der|die)\s+woche|pro\s+woche", lowered) and not re.search(
             r"pro\s+(fall|antrag|vorgang)", lowered):
         return None  # weekly effort, not per case
+    settled = re.search(r"\b(?:sagen wir|im schnitt|durchschnittlich|im mittel|unterm strich|also eher)\b", lowered)
+    if settled:  # "paar Minuten, sagen wir 8": the figure the clerk settles on
+        rest = lowered[settled.end():].replace("sagen wir", "")
+        later = minutes_per_case(rest)
+        if later is not None:
+            return later
+        bare = re.match(r"\W*(?:so\s+|ca\.?\s+|etwa\s+)?(\d+(?:,\d+)?)\b", rest)
+        if bare and _DURATION.search(lowered[:settled.start()]):
+            unit = _DURATION.search(lowered[:settled.start()]).group("unit")
+            number = parse_number(bare.group(1)) or 0
+            return number * 60 if unit.startswith(("stunde", "std", "h")) else number
     best: float | None = None
     for match in _DURATION.finditer(lowered):
         unit = match.group("unit")
@@ -156,6 +168,6 @@ def minutes_per_case(text: str) -> float | None:
         else:
             minutes = number
         best = minutes if best is None else best + minutes
-        if re.search(r"\bund\b", lowered[match.end(): match.end() + 5]) is None:
+        if re.search(r"\b(?:und|plus|dazu|nochmal|noch mal|noch)\b", lowered[match.end(): match.end() + 40]) is None:
             break
     return best

@@ -139,3 +139,22 @@ def without_negated(items: list[str], negated: set[str]) -> list[str]:
             continue
         kept.append(item)
     return kept
+
+
+_GENERIC_WORDS = {"programm", "software", "system", "finanzsoftware", "fachverfahren", "workflow", "tool", "portal",
+                  "termine", "briefe", "sitzungen", "dokumente", "listen", "liste", "rest", "sachen", "zeug"}
+
+
+def named_products(text: str) -> list[str]:
+    """Names of software in an answer to "Mit welchen Programmen arbeiten Sie?" that no list knows yet:
+    "das Melderegister halt, und Outlook", "Finanzsoftware ist CIP-KD", "das Schadensportal vom KSA"."""
+    names: list[str] = []
+    for part in re.split(r",|;|\bund\b|\bsowie\b|\boder\b|\.(?:\s|$)", text):
+        words = [w.strip(" .:()") for w in part.split()]
+        candidates = [w for w in words if w and (w[:1].isupper() or any(c.isdigit() for c in w) or
+                                                 re.search(r"[a-z][A-Z]", w)) and w.lower() not in _GENERIC_WORDS]
+        candidates = [w for w in candidates if w.lower() not in ("ich", "wir", "das", "die", "der", "für", "bei",
+                                                                  "mit", "vom", "von", "den", "im", "in")]
+        if candidates:
+            names.append(candidates[-1])
+    return [n for n in dict.fromkeys(names) if len(n) > 1][:10]
