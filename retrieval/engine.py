@@ -34,6 +34,7 @@ from .docstore import BuildSuperseded, IndexState, IndexStore, text_hash, utcnow
 from .documents import IndexedDoc
 from .embedders import Embedder
 from .filters import Filters
+from .fusion import query_vector
 from .german import vocabulary_of
 from .lexical import OVERLAY_LIMIT, LexicalSnapshot, analyzer_for
 from .snippets import build_snippet
@@ -70,6 +71,8 @@ class FusionParams:
     # costs up to ~50 ms at the tail, beyond the latency budget (docs/benchmarks.md, issue 16).
     qu_min_words: int = 0
     qu_gamma: float = 0.5
+    qu_method: str = "nouns"  # "nouns" (HanTa) or "caps" (capitalised words, no tagger); see ``fusion``
+    dense_mix: float = 0.0  # dense query = (1 - mix) × expanded + mix × plain query (``fusion.query_vector``)
 
 
 @dataclass
@@ -465,19 +468,7 @@ class SearchEngine:
         dense: dict[int, float] = {}
         vector = None
         if mode in ("hybrid", "dense"):
-            t0 = time.perf_counter()
-            vector = self.embedder.encode([f"{query} ({expansion})" if expansion else query])[0]
-            timings["embed"] = (time.perf_counter() - t0) * 1000
-            if self.fusion.qu_min_words and words >= self.fusion.qu_min_words:
-                from .query_understanding import nouns
-
-                t0 = time.perf_counter()
-                short = nouns(query)
-                if short:
-                    # One text per call: a batch would pad the noun query to the description's length.
-                    vector = vector + np.float32(self.fusion.qu_gamma) * self.embedder.encode([short])[0]
-                    vector = (vector / np.linalg.norm(vector)).astype(np.float32)
-                timings["understand"] = (time.perf_counter() - t0) * 1000
+            vector = query_vector(self.embedder, query, expansion, self.fusion, timings)
             t0 = time.perf_counter()
             try:
                 ids, sims = vector_index.query(vector, n, filters.where())
