@@ -9,8 +9,9 @@ margin, query length, dense top score and spread, agreement of the two top
 fives, thesaurus expansion) says how likely lexical evidence helps this query;
 with no shared term it is zero and the dense ranking stands unchanged.
 The earlier gate (``rule="gated"``) used only the best BM25 score.
-Optionally (``qu_min_words``, off by default for its cost) long descriptions
-are also searched by their nouns on the dense side (``query_understanding``).
+The dense query vector (``fusion.query_vector``) blends the query with and
+without its thesaurus expansion, and adds the capitalised words of long
+descriptions (``qu_min_words``).
 """
 
 from __future__ import annotations
@@ -66,13 +67,12 @@ class FusionParams:
     rrf_k: int = 60
     gate_model: str = "fusion_gate.json"
     # Query understanding for long descriptions: from this many words on, the dense query vector is
-    # the description's plus ``qu_gamma`` times that of its nouns (0 = off); see ``query_understanding``.
-    # Off by default: it helped on development and test queries, but tagging a long description
-    # costs up to ~50 ms at the tail, beyond the latency budget (docs/benchmarks.md, issue 16).
-    qu_min_words: int = 0
-    qu_gamma: float = 0.5
-    qu_method: str = "nouns"  # "nouns" (HanTa) or "caps" (capitalised words, no tagger); see ``fusion``
-    dense_mix: float = 0.0  # dense query = (1 - mix) × expanded + mix × plain query (``fusion.query_vector``)
+    # the description's plus ``qu_gamma`` times that of its capitalised words (``qu_method="caps"``, no
+    # tagger) or HanTa nouns ("nouns": up to ~60 ms at the tail, too slow); 0 = off. See ``fusion``.
+    qu_min_words: int = 20
+    qu_gamma: float = 1.0
+    qu_method: str = "caps"
+    dense_mix: float = 0.5  # dense query = (1 - mix) × expanded + mix × plain query (``fusion.query_vector``)
 
 
 @dataclass

@@ -78,7 +78,9 @@ def test_long_queries_are_also_searched_by_their_nouns(app, runner):
             "Adresse auf, prüfen den Ausweis und geben eine Bestätigung mit")
     with app.app_context():
         engine = search_service.engine()
-        assert engine.fusion.rule == "learned" and engine.fusion.qu_min_words == 0  # off by default (cost)
+        assert engine.fusion.rule == "learned" and engine.fusion.qu_min_words == 20
+        assert engine.fusion.qu_method == "caps"  # no tagger in the query path (latency)
+        engine.fusion.qu_min_words = 0
         assert "understand" not in search_service.search(long, k=3).timings_ms
         engine.fusion.qu_min_words = 20
         response = search_service.search(long, k=3)
