@@ -131,3 +131,12 @@ def test_product_query_vector_equals_the_replay(mix, min_words):
         assert np.allclose(product, q_exp)
     elif not min_words:
         assert not np.allclose(product, q_exp) and not np.allclose(product, q_plain)
+
+
+def test_template_choice_reads_both_case_formats():
+    from bench.template_choice import expected_process
+
+    assert expected_process({"template_source": "corpus/profiles/x/wohnsitz-anmeldung.yaml"}) == "wohnsitz-anmeldung"
+    assert expected_process({"template_source": None}) is None
+    assert expected_process({"in_corpus": True, "corpus_key": "hundesteuer"}) == "hundesteuer"
+    assert expected_process({"in_corpus": False, "corpus_key": "hundesteuer"}) is None
