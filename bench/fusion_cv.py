@@ -535,6 +535,10 @@ def families(qu_variants: tuple[str, ...]) -> dict[str, list[Config]]:
             "query understanding for long descriptions": qu}
 
 
+# The default since round 2 of issue 16 (FusionParams: dense_mix, qu_method "caps", qu_min_words, qu_gamma).
+DEFAULT_2 = Config(dense_mix=0.5, qu="caps", qu_min_words=20, qu_gamma=1.0)
+
+
 def learned_families() -> dict[str, list[Config]]:
     """Methods on top of the learned weight (second round of issue 16); the gate is refitted per fold."""
     plain = Config()
@@ -553,6 +557,9 @@ def learned_families() -> dict[str, list[Config]]:
         "learned+ dense mix and capitalised words combined": [plain] + [
             Config(dense_mix=m, qu="caps" if g else "", qu_min_words=20, qu_gamma=g)
             for m in (0.0, 0.25, 0.5, 0.75) for g in (0.0, 0.5, 1.0) if m or g],
+        "learned+ on the round-2 default (dense mix 0.5, capitalised words)": [replace(DEFAULT_2, **extra) for extra in (
+            {}, {"gate_features": "plus"}, {"label_weighted": True}, {"norm": "z"},
+            {"prf_k": 5, "prf_beta": 0.25}, {"prf_k": 3, "prf_beta": 0.1}, {"qu_gamma": 0.5}, {"qu_min_words": 12})],
     }
 
 
