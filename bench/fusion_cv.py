@@ -66,6 +66,7 @@ class Config:
     label_weighted: bool = False   # learned weight: weight each training query by how much lexical helps/hurts
     norm: str = "max"              # lexical score scaling: max (BM25 / best) | z (both sides z-scored on candidates)
     dense_mix: float = 0.0         # dense vector: (1 - m) * expanded query + m * plain query
+    mix_below: int = 0             # dense mix only for queries of fewer words (0: all); long ones cost two embeddings
 
     def label(self) -> str:
         d = {k: v for k, v in asdict(self).items() if k != "learned" and v != getattr(Config, k, None)}
@@ -277,7 +278,7 @@ def fuse(dense: np.ndarray, lex: np.ndarray, cfg: Config, q: Query, ids: np.ndar
 
 def query_vector(q: Query, corpus: Corpus, cfg: Config) -> np.ndarray:
     qv = q.q_exp if cfg.expand_dense else q.q_plain
-    if cfg.dense_mix and q.expanded:
+    if cfg.dense_mix and q.expanded and (not cfg.mix_below or q.words < cfg.mix_below):
         qv = (1 - cfg.dense_mix) * q.q_exp + cfg.dense_mix * q.q_plain
         qv = qv / np.linalg.norm(qv)
     if cfg.qu and q.words >= cfg.qu_min_words and cfg.qu in q.short:
@@ -560,6 +561,10 @@ def learned_families() -> dict[str, list[Config]]:
         "learned+ on the round-2 default (dense mix 0.5, capitalised words)": [replace(DEFAULT_2, **extra) for extra in (
             {}, {"gate_features": "plus"}, {"label_weighted": True}, {"norm": "z"},
             {"prf_k": 5, "prf_beta": 0.25}, {"prf_k": 3, "prf_beta": 0.1}, {"qu_gamma": 0.5}, {"qu_min_words": 12})],
+        "learned+ cheaper for long queries (no dense mix from 20 words on)": [
+            DEFAULT_2, replace(DEFAULT_2, mix_below=20), replace(DEFAULT_2, mix_below=20, qu_gamma=0.5)],
+        "learned+ dense mix below 20 words, capitalised words from 20 (the shipped default)": [
+            replace(DEFAULT_2, mix_below=20, qu_gamma=g) for g in (0.5, 1.0)],
     }
 
 
@@ -651,7 +656,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg = Config(**fields_)
         params = FusionParams(rule=cfg.rule, gate_model=args.gate.name,
                               qu_min_words=cfg.qu_min_words if cfg.qu in ("nouns", "caps") else 0,
-                              qu_gamma=cfg.qu_gamma, qu_method=cfg.qu or "nouns", dense_mix=cfg.dense_mix)
+                              qu_gamma=cfg.qu_gamma, qu_method=cfg.qu or "nouns", dense_mix=cfg.dense_mix,
+                              dense_mix_below=cfg.mix_below)
         if cfg.rule == "learned":
             spec = json.loads(args.gate.read_text(encoding="utf-8"))
             cfg.learned = (JsonGate(spec), spec["scale"])

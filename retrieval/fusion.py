@@ -4,13 +4,15 @@ Three parts, each measured by cross-validation on the development queries:
 
 - the query with its thesaurus expansion (the default since the thesaurus);
 - ``dense_mix``: blended with the plain query. The expansion helps recall but can pull the
-  vector away from what was asked; half of each did better than either alone;
+  vector away from what was asked; half of each did better than the expanded query alone. Only
+  below ``dense_mix_below`` words: for long descriptions it gained nothing over the short query
+  below and cost a second long embedding;
 - query understanding (``qu_min_words``): a long description also embeds its nouns as a
   short query, added with ``qu_gamma``. ``qu_method="caps"`` takes the capitalised non-stop
   words (German nouns, no tagger, microseconds); ``"nouns"`` tags with HanTa (up to ~60 ms).
 
-Batching the expanded and plain query in one call costs little more than one: they have
-nearly the same length. The short query is embedded on its own (a batch would pad it).
+Batching the expanded and plain query in one call costs little more than one for a short
+query: they have nearly the same length. The short query is embedded on its own (a batch would pad it).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def query_vector(embedder: Any, query: str, expansion: str, params: Any, timings
     t0 = time.perf_counter()
     expanded = f"{query} ({expansion})" if expansion else query
     mix = float(getattr(params, "dense_mix", 0.0))
-    if expansion and mix:
+    below = int(getattr(params, "dense_mix_below", 0))
+    if expansion and mix and (not below or len(query.split()) < below):
         both = embedder.encode([expanded, query])
         vector = _unit(np.float32(1 - mix) * both[0] + np.float32(mix) * both[1])
     else:

@@ -109,8 +109,9 @@ class _FakeEmbedder:
         return np.stack(out)
 
 
-@pytest.mark.parametrize("mix,min_words", [(0.0, 0), (0.5, 0), (0.5, 5), (0.25, 50)])
-def test_product_query_vector_equals_the_replay(mix, min_words):
+@pytest.mark.parametrize("mix,min_words,below", [(0.0, 0, 0), (0.5, 0, 0), (0.5, 5, 0), (0.25, 50, 0), (0.5, 5, 5), (0.5, 0, 5),
+                                                 (0.5, 5, 50)])
+def test_product_query_vector_equals_the_replay(mix, min_words, below):
     from bench.fusion_cv import Config, Corpus, Query, query_vector as replay_vector
     from retrieval.engine import FusionParams
     from retrieval.fusion import query_vector
@@ -121,13 +122,15 @@ def test_product_query_vector_equals_the_replay(mix, min_words):
     q_exp, q_plain = embedder.encode([f"{text} ({expansion})", text])
     q = Query("x", "koos", "description", "", set(), len(text.split()), q_exp, q_plain, np.zeros(1), np.zeros(1),
               True, True, short={"caps": {"vec": embedder.encode([capitalised(text)])[0]}})
-    cfg = Config(dense_mix=mix, qu="caps" if min_words else "", qu_min_words=min_words, qu_gamma=1.0)
-    params = FusionParams(dense_mix=mix, qu_min_words=min_words, qu_gamma=1.0, qu_method="caps")
+    cfg = Config(dense_mix=mix, qu="caps" if min_words else "", qu_min_words=min_words, qu_gamma=1.0,
+                 mix_below=below)
+    params = FusionParams(dense_mix=mix, qu_min_words=min_words, qu_gamma=1.0, qu_method="caps",
+                          dense_mix_below=below)
     timings = {}
     product = query_vector(embedder, text, expansion, params, timings)
     assert np.allclose(product, replay_vector(q, Corpus([], np.zeros((0, 8)), np.zeros(0)), cfg), atol=1e-6)
     assert ("understand" in timings) == (0 < min_words <= len(text.split()))
-    if mix == 0.0 and not min_words:
+    if (mix == 0.0 or 0 < below <= len(text.split())) and not min_words:
         assert np.allclose(product, q_exp)
     elif not min_words:
         assert not np.allclose(product, q_exp) and not np.allclose(product, q_plain)
