@@ -32,8 +32,12 @@ CONFIGS = {"before issue 16 (gated)": {"rule": "gated", "qu_min_words": 0, "dens
                                                                    "dense_mix": 0.0},
            "learned weight + HanTa nouns (20+ words)": {"rule": "learned", "qu_min_words": 20, "qu_method": "nouns",
                                                         "qu_gamma": 0.5, "dense_mix": 0.0},
-           "learned weight + dense mix 0.5 + capitalised words (20+ words)": {
-               "rule": "learned", "qu_min_words": 20, "qu_method": "caps", "qu_gamma": 1.0, "dense_mix": 0.5}}
+           "default: learned weight + dense mix 0.5 + capitalised words (20+ words)": {
+               "rule": "learned", "qu_min_words": 20, "qu_method": "caps", "qu_gamma": 1.0, "dense_mix": 0.5,
+               "dense_mix_below": 0},
+           "the same, dense mix only below 20 words (run 14)": {
+               "rule": "learned", "qu_min_words": 20, "qu_method": "caps", "qu_gamma": 0.5, "dense_mix": 0.5,
+               "dense_mix_below": 20}}
 
 
 def pct(values: list[float], p: float) -> float:
