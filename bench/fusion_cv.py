@@ -563,7 +563,7 @@ def learned_families() -> dict[str, list[Config]]:
             {"prf_k": 5, "prf_beta": 0.25}, {"prf_k": 3, "prf_beta": 0.1}, {"qu_gamma": 0.5}, {"qu_min_words": 12})],
         "learned+ cheaper for long queries (no dense mix from 20 words on)": [
             DEFAULT_2, replace(DEFAULT_2, mix_below=20), replace(DEFAULT_2, mix_below=20, qu_gamma=0.5)],
-        "learned+ dense mix below 20 words, capitalised words from 20 (the shipped default)": [
+        "learned+ dense mix below 20 words, capitalised words from 20 (run 14, not kept)": [
             replace(DEFAULT_2, mix_below=20, qu_gamma=g) for g in (0.5, 1.0)],
     }
 

@@ -143,3 +143,17 @@ def test_template_choice_reads_both_case_formats():
     assert expected_process({"template_source": None}) is None
     assert expected_process({"in_corpus": True, "corpus_key": "hundesteuer"}) == "hundesteuer"
     assert expected_process({"in_corpus": False, "corpus_key": "hundesteuer"}) is None
+
+
+@pytest.mark.parametrize("gate,params", [
+    ("fusion_gate.json", {}),
+    ("fusion_gate_short_mix.json", {"dense_mix_below": 20, "qu_gamma": 0.5}),  # run 14's variant, not default
+])
+def test_gate_files_were_fitted_with_the_configuration_they_serve(gate, params):
+    from retrieval.engine import FusionParams
+
+    fusion = FusionParams(gate_model=gate, **params)
+    fitted = json.loads(json.loads((Path(engine_module.__file__).parent / "data" / gate).read_text())["fitted_with"])
+    assert fitted == {"dense_mix": fusion.dense_mix, "qu": fusion.qu_method, "qu_gamma": fusion.qu_gamma,
+                      "qu_min_words": fusion.qu_min_words, **({"mix_below": fusion.dense_mix_below}
+                                                             if fusion.dense_mix_below else {})}
