@@ -62,6 +62,11 @@ class Config:
     qu_gamma: float = 0.0          # weight of the short query's vector
     qu_lexical: bool = False       # lexical side searches the short query instead of the long one
     adapter: str = ""              # linear map on the query vector, fitted on the corpus's own views
+    gate_features: str = "base"    # learned weight's features: base (the shipped seven) | plus (four more)
+    label_weighted: bool = False   # learned weight: weight each training query by how much lexical helps/hurts
+    norm: str = "max"              # lexical score scaling: max (BM25 / best) | z (both sides z-scored on candidates)
+    dense_mix: float = 0.0         # dense vector: (1 - m) * expanded query + m * plain query
+    mix_below: int = 0             # dense mix only for queries of fewer words (0: all); long ones cost two embeddings
 
     def label(self) -> str:
         d = {k: v for k, v in asdict(self).items() if k != "learned" and v != getattr(Config, k, None)}
@@ -83,6 +88,7 @@ class Query:
     has_terms: bool
     expanded: bool = False
     short: dict[str, Any] = field(default_factory=dict)
+    n_terms: int = 0
 
 
 @dataclass
@@ -114,6 +120,10 @@ def assign_folds(queries: list[Query], k: int) -> np.ndarray:
 
 def short_query(text: str, how: str) -> str:
     """The object and activity of a long description: its nouns (and full verbs), or its first sentence."""
+    if how == "caps":
+        from retrieval.query_understanding import capitalised
+
+        return capitalised(text)
     if how == "first":
         import re
 
@@ -188,7 +198,8 @@ def collect(app, queries: list[dict[str, Any]], qu_variants: tuple[str, ...],
             both, _, _ = snapshot.scores(text, expansion, 1.0)
             item = Query(q["qid"], q["corpus"], q.get("kind", "all"), q.get("_source", ""),
                          {str(r) for r in q["relevant"]}, len(text.split()), q_exp, q_plain,
-                         main.astype(np.float64), (both - main).astype(np.float64), bool(terms), bool(expansion))
+                         main.astype(np.float64), (both - main).astype(np.float64), bool(terms), bool(expansion),
+                         n_terms=len(terms))
             for how in qu_variants:
                 short = short_query(text, how)
                 s_main, _, s_terms = snapshot.scores(short, expansion, 0.0)
@@ -208,13 +219,15 @@ def _top(scores: np.ndarray, n: int, positive: bool = False) -> np.ndarray:
     return idx
 
 
-def features(dense: np.ndarray, lex: np.ndarray, q: Query, ids: np.ndarray) -> np.ndarray:
+def features(dense: np.ndarray, lex: np.ndarray, q: Query, ids: np.ndarray, which: str = "base") -> np.ndarray:
     lex_max = float(lex.max()) if lex.size else 0.0
     d_sorted = np.sort(dense)[::-1]
     l_sorted = np.sort(lex)[::-1]
-    top_d = set(np.lexsort((ids, -dense))[:5].tolist())
-    top_l = {int(i) for i in np.lexsort((ids, -lex))[:5] if lex[i] > 0}
-    return np.array([
+    order_d = np.lexsort((ids, -dense))
+    order_l = np.lexsort((ids, -lex))
+    top_d = set(order_d[:5].tolist())
+    top_l = {int(i) for i in order_l[:5] if lex[i] > 0}
+    base = [
         math.log1p(lex_max),
         (l_sorted[0] - l_sorted[1]) / l_sorted[0] if lex_max > 0 else 0.0,
         math.log(q.words + 1),
@@ -222,7 +235,15 @@ def features(dense: np.ndarray, lex: np.ndarray, q: Query, ids: np.ndarray) -> n
         float(d_sorted[0] - d_sorted[4]),
         len(top_d & top_l) / 5.0,
         float(q.expanded),
-    ])
+    ]
+    if which == "plus":  # candidates measured for issue 16's second round; not in the shipped model
+        base += [
+            float(d_sorted[0] - d_sorted[1]),
+            float(order_d[0] == order_l[0]) if lex_max > 0 else 0.0,
+            math.log1p(q.n_terms),
+            lex_max / max(1, q.n_terms),
+        ]
+    return np.array(base)
 
 
 def fuse(dense: np.ndarray, lex: np.ndarray, cfg: Config, q: Query, ids: np.ndarray, n: int = 60) -> np.ndarray:
@@ -241,17 +262,25 @@ def fuse(dense: np.ndarray, lex: np.ndarray, cfg: Config, q: Query, ids: np.ndar
     else:
         if cfg.rule == "learned":
             model, scale = cfg.learned
-            gate = scale * float(model.predict_proba(features(dense, lex, q, ids)[None, :])[0, 1]) if lex_max > 0 else 0.0
-            weight = gate
+            x = features(dense, lex, q, ids, cfg.gate_features)[None, :]
+            weight = scale * float(model.predict_proba(x)[0, 1]) if lex_max > 0 else 0.0
         else:
             weight = cfg.alpha * (min(1.0, lex_max / cfg.tau) if lex_max > 0 else 0.0)
-        score = dense_c + weight * (lex_c / lex_max if lex_max else 0.0)
+        if cfg.norm == "z" and lex_max > 0:
+            # Both sides on the spread of the candidates; 4 x weight keeps the scale grid comparable.
+            z = lambda v: (v - v.mean()) / (v.std() or 1.0)  # noqa: E731
+            score = z(dense_c) + 4.0 * weight * z(lex_c)
+        else:
+            score = dense_c + weight * (lex_c / lex_max if lex_max else 0.0)
     order = np.lexsort((ids[cand], -score))
     return cand[order]
 
 
 def query_vector(q: Query, corpus: Corpus, cfg: Config) -> np.ndarray:
     qv = q.q_exp if cfg.expand_dense else q.q_plain
+    if cfg.dense_mix and q.expanded and (not cfg.mix_below or q.words < cfg.mix_below):
+        qv = (1 - cfg.dense_mix) * q.q_exp + cfg.dense_mix * q.q_plain
+        qv = qv / np.linalg.norm(qv)
     if cfg.qu and q.words >= cfg.qu_min_words and cfg.qu in q.short:
         s = q.short[cfg.qu]
         if s["vec"] is not None and cfg.qu_gamma > 0:
@@ -320,11 +349,11 @@ def fit_learned(queries: list[Query], corpora: dict[str, Corpus], idx: np.ndarra
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    xs, ys = [], []
+    base = base or Config()
+    xs, ys, ws = [], [], []
     for i in idx:
         q = queries[i]
         c = corpora[q.corpus]
-        base = base or Config()
         dense = c.vectors @ query_vector(q, c, base)
         lex = q.lex_main + 0.3 * q.lex_extra
         if not q.has_terms or lex.max() <= 0:
@@ -334,11 +363,45 @@ def fit_learned(queries: list[Query], corpora: dict[str, Corpus], idx: np.ndarra
         gain = with_lex[list(SELECT)].sum() - alone[list(SELECT)].sum()
         if gain == 0:
             continue
-        xs.append(features(dense, lex, q, c.ids))
+        xs.append(features(dense, lex, q, c.ids, base.gate_features))
         ys.append(int(gain > 0))
+        ws.append(abs(gain))
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
-    model.fit(np.array(xs), np.array(ys))
+    weights = np.array(ws) / np.mean(ws) if base.label_weighted else None
+    model.fit(np.array(xs), np.array(ys), logisticregression__sample_weight=weights)
     return model
+
+
+def learned_grid_cv(queries: list[Query], corpora: dict[str, Corpus], folds: np.ndarray, variants: list[Config],
+                    scales=(0.1, 0.15, 0.2, 0.25, 0.35, 0.5)) -> dict[str, Any]:
+    """Nested choice with the learned weight refitted per fold: (variant, scale) best on the training folds.
+
+    Each variant is a configuration the learned weight runs on (PRF, query understanding, features, ...);
+    in each fold the gate is fitted on the training folds for every variant, and the pair with the best
+    training objective is applied to the held-out fold. Also returns each variant's own out-of-fold figures
+    (its scale chosen per fold), for reading, not for choosing.
+    """
+    n = len(queries)
+    out = np.zeros((n, len(METRICS)))
+    own = np.zeros((len(variants), n, len(METRICS)))
+    chosen = []
+    for f in sorted(set(folds.tolist())):
+        train = folds != f
+        best = (-1.0, 0, 0)
+        for v, variant in enumerate(variants):
+            model = fit_learned(queries, corpora, np.where(train)[0], base=variant)
+            table = np.stack([np.stack([per_query(rank(q, corpora[q.corpus],
+                                                       replace(variant, rule="learned", learned=(model, s))),
+                                                  q.relevant) for q in queries]) for s in scales])
+            objective = table[:, train][:, :, SELECT].sum(axis=2).mean(axis=1)
+            s = int(np.argmax(objective))
+            own[v, ~train] = table[s, ~train]
+            if objective[s] > best[0]:
+                best = (float(objective[s]), v, s)
+            if v == best[1] and s == best[2]:
+                out[~train] = table[s, ~train]
+        chosen.append(f"{variants[best[1]].label()} scale {scales[best[2]]}")
+    return {"oof": out, "chosen": chosen, "own": own}
 
 
 def learned_cv(queries, corpora, folds, scales=(0.1, 0.15, 0.2, 0.25, 0.35, 0.5),
@@ -362,13 +425,24 @@ def learned_cv(queries, corpora, folds, scales=(0.1, 0.15, 0.2, 0.25, 0.35, 0.5)
 
 
 def export_gate(path: Path, queries: list[Query], corpora: dict[str, Corpus],
-                scales=(0.1, 0.15, 0.2, 0.25, 0.35, 0.5), base: Config | None = None) -> None:
-    base = base or Config()
+                scales=(0.1, 0.15, 0.2, 0.25, 0.35, 0.5), base: Config | None = None,
+                variants: list[Config] | None = None) -> dict[str, Any]:
+    """Fit the learned weight on all given queries and write it; with ``variants``, the family's choice.
+
+    The choice is the cross-validation's selection rule applied to all development queries: the
+    (variant, scale) with the best mean Recall@5 + success@5 + MRR, the gate refitted for each variant.
+    """
     everything = np.arange(len(queries))
-    model = fit_learned(queries, corpora, everything, base=base)
-    objective = [np.mean([per_query(rank(q, corpora[q.corpus], replace(base, rule="learned", learned=(model, s))),
-                                    q.relevant)[list(SELECT)].sum() for q in queries]) for s in scales]
-    scale = scales[int(np.argmax(objective))]
+    best = None
+    for variant in variants or [base or Config()]:
+        model = fit_learned(queries, corpora, everything, base=variant)
+        objective = [np.mean([per_query(rank(q, corpora[q.corpus], replace(variant, rule="learned",
+                                                                           learned=(model, s))),
+                                        q.relevant)[list(SELECT)].sum() for q in queries]) for s in scales]
+        top = int(np.argmax(objective))
+        if best is None or objective[top] > best[0]:
+            best = (objective[top], variant, model, scales[top])
+    _, base, model, scale = best
     scaler, logistic = model.named_steps["standardscaler"], model.named_steps["logisticregression"]
     path.write_text(json.dumps({
         "about": "Learned lexical weight of the hybrid fusion (issue 16): weight = scale * sigmoid(w . z + b), "
@@ -378,6 +452,7 @@ def export_gate(path: Path, queries: list[Query], corpora: dict[str, Corpus],
         "mean": scaler.mean_.round(6).tolist(), "std": scaler.scale_.round(6).tolist(),
         "weights": logistic.coef_[0].round(6).tolist(), "bias": round(float(logistic.intercept_[0]), 6),
         "scale": scale, "fitted_with": base.label()}, indent=1) + "\n", encoding="utf-8")
+    return {"fitted_with": base.label(), "scale": scale, "objective": round(float(best[0]) / 3, 4)}
 
 
 class JsonGate:
@@ -461,6 +536,65 @@ def families(qu_variants: tuple[str, ...]) -> dict[str, list[Config]]:
             "query understanding for long descriptions": qu}
 
 
+# The default since round 2 of issue 16 (FusionParams: dense_mix, qu_method "caps", qu_min_words, qu_gamma).
+DEFAULT_2 = Config(dense_mix=0.5, qu="caps", qu_min_words=20, qu_gamma=1.0)
+
+
+def learned_families() -> dict[str, list[Config]]:
+    """Methods on top of the learned weight (second round of issue 16); the gate is refitted per fold."""
+    plain = Config()
+    return {
+        "learned+ (the default, refitted per fold)": [plain],
+        "learned+ dense PRF (Rocchio on the fused top k)": [plain] + [
+            Config(prf_k=k, prf_beta=b) for k in (3, 5, 10) for b in (0.1, 0.25, 0.5)],
+        "learned+ capitalised words of long queries (no tagger)": [plain] + [
+            Config(qu="caps", qu_min_words=m, qu_gamma=g) for m in (12, 20) for g in (0.5, 1.0)],
+        "learned+ HanTa nouns of long queries (as measured before)": [plain, Config(qu="nouns", qu_min_words=20,
+                                                                                      qu_gamma=0.5)],
+        "learned+ more gate features": [plain, Config(gate_features="plus")],
+        "learned+ gate labels weighted by gain": [plain, Config(label_weighted=True)],
+        "learned+ z-scored fusion": [plain, Config(norm="z")],
+        "learned+ dense mix of plain and expanded query": [plain] + [Config(dense_mix=m) for m in (0.25, 0.5)],
+        "learned+ dense mix and capitalised words combined": [plain] + [
+            Config(dense_mix=m, qu="caps" if g else "", qu_min_words=20, qu_gamma=g)
+            for m in (0.0, 0.25, 0.5, 0.75) for g in (0.0, 0.5, 1.0) if m or g],
+        "learned+ on the round-2 default (dense mix 0.5, capitalised words)": [replace(DEFAULT_2, **extra) for extra in (
+            {}, {"gate_features": "plus"}, {"label_weighted": True}, {"norm": "z"},
+            {"prf_k": 5, "prf_beta": 0.25}, {"prf_k": 3, "prf_beta": 0.1}, {"qu_gamma": 0.5}, {"qu_min_words": 12})],
+        "learned+ cheaper for long queries (no dense mix from 20 words on)": [
+            DEFAULT_2, replace(DEFAULT_2, mix_below=20), replace(DEFAULT_2, mix_below=20, qu_gamma=0.5)],
+        "learned+ dense mix below 20 words, capitalised words from 20 (run 14, not kept)": [
+            replace(DEFAULT_2, mix_below=20, qu_gamma=g) for g in (0.5, 1.0)],
+    }
+
+
+def collect_all(args, raw: list[dict[str, Any]], qu_variants: tuple[str, ...]):
+    """Corpora and queries of every catalogue, from ``--cache`` when it was written for the same queries."""
+    import pickle
+
+    adapters = not args.families or "adapter" in args.families
+    key = hashlib.sha256(json.dumps([sorted(q["qid"] for q in raw), qu_variants, adapters]).encode()).hexdigest()
+    if args.cache and args.cache.exists():
+        cached = pickle.loads(args.cache.read_bytes())
+        if cached["key"] == key:
+            return cached["corpora"], cached["queries"], None
+    corpora: dict[str, Corpus] = {}
+    queries: list[Query] = []
+    apps = {}
+    for corpus in CORPORA:
+        part = [q for q in raw if q["corpus"] == corpus]
+        if not part or (corpus == "koos" and not args.koos) or (corpus == "demo" and not args.demo):
+            continue
+        app, _, _, _ = open_catalogue(args.work_dir / corpus, koos=args.koos if corpus == "koos" else None,
+                                      demo=corpus == "demo", backend="use", model=None, reuse=True)
+        corpora[corpus], got = collect(app, part, qu_variants, adapters=adapters)
+        queries += got
+        apps[corpus] = (app, part)
+    if args.cache:
+        args.cache.write_bytes(pickle.dumps({"key": key, "corpora": corpora, "queries": queries}))
+    return corpora, queries, apps
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--koos", type=Path)
@@ -474,6 +608,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="configuration for --check (rule 'learned' uses --gate; qu 'nouns' maps to qu_min_words)")
     parser.add_argument("--export-gate", type=Path, help="fit the learned lexical weight on all given queries, "
                         "scale chosen on them, and write it as JSON for the engine")
+    parser.add_argument("--export-family", metavar="NAME_PREFIX", help="with --export-gate: the configuration is "
+                        "the choice of this 'learned+' family on all given queries (instead of --export-base)")
     parser.add_argument("--export-base", default="{}", metavar="CONFIG_JSON",
                         help="the configuration the exported learned weight is used with (default: the default)")
     parser.add_argument("--report-test", nargs="+", metavar="CONFIG_JSON",
@@ -482,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gate", type=Path, default=Path(__file__).resolve().parents[1] / "retrieval" / "data"
                         / "fusion_gate.json", help="learned-weight model for configurations with rule 'learned'")
     parser.add_argument("--note", default="")
+    parser.add_argument("--cache", type=Path, help="pickle of the collected vectors and scores, reused when the "
+                        "queries match (development data only; not with --check)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.report_test:
@@ -493,20 +631,11 @@ def main(argv: list[str] | None = None) -> int:
         for q in load_queries(path):
             q["_source"] = path.stem
             raw.append(q)
-    qu_variants = ("nouns", "nounsverbs", "first")
-    corpora: dict[str, Corpus] = {}
-    queries: list[Query] = []
-    apps = {}
-    for corpus in CORPORA:
-        part = [q for q in raw if q["corpus"] == corpus]
-        if not part or (corpus == "koos" and not args.koos) or (corpus == "demo" and not args.demo):
-            continue
-        app, _, _, _ = open_catalogue(args.work_dir / corpus, koos=args.koos if corpus == "koos" else None,
-                                      demo=corpus == "demo", backend="use", model=None, reuse=True)
-        corpora[corpus], got = collect(app, part, qu_variants,
-                                       adapters=not args.families or "adapter" in args.families)
-        queries += got
-        apps[corpus] = (app, part)
+    qu_variants = ("nouns", "nounsverbs", "first", "caps")
+    if args.check and args.cache:
+        parser.error("--check needs the catalogues; run it without --cache")
+    corpora, queries, apps = collect_all(args, raw, qu_variants)
+    apps = apps or {}
     if "demo" in corpora and corpora["demo"].adapters:
         # What could ship like the projection: an adapter fitted on the demo corpus, used for every catalogue.
         for key, matrix in list(corpora["demo"].adapters.items()):
@@ -526,7 +655,9 @@ def main(argv: list[str] | None = None) -> int:
         fields_ = json.loads(args.check_config)
         cfg = Config(**fields_)
         params = FusionParams(rule=cfg.rule, gate_model=args.gate.name,
-                              qu_min_words=cfg.qu_min_words if cfg.qu == "nouns" else 0, qu_gamma=cfg.qu_gamma)
+                              qu_min_words=cfg.qu_min_words if cfg.qu in ("nouns", "caps") else 0,
+                              qu_gamma=cfg.qu_gamma, qu_method=cfg.qu or "nouns", dense_mix=cfg.dense_mix,
+                              dense_mix_below=cfg.mix_below)
         if cfg.rule == "learned":
             spec = json.loads(args.gate.read_text(encoding="utf-8"))
             cfg.learned = (JsonGate(spec), spec["scale"])
@@ -547,6 +678,15 @@ def main(argv: list[str] | None = None) -> int:
                            "replay": summary(np.stack(rows["replay"])), "product": summary(np.stack(rows["product"]))}
     folds = assign_folds(queries, args.folds)
     wanted = [s.strip() for s in args.families.split(",") if s.strip()]
+    for name, variants in learned_families().items():
+        if not any(name.startswith(w) for w in wanted if w.startswith("learned+")):
+            continue
+        got = learned_grid_cv(queries, corpora, folds, variants)
+        report["families"][name] = {
+            "variants": len(variants), "cv": summary(got["oof"]), "cv_blind_dev": summary(got["oof"][blind]),
+            "chosen_per_fold": got["chosen"],
+            "each_variant_cv": {v.label(): summary(rows) for v, rows in zip(variants, got["own"])}}
+        print(name, report["families"][name], file=sys.stderr)
     for name, configs in families(qu_variants).items():
         if wanted and not any(name.startswith(w) for w in wanted):
             continue
@@ -559,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
             "best_on_all_dev": configs[best_all].label(), "best_on_all_dev_figures": summary(table[best_all]),
         }
         print(name, report["families"][name], file=sys.stderr)
-    if not wanted or any(w.startswith("learned") for w in wanted):
+    if not wanted or any(w.startswith("learned") and not w.startswith("learned+") for w in wanted):
         oof, chosen = learned_cv(queries, corpora, folds)
         report["families"]["learned lexical weight (logistic over query features)"] = {
             "cv": summary(oof), "cv_blind_dev": summary(oof[blind]), "chosen_scale_per_fold": chosen}
@@ -573,7 +713,12 @@ def main(argv: list[str] | None = None) -> int:
                 report["families"][f"learned lexical weight + query understanding + adapter {key}"] = {
                     "cv": summary(oof), "cv_blind_dev": summary(oof[blind]), "chosen_scale_per_fold": chosen}
     if args.export_gate:
-        export_gate(args.export_gate, queries, corpora, base=Config(**json.loads(args.export_base)))
+        variants = next((v for n, v in learned_families().items() if n.startswith(args.export_family)), None) \
+            if args.export_family else None
+        if args.export_family and variants is None:
+            parser.error(f"no 'learned+' family starts with {args.export_family!r}")
+        report["exported"] = export_gate(args.export_gate, queries, corpora,
+                                         base=Config(**json.loads(args.export_base)), variants=variants)
     for corpus, (app, _) in apps.items():
         app.extensions["prozesslotse.db"].dispose()
     print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 1))

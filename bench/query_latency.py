@@ -27,9 +27,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from bench.retrieval_eval import TEST_PART, load_queries, open_catalogue  # noqa: E402
 
 LONG = 20  # words: the descriptions query understanding would act on
-CONFIGS = {"before issue 16 (gated)": {"rule": "gated", "qu_min_words": 0},
-           "default (learned weight)": {"rule": "learned", "qu_min_words": 0},
-           "learned weight + query understanding (20+ words)": {"rule": "learned", "qu_min_words": 20}}
+CONFIGS = {"before issue 16 (gated)": {"rule": "gated", "qu_min_words": 0, "dense_mix": 0.0},
+           "learned weight (default of issue 16's first round)": {"rule": "learned", "qu_min_words": 0,
+                                                                   "dense_mix": 0.0},
+           "learned weight + HanTa nouns (20+ words)": {"rule": "learned", "qu_min_words": 20, "qu_method": "nouns",
+                                                        "qu_gamma": 0.5, "dense_mix": 0.0},
+           "default: learned weight + dense mix 0.5 + capitalised words (20+ words)": {
+               "rule": "learned", "qu_min_words": 20, "qu_method": "caps", "qu_gamma": 1.0, "dense_mix": 0.5,
+               "dense_mix_below": 0},
+           "the same, dense mix only below 20 words (run 14)": {
+               "rule": "learned", "qu_min_words": 20, "qu_method": "caps", "qu_gamma": 0.5, "dense_mix": 0.5,
+               "dense_mix_below": 20}}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -73,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         long_parts = {name: {} for name in params}
         for _ in range(rounds):
             query_understanding.nouns.cache_clear()
+            query_understanding.capitalised.cache_clear()
             tagger._tag.cache_clear()
             for i, q in enumerate(queries):
                 order = list(params.items()) if i % 2 == 0 else list(params.items())[::-1]

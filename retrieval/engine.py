@@ -9,8 +9,9 @@ margin, query length, dense top score and spread, agreement of the two top
 fives, thesaurus expansion) says how likely lexical evidence helps this query;
 with no shared term it is zero and the dense ranking stands unchanged.
 The earlier gate (``rule="gated"``) used only the best BM25 score.
-Optionally (``qu_min_words``, off by default for its cost) long descriptions
-are also searched by their nouns on the dense side (``query_understanding``).
+The dense query vector (``fusion.query_vector``) blends the query with and
+without its thesaurus expansion, and adds the capitalised words of long
+descriptions (``qu_min_words``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .docstore import BuildSuperseded, IndexState, IndexStore, text_hash, utcnow
 from .documents import IndexedDoc
 from .embedders import Embedder
 from .filters import Filters
+from .fusion import query_vector
 from .german import vocabulary_of
 from .lexical import OVERLAY_LIMIT, LexicalSnapshot, analyzer_for
 from .snippets import build_snippet
@@ -65,11 +67,13 @@ class FusionParams:
     rrf_k: int = 60
     gate_model: str = "fusion_gate.json"
     # Query understanding for long descriptions: from this many words on, the dense query vector is
-    # the description's plus ``qu_gamma`` times that of its nouns (0 = off); see ``query_understanding``.
-    # Off by default: it helped on development and test queries, but tagging a long description
-    # costs up to ~50 ms at the tail, beyond the latency budget (docs/benchmarks.md, issue 16).
-    qu_min_words: int = 0
-    qu_gamma: float = 0.5
+    # the description's plus ``qu_gamma`` times that of its capitalised words (``qu_method="caps"``, no
+    # tagger) or HanTa nouns ("nouns": up to ~60 ms at the tail, too slow); 0 = off. See ``fusion``.
+    qu_min_words: int = 20
+    qu_gamma: float = 1.0
+    qu_method: str = "caps"
+    dense_mix: float = 0.5  # dense query = (1 - mix) × expanded + mix × plain query (``fusion.query_vector``)
+    dense_mix_below: int = 0  # mix only for queries of fewer words (0: all); measured, not taken (run 14)
 
 
 @dataclass
@@ -465,19 +469,7 @@ class SearchEngine:
         dense: dict[int, float] = {}
         vector = None
         if mode in ("hybrid", "dense"):
-            t0 = time.perf_counter()
-            vector = self.embedder.encode([f"{query} ({expansion})" if expansion else query])[0]
-            timings["embed"] = (time.perf_counter() - t0) * 1000
-            if self.fusion.qu_min_words and words >= self.fusion.qu_min_words:
-                from .query_understanding import nouns
-
-                t0 = time.perf_counter()
-                short = nouns(query)
-                if short:
-                    # One text per call: a batch would pad the noun query to the description's length.
-                    vector = vector + np.float32(self.fusion.qu_gamma) * self.embedder.encode([short])[0]
-                    vector = (vector / np.linalg.norm(vector)).astype(np.float32)
-                timings["understand"] = (time.perf_counter() - t0) * 1000
+            vector = query_vector(self.embedder, query, expansion, self.fusion, timings)
             t0 = time.perf_counter()
             try:
                 ids, sims = vector_index.query(vector, n, filters.where())

@@ -63,3 +63,22 @@ def nouns(text: str) -> str:
             if len(chosen) > 2 and chosen not in keep:
                 keep.append(chosen)
     return " ".join(keep)
+
+
+_CAPITALISED = re.compile(r"\b[A-ZÄÖÜ][\wÄÖÜäöüß]*(?:-[\wÄÖÜäöüß]+)*")
+
+
+@lru_cache(maxsize=1024)
+def capitalised(text: str) -> str:
+    """The capitalised words of ``text`` that are no stop words, each once: German nouns without a tagger.
+
+    A cheap stand-in for ``nouns`` (microseconds instead of HanTa's up to ~60 ms); it also keeps
+    capitalised sentence openers that are not stop words.
+    """
+    from .german import _STOP
+
+    keep: list[str] = []
+    for word in _CAPITALISED.findall(text):
+        if len(word) > 2 and word.lower() not in _STOP and word not in keep:
+            keep.append(word)
+    return " ".join(keep)

@@ -78,7 +78,9 @@ def test_long_queries_are_also_searched_by_their_nouns(app, runner):
             "Adresse auf, prüfen den Ausweis und geben eine Bestätigung mit")
     with app.app_context():
         engine = search_service.engine()
-        assert engine.fusion.rule == "learned" and engine.fusion.qu_min_words == 0  # off by default (cost)
+        assert engine.fusion.rule == "learned" and engine.fusion.qu_min_words == 20
+        assert engine.fusion.qu_method == "caps"  # no tagger in the query path (latency)
+        engine.fusion.qu_min_words = 0
         assert "understand" not in search_service.search(long, k=3).timings_ms
         engine.fusion.qu_min_words = 20
         response = search_service.search(long, k=3)
@@ -86,3 +88,72 @@ def test_long_queries_are_also_searched_by_their_nouns(app, runner):
         assert any("wohnsitz" in h.metadata["group"] for h in response.results)
         short = search_service.search("Wohnsitz anmelden", k=3)
         assert "understand" not in short.timings_ms
+
+
+def test_capitalised_words_stand_in_for_nouns_without_a_tagger():
+    from retrieval.query_understanding import capitalised
+
+    text = "Also bei uns kommen die Leute mit ihrem Umzug vorbei. Wir prüfen den Ausweis und die Leute gehen"
+    assert capitalised(text) == "Leute Umzug Ausweis"  # "Also", "Wir": stop words; each word once
+    assert capitalised("nur kleine wörter") == ""
+
+
+class _FakeEmbedder:
+    """Deterministic unit vectors per text, to compare the product's query vector with the replay's."""
+
+    def encode(self, texts):
+        out = []
+        for text in texts:
+            v = np.random.default_rng(abs(hash(text)) % 2**32).standard_normal(8).astype(np.float32)
+            out.append(v / np.linalg.norm(v))
+        return np.stack(out)
+
+
+@pytest.mark.parametrize("mix,min_words,below", [(0.0, 0, 0), (0.5, 0, 0), (0.5, 5, 0), (0.25, 50, 0), (0.5, 5, 5), (0.5, 0, 5),
+                                                 (0.5, 5, 50)])
+def test_product_query_vector_equals_the_replay(mix, min_words, below):
+    from bench.fusion_cv import Config, Corpus, Query, query_vector as replay_vector
+    from retrieval.engine import FusionParams
+    from retrieval.fusion import query_vector
+    from retrieval.query_understanding import capitalised
+
+    embedder = _FakeEmbedder()
+    text, expansion = "Wir melden den Umzug der Familie beim Bürgeramt und beantragen Ausweis", "Wohnsitz"
+    q_exp, q_plain = embedder.encode([f"{text} ({expansion})", text])
+    q = Query("x", "koos", "description", "", set(), len(text.split()), q_exp, q_plain, np.zeros(1), np.zeros(1),
+              True, True, short={"caps": {"vec": embedder.encode([capitalised(text)])[0]}})
+    cfg = Config(dense_mix=mix, qu="caps" if min_words else "", qu_min_words=min_words, qu_gamma=1.0,
+                 mix_below=below)
+    params = FusionParams(dense_mix=mix, qu_min_words=min_words, qu_gamma=1.0, qu_method="caps",
+                          dense_mix_below=below)
+    timings = {}
+    product = query_vector(embedder, text, expansion, params, timings)
+    assert np.allclose(product, replay_vector(q, Corpus([], np.zeros((0, 8)), np.zeros(0)), cfg), atol=1e-6)
+    assert ("understand" in timings) == (0 < min_words <= len(text.split()))
+    if (mix == 0.0 or 0 < below <= len(text.split())) and not min_words:
+        assert np.allclose(product, q_exp)
+    elif not min_words:
+        assert not np.allclose(product, q_exp) and not np.allclose(product, q_plain)
+
+
+def test_template_choice_reads_both_case_formats():
+    from bench.template_choice import expected_process
+
+    assert expected_process({"template_source": "corpus/profiles/x/wohnsitz-anmeldung.yaml"}) == "wohnsitz-anmeldung"
+    assert expected_process({"template_source": None}) is None
+    assert expected_process({"in_corpus": True, "corpus_key": "hundesteuer"}) == "hundesteuer"
+    assert expected_process({"in_corpus": False, "corpus_key": "hundesteuer"}) is None
+
+
+@pytest.mark.parametrize("gate,params", [
+    ("fusion_gate.json", {}),
+    ("fusion_gate_short_mix.json", {"dense_mix_below": 20, "qu_gamma": 0.5}),  # run 14's variant, not default
+])
+def test_gate_files_were_fitted_with_the_configuration_they_serve(gate, params):
+    from retrieval.engine import FusionParams
+
+    fusion = FusionParams(gate_model=gate, **params)
+    fitted = json.loads(json.loads((Path(engine_module.__file__).parent / "data" / gate).read_text())["fitted_with"])
+    assert fitted == {"dense_mix": fusion.dense_mix, "qu": fusion.qu_method, "qu_gamma": fusion.qu_gamma,
+                      "qu_min_words": fusion.qu_min_words, **({"mix_below": fusion.dense_mix_below}
+                                                             if fusion.dense_mix_below else {})}
