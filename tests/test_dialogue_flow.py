@@ -166,3 +166,20 @@ def test_an_interview_without_steps_cannot_be_submitted(client, clerk):
     refused = client.post(f"/api/drafts/{draft_id}/submit", headers=clerk)
     assert refused.status_code == 409 and "keine Arbeitsschritte" in refused.get_json()["detail"]
     assert client.get(f"/api/drafts/{draft_id}", headers=clerk).get_json()["state"] == "draft"  # kept, not lost
+
+
+def test_steps_are_moved_and_reassigned_by_content():
+    from app.dialogue.engine import Interviewer
+
+    engine = Interviewer()
+    turn = engine.start()
+    turn = engine.reply(turn.draft, turn.state, "Der Antrag kommt per Post. Ich erfasse den Antrag im Programm, "
+                                                "dann prüfe ich die Unterlagen und schreibe den Bescheid.")
+    labels = [s.label for s in turn.draft.steps]
+    assert labels.index("Antrag im Programm erfassen") < labels.index("Unterlagen prüfen")
+    moved = engine.reply(turn.draft, turn.state, "ach, das Prüfen kommt eigentlich vor dem Erfassen, hab ich verdreht")
+    labels = [s.label for s in moved.draft.steps]
+    assert labels.index("Unterlagen prüfen") < labels.index("Antrag im Programm erfassen")
+    assert "ist jetzt Schritt" in moved.reply.text
+    actor = engine.reply(moved.draft, moved.state, "und übrigens den Bescheid schreiben macht bei uns die Kämmerei")
+    assert next(s for s in actor.draft.steps if "Bescheid" in s.label).actor == "Kämmerei"

@@ -39,17 +39,30 @@ DELETE_CONTENT = re.compile(r"(?:^|[,.;:!?]\s*|\bund\s+|\bach\s+|\baber\s+)(?:da
                             r"(?:\s+[\wÄÖÜäöüß\-]+)?)\s+" + _GONE, re.IGNORECASE)
 
 
+MOVE = re.compile(r"(?:das|den|die)\s+(?P<what>[\wÄÖÜäöüß\-]+(?:\s+(?:mit|vom|von)\s+(?:dem|der|den)\s+[\wÄÖÜäöüß\-]+)?)"
+                  r"\s+kommt\s+(?:bei uns\s+|eigentlich\s+|erst\s+|gleich\s+|doch\s+|schon\s+)*"
+                  r"(?:(?P<where>nach|vor)\s+(?:dem|der|den)\s+(?P<ref>[\wÄÖÜäöüß\-]+)|(?P<edge>am anfang|zuerst|ganz am anfang|"
+                  r"am ende|zum schluss|ganz am ende|als letztes|als erstes))", re.IGNORECASE)
+ACTOR_BY_CONTENT = re.compile(r"(?:das|den|die)\s+(?P<about>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+(?:macht|erledigt|"
+                              r"übernimmt)\s+(?:bei uns\s+|jetzt\s+|inzwischen\s+|aber\s+)*(?:die|der|das)\s+"
+                              r"(?P<who>[A-ZÄÖÜ][\wäöüß\-]+)", re.IGNORECASE)
+ACTOR_INSTEAD = re.compile(r"(?P<about>(?:die|der|das|den)\s+[\wÄÖÜäöüß\-]+)\s+[\wäöüß]+\s+nicht\s+(?:das|die|der)\s+"
+                           r"[\wÄÖÜäöüß\-]+(?:\s+[\wäöüß]+)?\s+sondern\s+(?:das|die|der)\s+(?P<who>[A-ZÄÖÜ][\wäöüß\-]+)",
+                           re.IGNORECASE)
+
+
 def number(raw: str) -> int:
     return int(raw) if raw.isdigit() else int(NUMBER_WORDS[raw.lower()])
 
 
 @dataclass
 class Correction:
-    action: str  # delete | delete_by_content | insert_after | insert_before | rename | swap | actor
+    action: str  # delete | delete_by_content | insert_after | insert_before | rename | swap | actor | move
     step: int | None = None
     other: int | None = None
     text: str = ""
     about: str = ""  # the words before the correction, naming the step it is about
+    where: str = ""  # move: "nach" | "vor" (the step named by ``about``) | "start" | "end"
 
 
 def find_corrections(text: str) -> list[Correction]:
@@ -74,7 +87,21 @@ def find_corrections(text: str) -> list[Correction]:
         found.append(Correction("rename", number(match.group(1)), text=match.group("what").strip(" .")))
     for match in SWAP.finditer(text):
         found.append(Correction("swap", number(match.group(1)), number(match.group(2))))
+    for match in MOVE.finditer(text):
+        edge = (match.group("edge") or "").lower()
+        where = "start" if edge in ("am anfang", "zuerst", "ganz am anfang", "als erstes") else (
+            "end" if edge else match.group("where").lower())
+        found.append(Correction("move", None, text=match.group("what"), about=match.group("ref") or "",
+                                other=None, where=where))
+    for match in ACTOR_INSTEAD.finditer(text):
+        if looks_like_actor(match.group("who")):
+            found.append(Correction("actor", None, text=match.group("who"), about=match.group("about")))
+    for match in ACTOR_BY_CONTENT.finditer(text):
+        if looks_like_actor(match.group("who")) and not any(c.action == "actor" for c in found):
+            found.append(Correction("actor", None, text=match.group("who"), about=match.group("about")))
     for match in ACTOR.finditer(text):
+        if any(c.action == "actor" for c in found):
+            break
         step = number(match.group(1)) if match.group(1) else None
         who = match.group("who").strip()
         if not looks_like_actor(who.split()[0][:1].upper() + who.split()[0][1:]):

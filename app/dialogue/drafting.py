@@ -88,6 +88,19 @@ def swap_steps(profile: ProcessProfile, a: int, b: int) -> ProcessProfile:
     return _remap(profile, mapping, [s.model_copy(update={"n": i + 1}) for i, s in enumerate(steps)])
 
 
+def move_step(profile: ProcessProfile, n: int, position: int) -> ProcessProfile:
+    """Move step ``n`` so that it gets number ``position``; references follow the moved steps."""
+    count = len(profile.steps)
+    if not 1 <= n <= count:
+        raise ValueError(f"Einen Schritt {n} gibt es nicht.")
+    position = max(1, min(position, count))
+    order = [s.n for s in profile.steps if s.n != n]
+    order.insert(position - 1, n)
+    mapping = {old: new for new, old in enumerate(order, start=1)}
+    steps = [profile.steps[old - 1].model_copy(update={"n": new}) for new, old in enumerate(order, start=1)]
+    return _remap(profile, mapping, steps)
+
+
 def update_step(profile: ProcessProfile, n: int, **changes) -> ProcessProfile:
     if not 1 <= n <= len(profile.steps):
         raise ValueError(f"Einen Schritt {n} gibt es nicht.")

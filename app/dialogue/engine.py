@@ -469,6 +469,20 @@ class Interviewer:
                     label = draft.steps[number - 1].label if 1 <= number <= len(draft.steps) else ""
                     draft = drafting.delete_step(draft, number)
                     notes.append(f"Schritt {number} („{label}“) ist gestrichen.")
+                elif correction.action == "move":
+                    number = step_by_content(draft, correction.text)
+                    if number is not None:
+                        if correction.where in ("start", "end"):
+                            position = 1 if correction.where == "start" else len(draft.steps)
+                        else:
+                            ref = step_by_content(draft, correction.about)
+                            if ref is None or ref == number:
+                                continue
+                            position = ref + (1 if correction.where == "nach" else 0)
+                            position = position - 1 if number < position else position
+                        label = draft.steps[number - 1].label
+                        draft = drafting.move_step(draft, number, position)
+                        notes.append(f"Geändert: „{label}“ ist jetzt Schritt {position}.")
                 elif correction.action == "delete_by_content":
                     number = step_by_content(draft, correction.text)
                     if number is not None:

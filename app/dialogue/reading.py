@@ -27,6 +27,9 @@ from .understanding import clean_answer, facts, says_nothing, split_list
 
 __all__ = ["DraftUpdate", "LLMReader", "MessageReader", "ReadContext", "RuleReader", "combine", "merge"]
 
+# "nee, Rechtsgrundlage weiß ich nicht", "ohne Software, alles auf Papier": no names to take from the answer.
+_REFUSED = re.compile(r"^\W*(?:nee|nein|ne|nö|ohne|kein\w*|gar kein\w*|weiß (?:ich )?nicht)\b|\bweiß ich nicht\b|"
+                      r"\bkeine ahnung\b|\bohne (?:software|programm|edv|computer)\b", re.IGNORECASE)
 _TEXT_SLOTS = ("result", "customer", "waiting", "exceptions")
 
 
@@ -101,9 +104,10 @@ class RuleReader:
 
         if found.title and update.title is None and "title" not in (context.slot or ""):
             update.title = found.title
-        if slot == "it_systems" and not nothing:
+        refused = bool(_REFUSED.search(text))
+        if slot == "it_systems" and not nothing and not refused:
             found.it_systems = list(dict.fromkeys([*found.it_systems, *named_products(text)]))
-        if slot == "legal_basis" and not nothing and not found.legal_basis:
+        if slot == "legal_basis" and not nothing and not refused and not found.legal_basis:
             found.legal_basis = [item for item in split_list(text) if len(item.split()) <= 5][:10]
         if found.it_systems:
             systems = without_negated(found.it_systems, negated)

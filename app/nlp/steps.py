@@ -88,7 +88,8 @@ _THRESHOLD = re.compile(r"(?:ab|über|unter|bis|bei|oberhalb|unterhalb)\s+(?:\d|
                         r"tausend|ausländern|bedarf|problemen|fragen|mängeln|verstößen|größeren|großen|kleinen)",
                         re.IGNORECASE)
 _LIST_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
-_FILED = re.compile(r"\bab in (?:die|den|das|der)?\s*((?:E-)?Akte|Ordner|Ablage|Archiv|Registratur)\b", re.IGNORECASE)
+_FILED = re.compile(r"\b(?:ab in|ablage (?:im|in|in der|in den)) (?:die|den|das|der)?\s*((?:E-)?Akte|Ordner|Ablage|Archiv|"
+                    r"Registratur)\b", re.IGNORECASE)
 _COMPLETE = {"da", "vollständig", "komplett", "ausgefüllt", "dabei", "fehlt", "beiliegt", "unterschrieben"}
 _ASK_VERBS = {"nachfragen", "fragen", "erfragen", "nachhaken"}
 _ARCHIVE_NOUNS = re.compile(r"akte|ordner|archiv|registratur|ablage|dms", re.IGNORECASE)
@@ -432,7 +433,9 @@ class DescriptionReader:
             return None
         text = self._restore(" ".join(t.text for t in tokens), placeholders)
         filed = _FILED.search(text)
-        if filed:
+        if filed and re.match(r"(?i)ablage", filed.group(0)):
+            label = f"Vorgang im {filed.group(1)} ablegen" if not self.context else f"{self.context} im {filed.group(1)} ablegen"
+        elif filed:
             label = " ".join([*(self.context.split() if self.context else []), "in", filed.group(1), "ablegen"])
         elif listed and any(t.tag in ("NN", "NE") for t in tokens) and not _FIGURE.search(text) \
                 and not set(t.text.lower() for t in tokens) & _NEGATION and not _GREETING.match(text) \
