@@ -95,7 +95,7 @@ class LexicalFileCache:
     def _entries(self) -> list[_Entry]:
         try:
             names = os.listdir(self.dir)
-        except FileNotFoundError:
+        except OSError:  # not created yet, or not usable (``load`` then builds in memory)
             return []
         entries = []
         for name in names:
@@ -116,15 +116,21 @@ class LexicalFileCache:
                 if remove_bad:
                     self._remove(entry.path)
                 continue
-            if self.store.changed_since(generation, entry.version) > self.rebuild_after:
+            changed = self.store.changed_since(generation, entry.version)
+            if changed > self.rebuild_after:
                 return None
             key = _key(self.store, generation, born, entry.version)
             try:
-                return Loaded(open_arrays(entry.path, key), entry.version, entry.path, False)
+                arrays = open_arrays(entry.path, key)
             except CorruptFiles as exc:
                 log.warning("Lexical index files rejected, rebuilding from the database: %s", exc)
                 if remove_bad:
                     self._remove(entry.path)
+                continue
+            # In a small index a few changes already move the document frequencies: build it anew.
+            if changed > max(16, len(arrays.ids) // 20):
+                return None
+            return Loaded(arrays, entry.version, entry.path, False)
         return None
 
     # -- building ----------------------------------------------------------------
