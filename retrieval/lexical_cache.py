@@ -15,16 +15,25 @@ missing, foreign or damaged files are rebuilt from it; files with too many
 changes after them are replaced by a newer build; files of generations no
 longer served are deleted. If the directory cannot be written or the lock is
 not granted in time, the arrays are built in memory as before.
+
+The build runs in a short-lived child process (``python -m
+retrieval.lexical_cache``, the database URL on its standard input): its
+transient memory, a few hundred MB at 100,000 profiles, is returned to the
+system when it exits, so even the first worker on a host stays as small as the
+others. If the child fails, the process builds the files itself.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -63,10 +72,14 @@ class _Entry:
 
 class LexicalFileCache:
     def __init__(self, root: Path, store: IndexStore, *, rebuild_after: int = 250,
-                 lock_timeout: float = 600.0) -> None:
+                 lock_timeout: float = 600.0, build_in_child: bool = True) -> None:
         """``rebuild_after``: more documents changed after a file's version than this and a newer one is built
-        (the overlay would otherwise start out big and soon force a reload)."""
+        (the overlay would otherwise start out big and soon force a reload). ``build_in_child``: build the
+        files in a child process (see the module's docstring)."""
         self.store = store
+        self.build_in_child = build_in_child
+        # Peak memory (VmHWM, MB) of the last child that built files, for benchmarks.
+        self.child_peak_mb: float | None = None
         self.dir = Path(root) / hashlib.sha256(store.identity().encode("utf-8")).hexdigest()[:16]
         self.rebuild_after = rebuild_after
         self.lock_timeout = lock_timeout
@@ -140,22 +153,49 @@ class LexicalFileCache:
 
     def _build(self, state: IndexState, born: int) -> Loaded:
         """Build from the doc store at ``state.version`` (read before the documents) and publish the files."""
+        final = self.dir / f"g{state.generation}-b{born}-v{state.version}"
+        key = _key(self.store, state.generation, born, state.version)
+        url = self.store.engine.url
+        in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+        if self.build_in_child and not in_memory and self._build_in_child(state.generation, final, key):
+            try:
+                mapped = open_arrays(final, key)
+            except CorruptFiles as exc:
+                log.warning("Files built by the child process are unusable (%s); building here", exc)
+            else:
+                self.builds += 1
+                self._clean(final, state.generation, born)
+                return Loaded(mapped, state.version, final, True)
         arrays = self._read(state.generation)
-        name = f"g{state.generation}-b{born}-v{state.version}"
-        final = self.dir / name
-        temporary = self.dir / f"{_TMP}{name}-{os.getpid()}"
         try:
-            self._remove(temporary)
-            write_arrays(arrays, temporary, _key(self.store, state.generation, born, state.version))
-            self._remove(final)  # a damaged copy under the same name (we hold the lock)
-            os.rename(temporary, final)
-            mapped = open_arrays(final, _key(self.store, state.generation, born, state.version))
+            publish(arrays, final, key)
+            mapped = open_arrays(final, key)
         except (OSError, CorruptFiles) as exc:
             log.warning("Could not write lexical index files to %s (%s); keeping them in memory", final, exc)
-            self._remove(temporary)
             return Loaded(arrays, state.version, None, True)
         self._clean(final, state.generation, born)
         return Loaded(mapped, state.version, final, True)
+
+    def _build_in_child(self, generation: int, final: Path, key: dict[str, object]) -> bool:
+        """Let a child process read the doc store and write ``final``; False if it did not succeed."""
+        job = {"url": self.store.engine.url.render_as_string(hide_password=False), "generation": generation,
+               "directory": str(final), "key": key}
+        try:
+            result = subprocess.run([sys.executable, "-m", "retrieval.lexical_cache"], input=json.dumps(job),
+                                    capture_output=True, text=True, timeout=self.lock_timeout,
+                                    env={**os.environ, "PYTHONPATH": _import_path()})
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("Could not run the lexical index build in a child process: %s", exc)
+            return False
+        if result.returncode != 0:
+            log.warning("Lexical index build in a child process failed (%s): %s", result.returncode,
+                        result.stderr[-2000:])
+            return False
+        try:
+            self.child_peak_mb = float(json.loads(result.stdout.strip().splitlines()[-1])["peak_rss_mb"])
+        except (ValueError, KeyError, IndexError):
+            self.child_peak_mb = None
+        return True
 
     def _clean(self, kept: Path, generation: int, born: int) -> None:
         """Remove files no process should map any more (processes that mapped them keep their pages)."""
@@ -200,3 +240,50 @@ class LexicalFileCache:
 
 def _key(store: IndexStore, generation: int, born: int, version: int) -> dict[str, object]:
     return {"store": store.identity(), "generation": generation, "born": born, "version": version}
+
+
+def publish(arrays: LexicalArrays, final: Path, key: dict[str, object]) -> None:
+    """Write ``arrays`` beside ``final`` and rename them into place (the caller holds the host's lock)."""
+    temporary = final.with_name(f"{_TMP}{final.name}-{os.getpid()}")
+    LexicalFileCache._remove(temporary)
+    try:
+        write_arrays(arrays, temporary, key)
+        LexicalFileCache._remove(final)  # a damaged copy under the same name
+        os.rename(temporary, final)
+    finally:
+        LexicalFileCache._remove(temporary)
+
+
+def _import_path() -> str:
+    """``PYTHONPATH`` for the child: where this package was imported from, then the inherited path."""
+    here = str(Path(__file__).resolve().parents[1])
+    inherited = os.environ.get("PYTHONPATH")
+    return os.pathsep.join([here, inherited] if inherited else [here])
+
+
+def _peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def _child_main() -> int:
+    """Body of ``python -m retrieval.lexical_cache``: build one generation's files (job as JSON on stdin)."""
+    from sqlalchemy import MetaData, create_engine
+
+    from .schema import define_tables
+
+    job = json.loads(sys.stdin.read())
+    engine = create_engine(job["url"])
+    try:
+        store = IndexStore(engine, define_tables(MetaData()))
+        publish(build_arrays(store.documents(int(job["generation"]))), Path(job["directory"]), job["key"])
+    finally:
+        engine.dispose()
+    print(json.dumps({"peak_rss_mb": _peak_rss_mb()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child_main())

@@ -279,14 +279,8 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, str(Path(sys.argv[1]) / "tests"))
-import retrieval.lexical_cache as cache_module
 from test_lexical_cache import _engine, _ids
-original = cache_module.build_arrays
-def slow_build(docs):
-    time.sleep(1.5)  # long enough that the other process arrives while this one builds
-    return original(docs)
-cache_module.build_arrays = slow_build
-engine = _engine(Path(sys.argv[2]))
+engine = _engine(Path(sys.argv[2]))  # builds in a child process: over a second, so the other one must wait
 # Both processes ask for the index at the same moment (without the lock both would build).
 Path(sys.argv[3]).touch()
 while len(list(Path(sys.argv[2]).glob("ready-*"))) < 2:
@@ -312,3 +306,27 @@ def test_two_processes_on_one_host_build_the_files_once(tmp_path):
     assert sorted(r["builds"] for r in reports) == [0, 1]
     assert reports[0]["found"] == reports[1]["found"] == _ids(engine, "Hund Steuer")
     assert len(_cache_dirs(engine)) == 1
+
+
+def test_the_files_are_built_in_a_child_process(tmp_path, monkeypatch):
+    """The serving process never holds the build's transient memory: a child reads the store and writes."""
+    import retrieval.lexical_cache as cache_module
+
+    def not_here(_docs):
+        raise AssertionError("built in the serving process")
+
+    monkeypatch.setattr(cache_module, "build_arrays", not_here)
+    engine = _engine(tmp_path)
+    engine.rebuild(_corpus)
+    assert engine.lexical_cache.builds == 1 and engine.lexical_cache.child_peak_mb > 0
+    assert _ids(engine, "Hund")
+
+
+def test_a_failing_child_falls_back_to_building_here(tmp_path, monkeypatch):
+    import retrieval.lexical_cache as cache_module
+
+    monkeypatch.setattr(cache_module.sys, "executable", "/bin/false")
+    engine = _engine(tmp_path)
+    engine.rebuild(_corpus)
+    assert engine.lexical_cache.builds == 1 and engine.lexical_cache.child_peak_mb is None
+    assert _ids(engine, "Hund") and len(_cache_dirs(engine)) == 1
