@@ -438,6 +438,7 @@ def run_worker(data_dir: Path, count: int, seed: int, chroma: str | None = None)
             "peak_rss_steps_mb": peak, "chroma": chroma or "embedded",
             # Whether this process built the generation's lexical files from the doc store or mapped them.
             "lexical_files": {"built": cache.builds if cache else None, "load_s": round(lexical_s, 2),
+                              "build_child_peak_rss_mb": cache.child_peak_mb if cache else None,
                               "disk_mb": disk_mb(cache.dir) if cache and cache.dir.is_dir() else None,
                               "rss_file_mb": rss_file_mb()},
             "current_rss_mb": current_rss_mb(), "peak_rss_mb": peak_rss_mb(), "ru_maxrss_mb": ru_maxrss_mb(),
