@@ -19,7 +19,7 @@ import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import bm25s
 import numpy as np
@@ -75,7 +75,7 @@ def build_arrays(docs: Iterable[StoredDoc]) -> LexicalArrays:
     token_ids: list[list[int]] = []
     total = 0
 
-    def rows():
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         nonlocal total
         for doc in docs:
             token_ids.append([vocab.setdefault(t, len(vocab)) for t in (doc.terms or [""])])
