@@ -272,7 +272,11 @@ class IndexStore:
                 doc.c.generation == generation, doc.c.deleted.is_(False))).all())
 
     def count(self, generation: int) -> int:
-        return len(self.hashes(generation))
+        """Live documents of ``generation`` (a COUNT: loading every hash cost a worker ~25 MB at 100,000)."""
+        doc = self.t.document
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(doc).where(
+                doc.c.generation == generation, doc.c.deleted.is_(False))).scalar_one())
 
     # -- generations -----------------------------------------------------------
     def begin_build(self, collection_for: Callable[[int], str],
