@@ -71,6 +71,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "EMBEDDING_DIMENSIONS": env("EMBEDDING_DIMENSIONS") or None,
         # Shared across data dirs when set (tests, benchmarks); default: DATA_DIR/cache.
         "EMBEDDING_CACHE_DIR": env("EMBEDDING_CACHE_DIR") or None,
+        # This host's memory-mapped lexical index files (retrieval/lexical_cache.py), on local disk;
+        # default: DATA_DIR/index-cache. Derived from the database, safe to delete.
+        "INDEX_CACHE_DIR": env("INDEX_CACHE_DIR") or None,
         "LLM_PROVIDER": env("LLM_PROVIDER") or None,
         "LLM_MODEL": env("LLM_MODEL") or None,
         "LLM_BASE_URL": env("LLM_BASE_URL") or None,

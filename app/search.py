@@ -97,7 +97,8 @@ def build_engine_from(config: dict[str, Any], database: Engine) -> SearchEngine:
 
     store = IndexStore(database, SEARCH_TABLES)
     return SearchEngine(store, embedder_factory, vector_factory,
-                        base_collection=collection_name(backend, model, dimensions))
+                        base_collection=collection_name(backend, model, dimensions),
+                        lexical_cache_dir=Path(config.get("INDEX_CACHE_DIR") or data_dir / "index-cache"))
 
 
 def engine(app: Flask | None = None) -> SearchEngine:

@@ -12,7 +12,11 @@ For every size the script
    it up, with a fresh (cold) embedding cache: throughput and time split;
 2. starts a separate search worker (``--worker DIR``: a new ``SearchEngine``
    over the same directories, default embedder) that runs the queries and
-   reports its resident memory step by step, and a second one
+   reports its resident memory step by step: first with the host's lexical
+   files removed (this worker builds them from the doc store, as the first
+   worker on a host does), then again (it maps them, as every later worker
+   does; the reported figure); with ``--chroma-server`` a third one whose
+   vectors live in a Chroma server instead of embedded HNSW. Then one
    (``--app-worker DIR``) that holds what a gunicorn worker holds (Flask app,
    warm-up, app search service);
 3. measures query latency (p50/p95, ms) for lexical, dense and hybrid search
@@ -91,6 +95,14 @@ def summary(values: Sequence[float]) -> dict[str, float]:
 def current_rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def rss_file_mb() -> float:
+    """The file-backed part of the resident set (mapped pages: shared with every process of the host)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssFile:"):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
 
@@ -250,20 +262,24 @@ def _index_database(data_dir: Path):
     return engine
 
 
-def build_engine(data_dir: Path):
-    """The engine exactly as the app builds it (cached USE embedder, cache file in ``DATA_DIR/cache``)."""
+def build_engine(data_dir: Path, chroma: str | None = None):
+    """The engine exactly as the app builds it (cached USE embedder, cache file in ``DATA_DIR/cache``,
+    lexical files in ``DATA_DIR/index-cache``); ``chroma``: ``host:port`` of a Chroma server."""
     from app.search import build_engine_from
 
-    return build_engine_from({"DATA_DIR": str(data_dir), "EMBEDDING_BACKEND": "use", "EMBEDDING_MODEL": None},
-                             _index_database(data_dir))
+    config: dict[str, Any] = {"DATA_DIR": str(data_dir), "EMBEDDING_BACKEND": "use", "EMBEDDING_MODEL": None}
+    if chroma:
+        host, _, port = chroma.rpartition(":")
+        config.update(CHROMA_HOST=host, CHROMA_PORT=int(port))
+    return build_engine_from(config, _index_database(data_dir))
 
 
-def open_search_engine(data_dir: Path):
+def open_search_engine(data_dir: Path, chroma: str | None = None):
     """A new engine over an existing index, default (uncached) embedder: every query is embedded."""
     from retrieval.embedders import make_embedder
     from retrieval.projection import ProjectedEmbedder
 
-    engine = build_engine(data_dir)
+    engine = build_engine(data_dir, chroma)
     engine._embedder_factory = lambda: ProjectedEmbedder.shipped(make_embedder("use"), DIMENSIONS)
     return engine
 
@@ -331,7 +347,7 @@ def index_docs(data_dir: Path, docs: list, total: int) -> dict[str, Any]:
                     **{k: round(v, 1) for k, v in phases.items()}, "analysis_and_other": round(rest, 1)},
         "embedding_share": round(model.seconds / wall, 3) if wall else None,
         "foreign_cores": meter.foreign_cores(),
-        "disk_mb": {part: disk_mb(data_dir / part) for part in ("chroma", "index", "cache")},
+        "disk_mb": {part: disk_mb(data_dir / part) for part in ("chroma", "index", "cache", "index-cache")},
     }
 
 
@@ -384,7 +400,7 @@ def _measure_mode(engine, queries: list[str], mode: str, k: int) -> dict[str, An
 
 # -- worker ----------------------------------------------------------------
 
-def run_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
+def run_worker(data_dir: Path, count: int, seed: int, chroma: str | None = None) -> dict[str, Any]:
     """Body of ``--worker DIR``: a fresh process opening the index and answering queries."""
     from bench.synthetic import benchmark_queries
 
@@ -392,14 +408,16 @@ def run_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
     rss: dict[str, float] = {"imports": current_rss_mb()}
     peak: dict[str, float] = {"imports": peak_rss_mb()}
     started = time.perf_counter()
-    engine = open_search_engine(data_dir)
+    engine = open_search_engine(data_dir, chroma)
     # Load the parts one by one to see where the memory goes.
     probe_vector = np.zeros(DIMENSIONS, dtype=np.float32)
     probe_vector[0] = 1.0
     engine.vector.query(probe_vector, 10)
     rss["vector_index_loaded"] = current_rss_mb()
     peak["vector_index_loaded"] = peak_rss_mb()
+    lexical_started = time.perf_counter()
     engine.refresh(wait=True)
+    lexical_s = time.perf_counter() - lexical_started
     rss["lexical_index_loaded"] = current_rss_mb()
     peak["lexical_index_loaded"] = peak_rss_mb()
     engine.embedder.encode(["Hund anmelden"])
@@ -415,8 +433,14 @@ def run_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
             engine.search(query, mode=mode)
     rss["after_queries"] = current_rss_mb()
     peak["after_queries"] = peak_rss_mb()
+    cache = engine.lexical_cache
     return {"documents": engine.count(), "vectors": engine.vector.count(), "rss_steps_mb": rss,
-            "peak_rss_steps_mb": peak,
+            "peak_rss_steps_mb": peak, "chroma": chroma or "embedded",
+            # Whether this process built the generation's lexical files from the doc store or mapped them.
+            "lexical_files": {"built": cache.builds if cache else None, "load_s": round(lexical_s, 2),
+                              "build_child_peak_rss_mb": cache.child_peak_mb if cache else None,
+                              "disk_mb": disk_mb(cache.dir) if cache and cache.dir.is_dir() else None,
+                              "rss_file_mb": rss_file_mb()},
             "current_rss_mb": current_rss_mb(), "peak_rss_mb": peak_rss_mb(), "ru_maxrss_mb": ru_maxrss_mb(),
             "open_and_first_query_s": round(first_query_s, 2), "hybrid": latency["hybrid"]}
 
@@ -451,12 +475,13 @@ def run_app_worker(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
     return {"rss_steps_mb": rss, "current_rss_mb": current_rss_mb(), "peak_rss_mb": peak_rss_mb()}
 
 
-def spawn_worker(data_dir: Path, count: int, seed: int, kind: str = "--worker") -> dict[str, Any]:
+def spawn_worker(data_dir: Path, count: int, seed: int, kind: str = "--worker",
+                 chroma: str | None = None) -> dict[str, Any]:
     from retrieval.vector import release_embedded
 
     release_embedded(data_dir / "chroma")  # the measured process opens the embedded index itself
     command = [sys.executable, "-m", "bench.search_perf", kind, str(data_dir), "--queries", str(count),
-               "--seed", str(seed)]
+               "--seed", str(seed), *(("--chroma", chroma) if chroma else ())]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"worker failed ({result.returncode}): {result.stderr[-2000:]}")
@@ -681,8 +706,37 @@ def real_queries() -> list[str]:
 
 # -- runs ------------------------------------------------------------------
 
+def _worker_with_chroma_server(data_dir: Path, count: int, seed: int) -> dict[str, Any]:
+    """A worker whose vectors live in a Chroma server (``chroma run`` on the same directory), as in production."""
+    import httpx
+
+    from bench.cluster import chroma_command, free_port, wait_for
+
+    port = free_port()
+    from retrieval.vector import release_embedded
+
+    release_embedded(data_dir / "chroma")
+    server = subprocess.Popen(chroma_command(data_dir / "chroma", port), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", 120)
+        result = spawn_worker(data_dir, count, seed, chroma=f"127.0.0.1:{port}")
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        result["server_peak_rss_mb"] = round(int(next(line.split()[1] for line in status.splitlines()
+                                                      if line.startswith("VmHWM:"))) / 1024, 1)
+        return result
+    except (RuntimeError, OSError, httpx.HTTPError) as exc:  # informative extra; never sinks the run
+        return {"error": str(exc)[-500:]}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def run_size(size: int, queries: list[str], seed: int, work: Path, *, tune_hnsw: bool,
-             quiet_wait: float, reuse: bool = False) -> dict[str, Any]:
+             quiet_wait: float, reuse: bool = False, chroma_server: bool = False) -> dict[str, Any]:
     data_dir = work / f"synthetic-{size}"
     saved = data_dir / "build.json"
     if reuse and saved.is_file():
@@ -700,11 +754,19 @@ def run_size(size: int, queries: list[str], seed: int, work: Path, *, tune_hnsw:
         build["built_at"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         del docs
         saved.write_text(json.dumps(build), encoding="utf-8")
-    log(f"size {size}: built in {build['wall_s']}s ({build['profiles_per_s']}/s); starting search worker")
-    quiet = {"worker": wait_for_quiet(quiet_wait)}
+    log(f"size {size}: built in {build['wall_s']}s ({build['profiles_per_s']}/s); starting search workers")
+    # The first worker on a host builds the generation's lexical files, every later one maps them.
+    shutil.rmtree(data_dir / "index-cache", ignore_errors=True)
+    quiet = {"worker_building": wait_for_quiet(quiet_wait)}
+    building = spawn_worker(data_dir, len(queries), seed)
+    log(f"size {size}: first worker (builds the lexical files) peak RSS {building['peak_rss_mb']} MB")
+    quiet["worker"] = wait_for_quiet(quiet_wait)
     meter = CpuMeter()
     worker = spawn_worker(data_dir, len(queries), seed)
     worker["foreign_cores"] = meter.foreign_cores()
+    worker["first_on_host"] = building
+    if chroma_server:
+        worker["chroma_server"] = _worker_with_chroma_server(data_dir, len(queries), seed)
     try:
         from app.storage.migrate import upgrade
 
@@ -758,6 +820,10 @@ def targets(sizes: list[dict[str, Any]], real: dict[str, Any] | None) -> list[di
         add("index throughput (profiles/s)", f"{size}", TARGETS["index_profiles_per_s"],
             run["index"]["profiles_per_s"], True)
         add("search worker peak RSS (MB)", f"{size}", TARGETS["worker_rss_mb"], run["worker"]["peak_rss_mb"], False)
+        first = run["worker"].get("first_on_host")
+        if first:
+            add("search worker peak RSS, first on the host: builds the lexical files (MB)", f"{size}",
+                TARGETS["worker_rss_mb"], first["peak_rss_mb"], False)
         add("HNSW recall@10", f"{size}", TARGETS["hnsw_recall_at_10"], run["hnsw"]["recall_at_10"]["tie_aware"], True)
     if real is not None:
         add("HNSW recall@10", "real (demo+KOOS)", TARGETS["hnsw_recall_at_10"],
@@ -771,8 +837,9 @@ def render(reports: list[dict[str, Any]]) -> str:
     runs = sorted((r for report in reports for r in report.get("sizes", [])), key=lambda r: r["size"])
     lines = ["| Profiles | Index build (s) | Profiles/s (other load, cores) | Embedding share "
              "| Lexical p50/p95 (ms) | Dense p50/p95 (ms) | Hybrid p50/p95 (ms) | Query embedding p50/p95 (ms) "
-             "| Search worker RSS peak/current (MB) | App worker RSS peak/current (MB) | HNSW recall@10 |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| Search worker RSS peak/current (MB) | First worker on host peak (MB) | Worker with Chroma server "
+             "peak (MB) | App worker RSS peak/current (MB) | HNSW recall@10 |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for run in runs:
         lat, build, worker = run["latency"], run["index"], run["worker"]
         app = worker.get("app_worker") or {}
@@ -782,11 +849,15 @@ def render(reports: list[dict[str, Any]]) -> str:
 
         emb = run["query_embedding_ms"]
         app_rss = f"{app['peak_rss_mb']:.0f} / {app['current_rss_mb']:.0f}" if "peak_rss_mb" in app else "–"
+        first = worker.get("first_on_host") or {}
+        server = worker.get("chroma_server") or {}
+        first_rss = f"{first['peak_rss_mb']:.0f}" if "peak_rss_mb" in first else "–"
+        server_rss = f"{server['peak_rss_mb']:.0f}" if "peak_rss_mb" in server else "–"
         lines.append(
             f"| {run['size']:,} | {build['wall_s']:,.0f} | {build['profiles_per_s']:.1f} "
             f"({build.get('foreign_cores', 0):.1f}) | {build['embedding_share'] * 100:.0f} % | {pp('lexical')} "
             f"| {pp('dense')} | {pp('hybrid')} | {emb['p50']:.1f} / {emb['p95']:.1f} "
-            f"| {worker['peak_rss_mb']:.0f} / {worker['current_rss_mb']:.0f} | {app_rss} "
+            f"| {worker['peak_rss_mb']:.0f} / {worker['current_rss_mb']:.0f} | {first_rss} | {server_rss} | {app_rss} "
             f"| {run['hnsw']['recall_at_10']['tie_aware']:.3f} |")
     return "\n".join(lines)
 
@@ -808,7 +879,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --work-dir: reuse an index built by an earlier run instead of rebuilding")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--out", type=Path, help="also write the JSON report to this file")
+    parser.add_argument("--chroma-server", action="store_true",
+                        help="also measure a search worker whose vectors live in a Chroma server (chroma run)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--chroma", help=argparse.SUPPRESS)
     parser.add_argument("--app-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe", nargs=4, metavar=("CHROMA_DIR", "COLLECTION", "VECTORS", "N"),
                         help=argparse.SUPPRESS)
@@ -819,7 +893,7 @@ def main(argv: list[str] | None = None) -> int:
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
     if args.worker:
-        print(json.dumps(run_worker(args.worker, args.queries, seed)))
+        print(json.dumps(run_worker(args.worker, args.queries, seed, args.chroma)))
         return 0
     if args.app_worker:
         print(json.dumps(run_app_worker(args.app_worker, args.queries, seed)))
@@ -853,7 +927,8 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         for size in sizes:
             report["sizes"].append(run_size(size, queries, seed, work, tune_hnsw=not args.no_tune,
-                                            quiet_wait=args.quiet_wait, reuse=args.reuse_index))
+                                            quiet_wait=args.quiet_wait, reuse=args.reuse_index,
+                                            chroma_server=args.chroma_server))
             if args.out:  # partial results survive a crash in a later size
                 args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         report["real"] = None if args.no_real else run_real(args.koos, queries, work, tune_hnsw=not args.no_tune)

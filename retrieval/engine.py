@@ -38,6 +38,7 @@ from .filters import Filters
 from .fusion import query_vector
 from .german import vocabulary_of
 from .lexical import OVERLAY_LIMIT, LexicalSnapshot, analyzer_for
+from .lexical_cache import LexicalFileCache
 from .snippets import build_snippet
 from .vector import VectorIndex, VectorIndexUnavailable
 
@@ -126,7 +127,10 @@ class SearchEngine:
         base_collection: str,
         split_compounds: bool = True,
         fusion: FusionParams | None = None,
+        lexical_cache_dir: Path | None = None,
     ) -> None:
+        """``lexical_cache_dir``: where this host keeps the memory-mapped lexical arrays of each generation
+        (``lexical_cache``); None builds them in every process's memory."""
         self.store = store
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
@@ -137,6 +141,7 @@ class SearchEngine:
         store.initial_collection = self.collection_for(1)
         self.split_compounds = split_compounds
         self.fusion = fusion or FusionParams()
+        self.lexical_cache = LexicalFileCache(lexical_cache_dir, store) if lexical_cache_dir is not None else None
         self.worker = worker_name()
         self._snapshot: LexicalSnapshot | None = None
         self._load_lock = threading.Lock()
@@ -322,9 +327,7 @@ class SearchEngine:
             state = self.state()
             if current.generation != snapshot.generation or current.version >= state.version:
                 return current
-            changes = list(self.store.documents(current.generation, since=current.version))
-            words = self.store.vocabulary(current.generation, since=current.version)
-            updated = current.with_changes(changes, state.version, words)
+            updated = self._caught_up(current, state.version)
             if self._snapshot is current:
                 self._snapshot = updated
             return updated
@@ -334,14 +337,14 @@ class SearchEngine:
     def _load(self, state: IndexState) -> LexicalSnapshot:
         with self._load_lock:
             current = self._snapshot
-            if current is not None and current.generation == state.generation:
+            if current is not None and current.generation == state.generation and (
+                    len(current.overlay) <= OVERLAY_LIMIT):
                 return self._apply_changes(current)
             try:
-                snapshot = LexicalSnapshot(state.generation, state.version,
-                                           self.store.documents(state.generation),
-                                           self.store.vocabulary(state.generation),
-                                           split_compounds=self.split_compounds)
+                snapshot = self._read_snapshot(state)
                 snapshot.collection = state.collection
+                # Files may reflect an older version: catch up before anyone answers from it.
+                snapshot = self._caught_up(snapshot, self.state().version)
             except Exception as exc:
                 self.load_error = f"{type(exc).__name__}: {exc}"
                 log.exception("Could not load search index generation %s", state.generation)
@@ -350,10 +353,36 @@ class SearchEngine:
                 raise IndexNotReady("Der Suchindex konnte nicht geladen werden.") from exc
             self.load_error = None
             with self._refresh_lock:
+                current = self._snapshot
+                if current is not None and current.generation == snapshot.generation and (
+                        current.version > snapshot.version):  # never step back behind what was served
+                    snapshot = self._caught_up(snapshot, current.version)
                 self._snapshot = snapshot
         snapshot = self._apply_changes(snapshot)
         self._report(force=True)
         return snapshot
+
+    def _caught_up(self, snapshot: LexicalSnapshot, version: int) -> LexicalSnapshot:
+        """``snapshot`` with every change after its version up to ``version`` (read before the changes)."""
+        if snapshot.version >= version:
+            return snapshot
+        changes = list(self.store.documents(snapshot.generation, since=snapshot.version))
+        words = self.store.vocabulary(snapshot.generation, since=snapshot.version)
+        return snapshot.with_changes(changes, version, words)
+
+    def _read_snapshot(self, state: IndexState) -> LexicalSnapshot:
+        """The served generation from this host's mapped files, or built in memory without a cache.
+
+        A snapshot from files reflects the version they were written at; the
+        caller brings it up to date with the changes after it (the overlay).
+        """
+        vocabulary = self.store.vocabulary(state.generation)
+        if self.lexical_cache is None:
+            return LexicalSnapshot(state.generation, state.version, self.store.documents(state.generation),
+                                   vocabulary, split_compounds=self.split_compounds)
+        loaded = self.lexical_cache.load(state)
+        return LexicalSnapshot.from_arrays(state.generation, loaded.version, loaded.arrays, vocabulary,
+                                           split_compounds=self.split_compounds)
 
     def _load_in_background(self) -> None:
         """Start loading the served generation unless a load runs; never waits for one."""

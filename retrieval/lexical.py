@@ -1,8 +1,10 @@
 """BM25 (bm25s) over the analysed terms of one index generation, kept current in place.
 
-A serving process builds the BM25 matrix once per generation from the shared
-doc store. Documents published, edited or removed afterwards go into a small
-overlay instead of a rebuild: their old rows are masked and the new versions
+A serving process gets the BM25 matrix of a generation built from the shared
+doc store, usually memory-mapped from this host's files that reflect the store
+at some version (``lexical_arrays``, ``lexical_cache``). Documents published,
+edited or removed after that version go into a small overlay instead of a
+rebuild: their old rows are masked and the new versions
 are scored with the same Lucene BM25 formula and the main index's document
 frequencies, so a change is searchable in milliseconds at any corpus size.
 When the overlay grows past ``OVERLAY_LIMIT`` the owner reloads the generation.
@@ -20,14 +22,12 @@ from typing import Any, Iterable
 
 import bm25s
 import numpy as np
-from bm25s.tokenization import Tokenized
 
 from .docstore import StoredDoc
 from .filters import Filters
 from .german import Analyzer, CompoundSplitter
-from .metatable import MetadataTable
+from .lexical_arrays import B, K1, LexicalArrays, build_arrays
 
-K1, B = 1.2, 0.75
 # Changed documents kept beside the BM25 matrix before the generation is reloaded.
 OVERLAY_LIMIT = 500
 
@@ -58,7 +58,8 @@ class Overlay:
 
 class LexicalSnapshot:
     def __init__(self, generation: int, version: int, docs: Iterable[StoredDoc], vocabulary: set[str], *,
-                 split_compounds: bool = True) -> None:
+                 split_compounds: bool = True, arrays: LexicalArrays | None = None) -> None:
+        """The snapshot of ``docs`` at ``version``; with ``arrays`` (e.g. mapped from files) ``docs`` is unused."""
         self.generation = generation
         self.version = version
         self.split_compounds = split_compounds
@@ -66,35 +67,20 @@ class LexicalSnapshot:
         self.analyzer = analyzer_for(vocabulary, split_compounds)
         # The vector collection of this generation (set by the engine that loads it).
         self.collection = ""
-        ids: list[int] = []
-        # Terms become ids as they stream in: one str per distinct term and one shared int object per id,
-        # instead of a str object per occurrence (at 100,000 profiles several hundred MB less at load).
-        vocab: dict[str, int] = {}
-        token_ids: list[list[int]] = []
-        total = 0
-
-        def rows():
-            nonlocal total
-            for doc in docs:
-                ids.append(doc.id)
-                token_ids.append([vocab.setdefault(t, len(vocab)) for t in (doc.terms or [""])])
-                total += len(doc.terms)
-                yield doc.id, doc.metadata
-
-        self.table = MetadataTable(rows())
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self._bm25: bm25s.BM25 | None = None
-        self._vocab: dict[str, int] = {}
-        self._df = np.zeros(0, dtype=np.int64)
-        self._avgdl = 1.0
-        if ids:
-            self._bm25 = bm25s.BM25(k1=K1, b=B)
-            self._bm25.index(Tokenized(ids=token_ids, vocab=vocab), show_progress=False)
-            self._vocab = self._bm25.vocab_dict
-            self._df = np.diff(np.asarray(self._bm25.scores["indptr"], dtype=np.int64))
-            self._avgdl = max(1.0, total / len(ids))
-        del token_ids
+        arrays = arrays if arrays is not None else build_arrays(docs)
+        self.table = arrays.table
+        self.ids = arrays.ids
+        self._bm25: bm25s.BM25 | None = arrays.bm25()
+        self._vocab: dict[str, int] = arrays.vocab if self._bm25 is not None else {}
+        self._df = np.diff(np.asarray(arrays.indptr, dtype=np.int64)) if self._bm25 is not None else (
+            np.zeros(0, dtype=np.int64))
+        self._avgdl = arrays.avgdl
         self.overlay = Overlay()
+
+    @classmethod
+    def from_arrays(cls, generation: int, version: int, arrays: LexicalArrays, vocabulary: set[str], *,
+                    split_compounds: bool = True) -> "LexicalSnapshot":
+        return cls(generation, version, (), vocabulary, split_compounds=split_compounds, arrays=arrays)
 
     # -- changes -------------------------------------------------------------
     def with_changes(self, changes: Iterable[StoredDoc], version: int,

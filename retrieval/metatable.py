@@ -48,6 +48,15 @@ class _Column:
     def label(self, row: int) -> str:
         return self.labels[int(self.codes[row])]
 
+    @classmethod
+    def frozen(cls, labels: list[str], codes: np.ndarray) -> "_Column":
+        """A column from its labels and codes (e.g. memory-mapped from a file)."""
+        column = cls()
+        column.labels = list(labels)
+        column._positions = {label: code for code, label in enumerate(column.labels)}
+        column.codes = codes
+        return column
+
 
 class MetadataTable:
     def __init__(self, rows: Iterable[tuple[int, dict[str, Any]]] = ()) -> None:
@@ -72,6 +81,22 @@ class MetadataTable:
 
     def __len__(self) -> int:
         return int(len(self.ids))
+
+    def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+        """The columns as arrays plus the labels of the coded ones (to write them to files)."""
+        arrays = {"ids": self.ids, "municipality_id": self.municipality_id, "has_steps": self.has_steps}
+        arrays.update({f"code_{key}": column.codes for key, column in self._columns.items()})
+        return arrays, {key: column.labels for key, column in self._columns.items()}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], labels: dict[str, list[str]]) -> "MetadataTable":
+        """The inverse of ``arrays``; the arrays are used as they are (no copy of a mapped file)."""
+        table = cls()
+        table._columns = {key: _Column.frozen(labels[key], arrays[f"code_{key}"]) for key in CODED}
+        table.ids = arrays["ids"]
+        table.municipality_id = arrays["municipality_id"]
+        table.has_steps = arrays["has_steps"]
+        return table
 
     def row_of(self, doc_id: int) -> int | None:
         row = int(np.searchsorted(self.ids, doc_id))
