@@ -183,3 +183,20 @@ def test_steps_are_moved_and_reassigned_by_content():
     assert "ist jetzt Schritt" in moved.reply.text
     actor = engine.reply(moved.draft, moved.state, "und übrigens den Bescheid schreiben macht bei uns die Kämmerei")
     assert next(s for s in actor.draft.steps if "Bescheid" in s.label).actor == "Kämmerei"
+
+
+def test_a_retold_account_replaces_the_read_back_steps_and_renames_nothing():
+    from app.dialogue.engine import Interviewer
+
+    engine = Interviewer()
+    turn = engine.start()
+    turn = engine.reply(turn.draft, turn.state, "Es geht um Spielplatzkontrollen: Liste ziehen, Termin machen, "
+                                                "Kontrolle, Bericht.")
+    turn = engine.reply(turn.draft, turn.state, "Spielplatzkontrolle", answer_to="title")
+    retold = engine.reply(turn.draft, turn.state, "Ich ziehe die Liste der Spielplätze aus dem Kataster. Dann "
+                          "vereinbare ich einen Termin mit dem Bauhof. Wir gehen das ganze Gelände ab: Geräte, Zäune, "
+                          "Sand. Danach schreibe ich den Bericht und schicke ihn an das Bauamt.", answer_to="steps")
+    assert retold.draft.title == "Spielplatzkontrolle"
+    labels = [s.label for s in retold.draft.steps]
+    assert len(labels) >= 4 and any("Bericht" in label for label in labels), labels
+    assert labels[0] == "Liste der Spielplätze aus Kataster abrufen"

@@ -149,6 +149,7 @@ class Interviewer:
                                                   "in ganzen Sätzen.", keep_slot=slot)
         notes: list[str] = []
         draft = self._apply_corrections(draft, state, text, notes)
+        corrected = bool(notes)  # step corrections, before any field change is noted
         if state["phase"] == "opening":
             return self._after_opening(draft, state, text, notes)
         card = chosen_card(state.get("cards", []), text)
@@ -175,7 +176,7 @@ class Interviewer:
                                                   "Schritt 2 kommt noch …“ oder „der Name soll … heißen“ schreiben.",
                              keep_slot="confirm")
         if slot == "steps" and draft.steps and "steps" not in state["filled"]:
-            return self._after_read_back(draft, state, text, notes)
+            return self._after_read_back(draft, state, text, notes, corrected)
         draft = self._absorb(draft, state, text, slot, notes)
         return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
 
@@ -239,12 +240,13 @@ class Interviewer:
         return draft
 
     # -- phases --------------------------------------------------------------
-    def _after_read_back(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
+    def _after_read_back(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str],
+                         corrected: bool) -> Turn:
         """The clerk saw the steps read from the opening: confirmed, corrected, completed or retold."""
-        told = [] if notes else activities(text, self.gazetteer)  # corrections were applied already
+        told = [] if corrected else activities(text, self.gazetteer)  # corrections were applied already
         if len(told) >= 2:
             draft = self._absorb(draft, state, text, "steps", notes)  # the whole account replaces the first one
-        elif len(told) == 1 and not notes:
+        elif len(told) == 1 and not corrected:
             new = drafting.steps_from(told)
             draft = drafting.insert_steps(draft, len(draft.steps) + 1, new)
             notes.append(f"Ich habe „{new[0].label}“ als Schritt {len(draft.steps)} angefügt.")

@@ -9,8 +9,8 @@ from typing import Any
 from app.domain import ProcessProfile
 from app.nlp.figures import case_volume_per_year, minutes_per_case
 
-_TARGET = r"bitte\s+|(?:ändern|umbenennen|umändern|ändere|änder|nennen|setzen)\s+(?:in|zu|auf)\s+|(?:soll(?:te)?|muss)\s+(?:eher\s+|lieber\s+)?|(?:lautet|heißt)\s+(?:eigentlich\s+|richtig\s+)?|(?:ist|wäre)\s+(?:eher\s+|eigentlich\s+|richtig\s+|besser\s+)?|:\s*"
-_RENAME = re.compile(r"\b(?:name[n]?|titel|bezeichnung|prozessname|den prozess|den ablauf|das ganze)\b[^.!?]{0,40}?(?:"
+_TARGET = r"(?<=titel )bitte\s+|(?<=name )bitte\s+|(?:ändern|umbenennen|umändern|ändere|änder|nennen|setzen)\s+(?:in|zu|auf)\s+|(?:soll(?:te)?|muss)\s+(?:eher\s+|lieber\s+)?|(?:lautet|heißt)\s+(?:eigentlich\s+|richtig\s+)?|(?:ist|wäre)\s+(?:eher\s+|eigentlich\s+|richtig\s+|besser\s+)?|(?<=name):\s*|(?<=titel):\s*"
+_RENAME = re.compile(r"\b(?:name[n]?|titel|bezeichnung|prozessname|den prozess|den ablauf)\b[^.!?:]{0,40}?(?:"
                      + _TARGET + r")[„\"]?(?P<value>[^„\"“.!?,]+?)[“\"]?\s*(?:heißen|sein|lauten|nennen)?\s*(?:[.!?,]|$)",
                      re.IGNORECASE)
 _RENAME_SHORT = re.compile(r"\b(?:nenn|nennen sie)\s+(?:den prozess|den ablauf|das|ihn|es)\s+(?:lieber\s+|doch\s+)?"

@@ -63,7 +63,8 @@ _VERB_FIXES = {"machen": "erstellen", "tun": "erledigen", "rechnen": "berechnen"
                "schicken": "versenden", "eintragen": "erfassen", "tragen": "erfassen", "reinschreiben": "erfassen",
                "ausdrucken": "ausdrucken", "einscannen": "einscannen", "schauen": "prüfen", "gucken": "prüfen",
                "nachschauen": "prüfen", "nachgucken": "prüfen", "checken": "prüfen", "durchschauen": "prüfen",
-               "angucken": "prüfen", "anschauen": "prüfen", "durchgucken": "prüfen", "durchgehen": "prüfen"}
+               "angucken": "prüfen", "anschauen": "prüfen", "durchgucken": "prüfen", "durchgehen": "prüfen",
+               "ziehen": "abrufen", "rausziehen": "abrufen", "abgehen": "begehen", "ablaufen": "begehen"}
 _MANNER = re.compile(r"(?i)(?:rechnerisch|sachlich|schriftlich|telefonisch|mündlich|persönlich|elektronisch|"
                      r"formell|inhaltlich|fachlich|digital|postalisch)$")
 _EVENT_HEADS = re.compile(r"(?:besichtigung|kontrolle|prüfung|besprechung|gespräch|sitzung|einweisung|schulung|"
