@@ -33,6 +33,7 @@ _GONE = (r"(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|rausnehmen|wegl
          r"(?:kannst du|können sie|könnt ihr|bitte)\s+(?:\w+\s+)?(?:streichen|löschen|rausnehmen|"
          r"weglassen))")
 DELETE_ORDINAL = re.compile(_ORD + r"\b.{0,40}?" + _GONE, re.IGNORECASE)
+DELETE_QUOTED = re.compile(r"[„\"](?P<what>[^“\"„]{3,120})[“\"]\s+" + _GONE, re.IGNORECASE)
 DELETE_WITH = re.compile(r"(?:das|den|die)\s+mit\s+(?:dem|der|den)\s+(?P<what>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+"
                          r"(?:streich\w*|lösch\w*|raus|weg|kann weg|fällt weg|entfällt|brauchen wir nicht)", re.IGNORECASE)
 DELETE_CONTENT = re.compile(r"(?:^|[,.;:!?]\s*|\bund\s+|\bach\s+|\baber\s+)(?:das|den|die|der)\s+(?P<what>[\wÄÖÜäöüß\-]+"
@@ -72,6 +73,9 @@ def find_corrections(text: str) -> list[Correction]:
         found.append(Correction("delete", number(raw)))
     for match in DELETE_ORDINAL.finditer(text):
         found.append(Correction("delete", ORDINALS[match.group(1).lower()]))
+    if not found:
+        for match in DELETE_QUOTED.finditer(text):
+            found.append(Correction("delete_by_content", None, text=match.group("what").strip()))
     if not found:
         for match in DELETE_WITH.finditer(text):
             found.append(Correction("delete_by_content", None, text=match.group("what").strip()))

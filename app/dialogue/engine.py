@@ -30,8 +30,9 @@ from .understanding import clean_answer, says_none, says_nothing
 
 PLACEHOLDER_TITLE = "Neuer Prozess"
 MAX_TEXT = 4000
-_YES = re.compile(r"^\W*(ja|jawohl|genau|passt|stimmt|richtig|korrekt|einverstanden|übernehmen|gern|okay|ok)\b",
-                  re.IGNORECASE)
+_YES = re.compile(r"^\W*(?:(?:im (?:großen|grossen) und ganzen|grundsätzlich|weitgehend|im prinzip|im wesentlichen|"
+                  r"so ziemlich|fast|eigentlich)\s*,?\s*)?(ja|jawohl|genau|passt|stimmt|richtig|korrekt|einverstanden|"
+                  r"übernehmen|gern|okay|ok)\b", re.IGNORECASE)
 _NO = re.compile(r"^\W*(nein|nee|passt nicht|stimmt nicht|anders|leider nicht|eher nicht)\b", re.IGNORECASE)
 # Answers that are naturally a few nouns without function words.
 _SHORT_ANSWER_SLOTS = {"title", "it_systems", "documents", "legal_basis", "participants", "org_unit", "customer"}
