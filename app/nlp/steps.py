@@ -231,14 +231,9 @@ _PERSONS = {"Eltern", "Leute", "Bürger", "Bürgerin", "Bürgerinnen", "Antragst
             "Angehörigen", "Wirt", "Eigentümer", "Verein", "Vereine", "Gewerbetreibende", "Händler", "Chef", "Chefin"}
 
 
-ELLIPSIS = False
-KIND_CORE = True
-KNOWN_ONLY = True
-PP_MODE = True
+# Prepositional phrases kept in a label: the place, the recipient or the means ("im Bauantragsbuch erfassen").
 PP_KEEP = {"in", "im", "ins", "an", "ans", "am", "beim", "bei", "vom", "von", "mit", "über", "übers", "zum", "zur",
            "für", "per", "nach", "auf", "aus"}
-_PP_FORM = {"ins": "in das", "ans": "an das", "übers": "über das", "im": "im", "zum": "zum", "zur": "zur",
-            "vom": "vom", "beim": "beim", "am": "am"}
 
 
 def _pp_words(phrase: _Phrase) -> list[str]:
@@ -353,14 +348,14 @@ class DescriptionReader:
                       for t in tokens if t is not own_subject) \
             or (moves and any(t.text.lower() in ("der", "die", "das", "er", "sie", "es") for t in tokens[:2]))
         object_words: list[str] = obj.words if obj else []
-        if not object_words and (pronoun or clause.coordinated or ELLIPSIS) and self.context:
+        if not object_words and (pronoun or clause.coordinated) and self.context:
             object_words = self.context.split()
         pp = next((p for p in phrases if p.preposition is not None and p is not obj), None)
         if not object_words and moves and pp is not None and pp.preposition == "mit":
             object_words, pp = pp.words, None  # "der Antragsteller kommt mit seinem Prüfungszeugnis vorbei"
         if not object_words and pp is not None and pp.preposition in ("ins", "in", "im", "an", "ans", "zum", "zur"):
             object_words = pp.words
-        elif pp is not None and PP_MODE and pp.preposition in PP_KEEP:
+        elif pp is not None and pp.preposition in PP_KEEP:
             object_words = [*object_words, *_pp_words(pp)]
         if obj is not None:
             self.context = _text(obj.words)
@@ -418,10 +413,10 @@ class DescriptionReader:
         system = (specific or systems or [None])[0]
         if system == "E-Mail":
             system = None
-        kind = classify_step(self._restore(core, placeholders) if KIND_CORE else label, raw)
+        kind = classify_step(self._restore(core, placeholders), raw)  # the label without its place
         if entry is not None and kind == "other":
             kind = entry.kind
-        if KNOWN_ONLY and kind == "other" and entry is None and infinitive not in infinitives() \
+        if kind == "other" and entry is None and infinitive not in infinitives() \
                 and base not in infinitives() and infinitive not in _VERB_FIXES:
             return None  # "Freunde unterkommen", "Nacht schlafen": not an activity of the office
         return Activity(label=label[:300], kind=kind, actor=actor, it_system=system,
