@@ -187,7 +187,8 @@ def test_draft_panel_login_return_and_unsent_text(live, browser, width):
     expect(page.get_by_role("heading", level=1)).to_have_text("Hundesteuer anmelden")
     assert page.url.endswith(f"/interviews/{interview_id}")
 
-    # Unsent text survives a reload.
+    # Unsent text survives a reload (the progress label is drawn by the chat script once it runs).
+    expect(page.locator("#progress-label")).to_contain_text("Angaben")
     page.get_by_label("Ihre Nachricht").fill("Die Frist beträgt zwei Wochen")
     page.reload()
     expect(page.get_by_label("Ihre Nachricht")).to_have_value("Die Frist beträgt zwei Wochen")

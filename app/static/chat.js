@@ -593,6 +593,8 @@
     if (!textarea.value) textarea.value = unsent();
     updateCounter();
     textarea.addEventListener("input", function () { keepUnsent(textarea.value); updateCounter(); });
+    // Text typed before this script ran (slow page) is kept too when the page goes away.
+    window.addEventListener("pagehide", function () { if (!pending) keepUnsent(textarea.value); });
     composer.addEventListener("submit", function (event) {
       event.preventDefault();
       send(textarea.value, true);
