@@ -594,7 +594,8 @@
     updateCounter();
     textarea.addEventListener("input", function () { keepUnsent(textarea.value); updateCounter(); });
     // Text typed before this script ran (slow page) is kept too when the page goes away.
-    window.addEventListener("pagehide", function () { if (!pending) keepUnsent(textarea.value); });
+    // Only ever adds: a refused message put back for after signing in must not be cleared here.
+    window.addEventListener("pagehide", function () { if (textarea.value) keepUnsent(textarea.value); });
     composer.addEventListener("submit", function (event) {
       event.preventDefault();
       send(textarea.value, true);
