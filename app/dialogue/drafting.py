@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from app.domain import Branch, Decision, ProcessProfile, Step
 from app.nlp.steps import Activity
 
@@ -99,6 +101,12 @@ def move_step(profile: ProcessProfile, n: int, position: int) -> ProcessProfile:
     mapping = {old: new for new, old in enumerate(order, start=1)}
     steps = [profile.steps[old - 1].model_copy(update={"n": new}) for new, old in enumerate(order, start=1)]
     return _remap(profile, mapping, steps)
+
+
+def content_stems(text: str, ignore: frozenset[str] | set[str] = frozenset()) -> set[str]:
+    """Crude stems (first five letters of words of four or more) for naming a step by content:
+    "das Ablegen" names "Anmeldung ablegen"; ``ignore`` drops words that name nothing in the caller's context."""
+    return {w.lower()[:5] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", text)} - set(ignore)
 
 
 def update_step(profile: ProcessProfile, n: int, **changes) -> ProcessProfile:

@@ -354,7 +354,6 @@ class Interviewer:
         if found is None:
             return None
         if not found.profile.steps:
-            state["slot"] = state.get("slot")
             return self._ask(draft, state, prefix=f"„{card['title']}“ aus {card['town'] or 'der anderen Kommune'} hat "
                                                   "keine Arbeitsschritte, die ich übernehmen könnte. Beschreiben Sie "
                                                   "Ihren Ablauf gern selbst oder wählen Sie eine andere Vorlage.",
@@ -412,20 +411,19 @@ class Interviewer:
         filled: list[str] = state["filled"]
         context = ReadContext(slot=slot, opening=opening, steps_known="steps" in filled,
                               history=tuple(state.get("said", [])))
-        update = self.rules.read(draft, text, context)
+        update = rules_update = self.rules.read(draft, text, context)
         if self.llm is not None:
             model_update = self.llm.read(draft, text, context)
             if model_update is None:
                 state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
             update = combine(update, model_update)
-        before_steps, before_decisions = len(draft.steps), len(draft.decisions)
         try:
             merged, slots = merge(draft, update)
         except ValueError as exc:  # e.g. a decision pointing to a missing step
             if self.llm is not None:
                 self.llm.fallbacks.record(f"unstimmiges Ergebnis: {exc}")
                 state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
-            merged, slots = merge(draft, combine(self.rules.read(draft, text, context), None))
+            merged, slots = merge(draft, rules_update)
         if update.steps:
             notes.append(f"Ich habe {counted(len(merged.steps), 'step')} erkannt.")
         if update.decisions and (update.steps or slot == "decisions"):
@@ -460,7 +458,6 @@ class Interviewer:
             filled.append(slot)  # asked once; an empty or unusable answer is not asked again
         state.setdefault("said", []).append(text[:1000])
         state["said"] = state["said"][-8:]
-        _ = before_steps, before_decisions
         return ProcessProfile.model_validate(merged.model_dump())
 
     def _apply_corrections(self, draft: ProcessProfile, state: dict[str, Any], text: str,
@@ -584,7 +581,7 @@ _FIELD_FOR = {"case_volume": "case_volume_per_year", "processing_time": "minutes
 
 
 def has_value(draft: ProcessProfile, slot: str) -> bool:
-    """The draft holds something for the slot (the placeholder title does not count)."""
+    """The draft holds something for the slot (the default title "Neuer Prozess" does not count)."""
     if slot == "title":
         return bool(draft.title) and draft.title != PLACEHOLDER_TITLE
     value = getattr(draft, _FIELD_FOR.get(slot, slot), None)
@@ -633,20 +630,16 @@ def _describe_change(now: ProcessProfile, restored: ProcessProfile) -> str:
     return ""
 
 
-def _stems(text: str) -> set[str]:
-    return {w.lower()[:5] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", text)} - _NOT_CONTENT
-
-
 _NOT_CONTENT = {"nicht", "immer", "schon", "jetzt", "inzwischen", "mittlerweile", "kannst", "können", "macht",
                 "mache", "machen", "bitte", "einfach", "eigentlich", "streichen", "löschen", "schritt"}
 
 
 def step_by_content(draft: ProcessProfile, words: str) -> int | None:
     """The one step whose label the words name ("das Ablegen", "den Präsentkorb"), if exactly one fits best."""
-    wanted = _stems(words)
+    wanted = drafting.content_stems(words, _NOT_CONTENT)
     if not wanted or not draft.steps:
         return None
-    scores = [(len(wanted & _stems(s.label)), s.n) for s in draft.steps]
+    scores = [(len(wanted & drafting.content_stems(s.label, _NOT_CONTENT)), s.n) for s in draft.steps]
     best = max(score for score, _ in scores)
     winners = [n for score, n in scores if score == best]
     return winners[-1] if best and len(winners) == 1 else (winners[-1] if best >= 2 else None)

@@ -22,6 +22,7 @@ from app.nlp.steps import Activity, read_description
 from app.nlp.understanding_slots import (named_products, negated_mentions, org_unit_name, short_title,
                                          trigger_clause, without_negated)
 
+from .drafting import content_stems
 from .llm import DraftUpdate, StepUpdate, merge
 from .understanding import clean_answer, facts, says_nothing, split_list
 
@@ -132,14 +133,12 @@ _CONDITION = re.compile(r"\b(?:wenn|falls|sofern|sobald|bei|ohne|wer)\s+([^,.;]+
 _AFTER_STEP = re.compile(r"\bnach (?:dem|der|den)\s+([\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 
 
-def _stems(text: str) -> set[str]:
-    return {w.lower()[:5] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", text)} - {"wenn", "dann", "nicht", "kein",
-                                                                               "keine", "machen", "haben", "wird"}
+_NOT_NAMING = frozenset({"wenn", "dann", "nicht", "kein", "keine", "machen", "haben", "wird"})
 
 
 def _step_named(draft: ProcessProfile, words: str) -> int | None:
-    wanted = _stems(words)
-    scores = [(len(wanted & _stems(s.label)), s.n) for s in draft.steps]
+    wanted = content_stems(words, _NOT_NAMING)
+    scores = [(len(wanted & content_stems(s.label, _NOT_NAMING)), s.n) for s in draft.steps]
     best = max(scores, default=(0, None))
     return best[1] if best[0] else None
 

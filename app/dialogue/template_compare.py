@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from app.domain import ProcessProfile, Step
 from app.domain.comparison import label_similarity
 
+from .drafting import content_stems
+
 MAX_EXTRAS = 8
 _NEGATIVE = re.compile(r"\b(?:nicht|nie|kein\w*|weglassen|streichen|brauchen wir nicht|gibt'?s (?:bei uns )?nicht)\b",
                        re.IGNORECASE)
@@ -52,9 +54,11 @@ def extras(own: list[Step], template: list[Step]) -> list[Extra]:
     return out[:MAX_EXTRAS]
 
 
+_NOT_NAMING = frozenset({"machen", "auch", "nicht", "wir", "bei", "uns"})
+
+
 def _stems(text: str) -> set[str]:
-    return {w.lower()[:5] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", text)} - {"machen", "auch", "nicht",
-                                                                               "wir", "bei", "uns"}
+    return content_stems(text, _NOT_NAMING)
 
 
 def accepted(answer: str, offered: list[Extra]) -> list[Extra]:

@@ -48,7 +48,6 @@ _SKIP_NOUNS = {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "Au
 _FIGURE = re.compile(r"\b(?:\d+|ein|zwei|drei|vier|fünf|zehn|zwanzig|fünfzig|hundert\w*|tausend\w*)\b.*\b(?:im jahr|pro "
                      r"jahr|jährlich|im monat|pro monat|minuten|stunden|stück|fälle|anträge im)\b", re.IGNORECASE)
 _NEGATION = {"nicht", "nie", "niemals", "kein", "keine", "keinen", "keiner", "nix", "nichts"}
-_LOOP = re.compile(r"\b(?:nochmal|noch ?mal|erneut|wieder|von vorne)\b", re.IGNORECASE)
 _END = re.compile(r"\b(?:ablehnen|ablehnung|abgelehnt|abbrechen|schluss|erledigt|ende|zurückweisen|eingestellt|"
                   r"einstellen)\b", re.IGNORECASE)
 _PAPER = re.compile(r"papier|ausdruck|ausgedruckt|\bdruck|scann|händisch|abtipp|per post|postweg|fax|von hand|"
@@ -134,13 +133,13 @@ class _Phrase:
 
 def _protect_systems(text: str, gazetteer: Gazetteer) -> tuple[str, dict[str, str]]:
     """Replace software names by single tokens so the tagger does not split them."""
-    placeholders: dict[str, str] = {}
+    system_names: dict[str, str] = {}
     out = text
     for start, end, name in reversed(gazetteer.spans(text)):
-        key = f"Sys{len(placeholders)}x"
-        placeholders[key] = name
+        key = f"Sys{len(system_names)}x"
+        system_names[key] = name
         out = out[:start] + key + out[end:]
-    return out, placeholders
+    return out, system_names
 
 
 def split_items(text: str) -> list[str]:
@@ -192,15 +191,15 @@ def _particle(tokens: list[Token], verb: int) -> str:
     return ""
 
 
-def _phrases(tokens: list[Token], skip: set[int], placeholders: dict[str, str]) -> list[_Phrase]:
+def _phrases(tokens: list[Token], skip: set[int], system_names: dict[str, str]) -> list[_Phrase]:
     """Noun phrases in order, each with the preposition that governs it (if any)."""
     out: list[_Phrase] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
         is_noun = token.tag in ("NN", "NE") and i not in skip and not is_verb(tokens, i)
-        if token.text in placeholders:
-            is_noun = is_generic_system(placeholders[token.text])
+        if token.text in system_names:
+            is_noun = is_generic_system(system_names[token.text])
         if not is_noun or token.text in _SKIP_NOUNS:
             i += 1
             continue
@@ -209,7 +208,7 @@ def _phrases(tokens: list[Token], skip: set[int], placeholders: dict[str, str]) 
             start -= 1
         end = i
         while end + 1 < len(tokens) and tokens[end + 1].tag in ("NN", "NE") and end + 1 not in skip \
-                and tokens[end + 1].text not in placeholders and not is_verb(tokens, end + 1):
+                and tokens[end + 1].text not in system_names and not is_verb(tokens, end + 1):
             end += 1
         # A genitive attribute belongs to the phrase: "den Nachweis der Fischerprüfung".
         if end + 2 < len(tokens) and tokens[end + 1].text.lower() in ("der", "des") and \
@@ -217,7 +216,7 @@ def _phrases(tokens: list[Token], skip: set[int], placeholders: dict[str, str]) 
                 and tokens[end + 2].text not in _SKIP_NOUNS and not is_verb(tokens, end + 2):
             end += 2
         preposition = tokens[start - 1].text.lower() if start and tokens[start - 1].tag in _PREPOSITIONS else None
-        phrase_tokens = [placeholders.get(t.text) and Token(placeholders[t.text], placeholders[t.text], "NE") or t
+        phrase_tokens = [system_names.get(t.text) and Token(system_names[t.text], system_names[t.text], "NE") or t
                          for t in tokens[start:end + 1]]
         out.append(_Phrase(phrase_tokens, preposition, start))
         i = end + 1
@@ -270,7 +269,7 @@ class DescriptionReader:
 
     def read(self, text: str) -> Reading:
         reading = Reading()
-        protected, placeholders = _protect_systems(text, self.gazetteer)
+        protected, system_names = _protect_systems(text, self.gazetteer)
         all_clauses: list[Clause] = []
         for number, sentence in enumerate(sentences(protected)):
             tokens = retag(tag(tokenize(sentence) + ["."]))
@@ -279,17 +278,16 @@ class DescriptionReader:
         for index, clause in enumerate(all_clauses):
             if clause.role != "main" and clause.role != "else":
                 if clause.role in ("reason", "relative"):
-                    reading.remarks.append(self._restore(clause.text, placeholders))
+                    reading.remarks.append(self._restore(clause.text, system_names))
                 continue
             nxt = all_clauses[index + 1] if index + 1 < len(all_clauses) else None
             complement = nxt if nxt is not None and nxt.role == "complement" and nxt.sentence == clause.sentence \
                 else None
-            activity = self._activity(clause, complement, placeholders)
+            activity = self._activity(clause, complement, system_names)
             if activity is not None and reading.activities and reading.activities[-1].label == activity.label:
                 continue  # "der kommt zu mir" after "der Antrag wird eingereicht": one receipt
             if activity is not None and clause.coordinated and reading.activities and \
-                    reading.activities[-1].text.lower().split()[:1] != [] and _is_call(reading.activities[-1]) and \
-                    _infinitive_of(activity) in _ASK_VERBS:
+                    _is_call(reading.activities[-1]) and _infinitive_of(activity) in _ASK_VERBS:
                 called = reading.activities[-1]  # "ruf ich den Halter an und frag nach": one enquiry
                 who = called.label.rsplit(" ", 1)[0]
                 called.label = f"Angaben beim {who} telefonisch erfragen" if who and who != called.label \
@@ -297,7 +295,7 @@ class DescriptionReader:
                 called.kind = "search"
                 continue
             if activity is None and clause.role == "main":
-                activity = self._nominal(clause, placeholders, listed=bool(_LIST_ITEM.search(text)))
+                activity = self._nominal(clause, system_names, listed=bool(_LIST_ITEM.search(text)))
                 if activity is None and not any(is_verb(clause.tokens, i) for i in range(len(clause.tokens))):
                     nouns = [t.text for t in clause.tokens if t.tag in ("NN",) and t.text not in _SKIP_NOUNS]
                     if nouns and not self.context:
@@ -309,7 +307,7 @@ class DescriptionReader:
         return reading
 
     # -- one activity ---------------------------------------------------------------
-    def _activity(self, clause: Clause, complement: Clause | None, placeholders: dict[str, str]) -> Activity | None:
+    def _activity(self, clause: Clause, complement: Clause | None, system_names: dict[str, str]) -> Activity | None:
         tokens = _strip_leading(clause.tokens)
         words = {t.text.lower() for t in tokens}
         verb = _main_verb(tokens)
@@ -321,14 +319,14 @@ class DescriptionReader:
             return None
         if words & _NEGATION or _FIGURE.search(clause.text):
             return None
-        made = [p for p in _phrases(tokens, {verb}, placeholders) if p.preposition is None]
+        made = [p for p in _phrases(tokens, {verb}, system_names) if p.preposition is None]
         if base == "machen" and not any(_DOCUMENT_HEADS.search(p.head) or _EVENT_HEADS.search(p.head) for p in made) \
                 and not clause.coordinated:
             return None  # "ich mache im Steueramt die Hundesteuer": who does what, not a step
         passive = any(t.lemma.lower() == "werden" and t.tag.startswith("VA") for t in tokens) \
             and tokens[verb].tag == "VV(PP)"
         own_subject = next((t for t in tokens if t.tag == "PPER" and t.text.lower() in ("ich", "wir", "man")), None)
-        phrases = _phrases(tokens, {verb}, placeholders)
+        phrases = _phrases(tokens, {verb}, system_names)
         bare = [p for p in phrases if p.preposition is None]
         moves = base in _RECEIVE_VERBS or infinitive in _RECEIVE_VERBS or base == "gehen"
         actor: str | None = None
@@ -405,15 +403,15 @@ class DescriptionReader:
         manner = [t.text.lower() for t in tokens if t.tag in ("ADJD", "ADJ(D)") and _MANNER.match(t.text)
                   and t.text.lower() not in verb_text]
         label = " ".join([*object_words, *manner[:1], verb_text]).strip()
-        label = self._restore(label, placeholders)
+        label = self._restore(label, system_names)
         label = label[:1].upper() + label[1:]
-        raw = self._restore(clause.text, placeholders)
-        systems = [placeholders[t.text] for t in tokens if t.text in placeholders]
+        raw = self._restore(clause.text, system_names)
+        systems = [system_names[t.text] for t in tokens if t.text in system_names]
         specific = [s for s in systems if not is_generic_system(s)]
         system = (specific or systems or [None])[0]
         if system == "E-Mail":
             system = None
-        kind = classify_step(self._restore(core, placeholders), raw)  # the label without its place
+        kind = classify_step(self._restore(core, system_names), raw)  # the label without its place
         if entry is not None and kind == "other":
             kind = entry.kind
         if kind == "other" and entry is None and infinitive not in infinitives() \
@@ -422,12 +420,12 @@ class DescriptionReader:
         return Activity(label=label[:300], kind=kind, actor=actor, it_system=system,
                         media_break=bool(_PAPER.search(raw)) or kind in ("print", "scan"), text=raw)
 
-    def _nominal(self, clause: Clause, placeholders: dict[str, str], listed: bool) -> Activity | None:
+    def _nominal(self, clause: Clause, system_names: dict[str, str], listed: bool) -> Activity | None:
         """A step told without a verb: a list item ("- Zusage oder Absage an den Schüler") or "ab in die Akte"."""
         tokens = _strip_leading(clause.tokens)
         if any(is_verb(tokens, i) or t.tag.startswith(("VA", "VM")) for i, t in enumerate(tokens)):
             return None
-        text = self._restore(" ".join(t.text for t in tokens), placeholders)
+        text = self._restore(" ".join(t.text for t in tokens), system_names)
         filed = _FILED.search(text)
         if filed and re.match(r"(?i)ablage", filed.group(0)):
             label = f"Vorgang im {filed.group(1)} ablegen" if not self.context else f"{self.context} im {filed.group(1)} ablegen"
@@ -446,8 +444,8 @@ class DescriptionReader:
                         media_break=bool(_PAPER.search(text)), text=text)
 
     @staticmethod
-    def _restore(text: str, placeholders: dict[str, str]) -> str:
-        for key, name in placeholders.items():
+    def _restore(text: str, system_names: dict[str, str]) -> str:
+        for key, name in system_names.items():
             text = text.replace(key, name)
         return text
 
@@ -474,14 +472,9 @@ class DescriptionReader:
             words = clause.tokens if threshold else clause.tokens[1:]
             condition = " ".join(t.text for t in (words[:3] if threshold else words)).strip() or "ja"
             condition = re.sub(r"^'\s*s\s+", "", condition)
-            consequence_text = " ".join(all_clauses[i].text for i in consequence)
-            loop_back = _LOOP.search(consequence_text) is not None
             other = last + 2 if last + 1 < count else None
             branches = [Branch(condition=condition[:300], goto_step=first + 1),
                         Branch(condition="sonst", goto_step=other)]
-            if loop_back and first >= 1:
-                branches = [Branch(condition=condition[:300], goto_step=first + 1),
-                            Branch(condition="sonst", goto_step=other)]
             question = condition[:1].upper() + condition[1:] + "?"
             if all(d.after_step != first for d in decisions):
                 decisions.append(Decision(after_step=first, question=question[:300], branches=branches))
