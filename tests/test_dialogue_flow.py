@@ -200,3 +200,28 @@ def test_a_retold_account_replaces_the_read_back_steps_and_renames_nothing():
     labels = [s.label for s in retold.draft.steps]
     assert len(labels) >= 4 and any("Bericht" in label for label in labels), labels
     assert labels[0] == "Liste der Spielplätze aus Kataster abrufen"
+
+
+def test_what_a_new_clerk_tripped_over_on_the_running_service():
+    """Found by a helper driving `python -m app.serve` (2 gunicorn workers, Chroma server) in Chromium."""
+    from app.dialogue.engine import Interviewer, declined_points
+    from app.nlp.decisions import parse_decisions
+
+    # Bare step numbers after a named step are targets.
+    decided = parse_decisions("nach schritt 1 halt ob alles ausgefüllt is, wenn ja gehts mit 4 weiter sonst 3", 5)
+    assert [(d.after_step, [b.goto_step for b in d.branches]) for d in decided] == [(1, [4, 3])]
+    engine = Interviewer()
+    turn = engine.start()
+    turn = engine.reply(turn.draft, turn.state, "hallo, ich mach das im steueramt. ich guck ob alles ausgefüllt ist, "
+                                                "trag den hund im steuerprogramm ein und schreib den bescheid.")
+    labels = [s.label for s in turn.draft.steps]
+    assert not any("Hallo" in label for label in labels) and "Hund im Steuerprogramm erfassen" in labels
+    turn = engine.reply(turn.draft, turn.state, "nein", answer_to="case_volume")
+    assert "Fallzahl" not in declined_points(turn.state)  # "nein" is no "there are none"
+    for _ in range(25):
+        if turn.reply.slot == "confirm":
+            break
+        turn = engine.reply(turn.draft, turn.state, "Dazu kann ich nichts sagen.")
+    later = engine.reply(turn.draft, turn.state, "übrigens fallzahl sind so 200 im jahr und pro fall ca 20 minuten")
+    assert later.draft.case_volume_per_year == 200 and later.draft.minutes_per_case == 20
+    assert later.reply.text.startswith("Übernommen:")

@@ -173,6 +173,10 @@ class Interviewer:
                 state["phase"] = "done"
                 return self._ask(draft, state)
             state["phase"] = "confirm"
+            told = self._absorb(draft, state, text, None, notes)  # "übrigens fallzahl sind so 200 im jahr …"
+            added = _describe_additions(draft, told)
+            if added:
+                return self._ask(told, state, prefix=f"Übernommen: {added}.", keep_slot=None)
             return self._ask(draft, state, prefix="Was soll ich ändern? Sie können z. B. „Schritt 3 fällt weg“, „nach "
                                                   "Schritt 2 kommt noch …“ oder „der Name soll … heißen“ schreiben.",
                              keep_slot="confirm")
@@ -253,6 +257,8 @@ class Interviewer:
             notes.append(f"Ich habe „{new[0].label}“ als Schritt {len(draft.steps)} angefügt.")
         if "steps" not in state["filled"]:
             state["filled"].append("steps")
+        if len(told) < 2:  # "ich bin das Sachgebiet Steuern in der Kämmerei": other facts are kept too
+            draft = self._absorb(draft, state, text, None, notes)
         return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
 
     def _after_opening(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
@@ -435,8 +441,9 @@ class Interviewer:
             if name not in filled:
                 filled.append(name)
         nothing = says_nothing(text)
+        bare_no = re.match(r"^\W*(?:nein|nee|ne|nö)\W*$", text, re.IGNORECASE) is not None
         if slot and (says_none(text) or (slot == "decisions" and says_no_decisions(text))) \
-                and not has_value(merged, slot):
+                and not (bare_no and slot in ("case_volume", "processing_time")) and not has_value(merged, slot):
             state.setdefault("declined", [])
             if slot not in state["declined"]:
                 state["declined"].append(slot)
@@ -449,7 +456,7 @@ class Interviewer:
                 if state["retries"]["decisions"] >= 2:
                     filled.append("decisions")
                     notes.append("Die Entscheidung konnte ich keinem Schritt zuordnen und habe sie nicht eingetragen. "
-                                 "Sie können sie im Entwurf rechts unter „Entscheidungen“ selbst ergänzen.")
+                                 "Die Prozessmodellierung kann sie bei der Prüfung im Modell ergänzen.")
                 else:
                     notes.append("Ich konnte die Entscheidung keinem Schritt zuordnen. Nennen Sie bitte die "
                                  "Schrittnummer, z. B. „Nach Schritt 2 …“.")
@@ -666,3 +673,18 @@ def chosen_card(cards: list[dict[str, Any]], text: str) -> dict[str, Any] | None
         return by_title[0]
     by_town = [c for c in cards if c["town"] and re.search(rf"\baus {re.escape(c['town'].lower())}\b", lowered)]
     return by_town[0] if len(by_town) == 1 else None
+
+
+def _describe_additions(before: ProcessProfile, after: ProcessProfile) -> str:
+    """What a message after the summary filled in, as "Fallzahl: 200, Bearbeitungszeit: 20 Minuten"."""
+    parts = []
+    for slot in ORDER:
+        if slot in ("steps", "decisions"):
+            continue
+        field = _FIELD_FOR.get(slot, slot)
+        old, new = getattr(before, field, None), getattr(after, field, None)
+        if new not in (None, "", []) and new != old:
+            shown = ", ".join(new) if isinstance(new, list) else (f"{new:g} Minuten" if slot == "processing_time"
+                                                                 else str(new))
+            parts.append(f"{LABELS[slot]}: {shown}")
+    return ", ".join(parts)

@@ -22,7 +22,9 @@ _BRANCH = re.compile(r"\b(?:wenn|falls|sofern|ist das nicht der fall|ansonsten|s
 _END = re.compile(r"beendet|endet|ende\b|abgeschlossen|abgebrochen|schluss|erledigt|eingestellt", re.IGNORECASE)
 _ACTION = re.compile(r",?\s*(?:geht es|geht's|gehts|ist|wird|fällt|endet|kommt|folgt|machen wir|sind|bleibt|"
                      r"weiter mit|mit schritt|zurück zu|dann)\b", re.IGNORECASE)
-_TARGET = re.compile(_STEP, re.IGNORECASE)
+# A branch's target: "mit Schritt 4", or a bare number once a step was named ("wenn ja gehts mit 4 weiter, sonst 3").
+_TARGET = re.compile(_STEP + r"|(?<![\d.,])\b(\d{1,2})\b(?![\d.,]|\s*(?:minuten|stunden|tage|wochen|euro|%))",
+                     re.IGNORECASE)
 
 
 def _number(raw: str) -> int:
@@ -70,7 +72,7 @@ def parse_decisions(text: str, step_count: int) -> list[Decision]:
             segment = block[start: segments[i + 1] if i + 1 < len(segments) else len(block)]
             target_match = _TARGET.search(segment)
             if target_match:
-                target: int | None = _number(target_match.group(1))
+                target: int | None = _number(target_match.group(1) or target_match.group(2))
                 if not 1 <= target <= step_count:
                     continue
             elif _END.search(segment):

@@ -51,7 +51,7 @@ def parse_number(raw: str) -> float | None:
         return None
 
 
-_CASE_NOUN = re.compile(r"\b(fälle|fall|anträge|vorgänge|anmeldungen|meldungen|bescheide|mal|stück|rechnungen|"
+_CASE_NOUN = re.compile(r"\b(fallzahl|fallzahlen|fälle|fall|anträge|vorgänge|anmeldungen|meldungen|bescheide|mal|stück|rechnungen|"
                         r"sitzungen|beurkundungen|anfragen|verfahren|genehmigungen|anzeigen|tickets|störungen)\b")
 
 

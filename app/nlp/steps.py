@@ -122,9 +122,8 @@ class _Phrase:
 
     @property
     def words(self) -> list[str]:
-        words = [t.text for i, t in enumerate(self.tokens)
-                 if t.tag not in ("ART", "PPOSAT", "PIAT", "PDAT", "PIDAT") or (i and t.text.lower() in ("der", "des"))]
-        return words
+        return [t.text[:1].upper() + t.text[1:] if t.tag == "NN" else t.text for i, t in enumerate(self.tokens)
+                if t.tag not in ("ART", "PPOSAT", "PIAT", "PDAT", "PIDAT") or (i and t.text.lower() in ("der", "des"))]
 
     @property
     def head(self) -> str:
@@ -298,7 +297,7 @@ class DescriptionReader:
                 activity = self._nominal(clause, system_names, listed=bool(_LIST_ITEM.search(text)))
                 if activity is None and not any(is_verb(clause.tokens, i) for i in range(len(clause.tokens))):
                     nouns = [t.text for t in clause.tokens if t.tag in ("NN",) and t.text not in _SKIP_NOUNS]
-                    if nouns and not self.context:
+                    if nouns and not self.context and not _GREETING.match(clause.text):
                         self.context = nouns[-1]  # "Abbruchanzeigen. Die kommen vom Bauherrn …"
             if activity is not None:
                 step_of_clause[index] = len(reading.activities)
