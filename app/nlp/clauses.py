@@ -32,7 +32,9 @@ _ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
 # Sentence ends, but not after common abbreviations ("z. B.", "ca.", "Nr.", "Abs.").
 _SENTENCE_END = re.compile(r"(?<!\bca)(?<!\bz\.B)(?<!\bNr)(?<!\bAbs)(?<!\bggf)(?<!\bbzw)(?<!\busw)(?<!\bu\.a)"
                            r"(?<!\bvgl)(?<!\bArt)(?<!\bz)(?<!\bB)(?<!\bd\.h)(?<!\bca)(?<!\bevtl)(?<!\binkl)"
-                           r"[.!?;]+(?=\s+|$)|\n+")
+                           r"[.!?;]+(?=\s+|$)|\n+"
+                           # "… goldene Hochzeit usw. Dann guck ich": a list's "usw." ends the sentence
+                           r"|(?<=\busw\.)(?=\s+[A-ZÄÖÜ])|(?<=\betc\.)(?=\s+[A-ZÄÖÜ])")
 _VERB_ONLY_TAGS = ("VV",)
 _NO_COMMA_SUBORDINATORS = {"ob", "wenn", "falls", "weil", "sofern", "sobald", "wo", "damit", "dass"}
 
@@ -187,8 +189,34 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
     for (start, coordinated), (stop, _) in zip(cuts, cuts[1:] + [(len(tokens), False)]):
         piece = [t for t in tokens[start:stop] if t.text not in _CLAUSE_PUNCT and t.text not in _SENTENCE_PUNCT]
         if piece:
-            clauses.append(Clause(piece, _role(piece), sentence, coordinated))
+            role = _role(piece)
+            inner = _main_after_condition(piece) if role in ("condition", "else") else None
+            if inner:
+                clauses.append(Clause(piece[:inner], role, sentence, coordinated))
+                clauses.append(Clause(piece[inner:], "main", sentence, False))
+            else:
+                clauses.append(Clause(piece, role, sentence, coordinated))
     return clauses
+
+
+_INVERTED_SUBJECTS = {"ich", "wir", "man", "er", "sie", "es", "die", "der"}
+
+
+def _main_after_condition(tokens: list[Token]) -> int | None:
+    """Where a comma-less condition hands over to its main clause.
+
+    "wenn ja mach ich einen Termin aus", "wenn der Zugang unklar ist fahr ich raus": the main clause
+    starts with its finite verb and the subject right after it, behind the condition's own verb or
+    behind "ja", "nein", "nicht".
+    """
+    for k in range(2, len(tokens) - 1):
+        token, before = tokens[k], tokens[k - 1]
+        finite = token.tag.endswith(("(FIN)", "(IMP)")) or (token.text[:1].islower() and is_verb(tokens, k))
+        if not finite or tokens[k + 1].text.lower() not in _INVERTED_SUBJECTS:
+            continue
+        if before.tag.endswith("(FIN)") or before.text.lower() in ("ja", "nein", "nicht", "so", "doch"):
+            return k
+    return None
 
 
 def clauses(text: str) -> list[Clause]:

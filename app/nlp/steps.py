@@ -20,6 +20,7 @@ from app.domain import Branch, Decision
 
 from .clauses import OBJECT_PRONOUNS, SUBJECT_PRONOUNS, Clause, is_finite, is_verb, retag, sentences, split_clauses
 from .gazetteer import Gazetteer, is_generic_system, looks_like_actor
+from .orthography import normalise
 from .step_kind import classify_step
 from .tagger import Token, tag, tokenize
 from .verbs import PARTICLES, administrative, base_of, infinitives
@@ -30,6 +31,7 @@ _LEADING = {"und", "oder", "aber", "dann", "danach", "anschließend", "zuerst", 
             "gegebenenfalls", "meistens", "meist", "normalerweise", "sonst", "ansonsten", "so", "halt", "eben",
             "dazu", "dabei", "zum", "schluss", "als", "erstes", "nächstes", "letztes", "im", "anschluss", "am",
             "ende", "anfang", "ganz", "direkt", "gleich", "sofort", "bei", "bedarf", "immer"}
+_LEADING_PREPOSITIONS = {"am", "im", "zum", "bei", "als"}
 _NOT_STEP_VERBS = {"sein", "haben", "dauern", "brauchen", "laufen", "liegen", "passieren", "heißen", "stehen",
                    "kosten", "gelten", "passen", "reichen", "fehlen", "klappen", "wissen", "denken", "glauben",
                    "meinen", "tagen", "wollen", "sollen", "müssen", "können", "dürfen", "geben", "bleiben",
@@ -63,17 +65,19 @@ _VERB_FIXES = {"machen": "erstellen", "tun": "erledigen", "rechnen": "berechnen"
                "ausdrucken": "ausdrucken", "einscannen": "einscannen", "schauen": "prüfen", "gucken": "prüfen",
                "nachschauen": "prüfen", "nachgucken": "prüfen", "checken": "prüfen", "durchschauen": "prüfen",
                "angucken": "prüfen", "anschauen": "prüfen", "durchgucken": "prüfen", "durchgehen": "prüfen",
-               "ziehen": "abrufen", "rausziehen": "abrufen", "abgehen": "begehen", "ablaufen": "begehen"}
+               "ziehen": "abrufen", "rausziehen": "abrufen", "ausmachen": "vereinbaren", "reinhacken": "erfassen", "abgehen": "begehen", "ablaufen": "begehen"}
 _MANNER = re.compile(r"(?i)(?:rechnerisch|sachlich|schriftlich|telefonisch|mündlich|persönlich|elektronisch|"
-                     r"formell|inhaltlich|fachlich|digital|postalisch)$")
+                     r"formell|inhaltlich|fachlich|digital|postalisch|\w+rechtlich|\w+technisch|steuerlich|"
+                     r"vorläufig|überschlägig|stichprobenartig|förmlich)$")
+# Matched at the end of a compound: its last part names what it is ("Sitzungsvorlage" is a document).
 _EVENT_HEADS = re.compile(r"(?:besichtigung|kontrolle|prüfung|besprechung|gespräch|sitzung|einweisung|schulung|"
                           r"anhörung|abnahme|begehung|ortstermin|bestandsaufnahme|recherche|rückfrage|beratung|"
-                          r"befragung|messung|zählung|führung|übergabe|durchsicht|abstimmung|konferenz)\w*$",
+                          r"befragung|messung|zählung|führung|übergabe|durchsicht|abstimmung|konferenz)(?:en|n|s)?$",
                           re.IGNORECASE)
 _DOCUMENT_HEADS = re.compile(r"(?:bescheid|brief|vorlage|vermerk|liste|anordnung|schreiben|protokoll|bericht|termin|"
                              r"rechnung|quittung|bestätigung|bescheinigung|urkunde|ausweis|karte|kopie|ausdruck|"
                              r"meldung|mitteilung|antwort|entwurf|stellungnahme|verfügung|vertrag|aushang|eintrag|"
-                             r"abrechnung|auszahlung|überweisung|buchung|zahlung|mahnung|akte|notiz|mail)\w*$",
+                             r"abrechnung|auszahlung|überweisung|buchung|zahlung|mahnung|akte|notiz|mail)(?:e|en|n|s|es|er)?$",
                              re.IGNORECASE)
 _SEND_VERBS = {"schicken", "senden", "mailen", "faxen", "zuschicken", "rüberschicken", "übermitteln", "weiterleiten"}
 _CONTACT_NOUN = {"anzeigen": "Anzeige", "anmelden": "Anmeldung", "beantragen": "Antrag", "anrufen": "Anruf",
@@ -84,9 +88,12 @@ _GREETING = re.compile(r"(?i)^(?:hallo|hi|guten (?:tag|morgen)|liebe|lieber|gru�
                        r"danke|vielen dank|anbei|hier)\b")
 # "Ab 1000 Leuten machen wir …", "über 1000 Euro muss der Gemeinderat …", "bei Ausländern muss …": a step
 # that happens only under a condition.
-_THRESHOLD = re.compile(r"(?:ab|über|unter|bis|bei|oberhalb|unterhalb)\s+(?:\d|ein|zwei|drei|fünf|zehn|hundert|"
+_THRESHOLD = re.compile(r"(?:ab|über|unter|bis|bei|oberhalb|unterhalb)\s+(?:(?:den|dem|der)\s+\d|\d|ein|zwei|drei|fünf|zehn|hundert|"
                         r"tausend|ausländern|bedarf|problemen|fragen|mängeln|verstößen|größeren|großen|kleinen)",
                         re.IGNORECASE)
+# Sayings with a full verb that are remarks, not activities ("darauf legt er Wert").
+_IDIOM = re.compile(r"(?i)\b(?:legt|legen|lege)\b.*\bwert\b|\bwert\b.*\b(?:legt|legen)\b|\bbescheid weiß|"
+                    r"\bnimmt\b.*\bzeit\b|\bmacht\b.*\b(?:spaß|sinn|ärger|arbeit)\b|\bhat\b.*\bsich\b.*\bbewährt")
 _LIST_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
 _FILED = re.compile(r"\b(?:ab in|ablage (?:im|in|in der|in den)) (?:die|den|das|der)?\s*((?:E-)?Akte|Ordner|Ablage|Archiv|"
                     r"Registratur)\b", re.IGNORECASE)
@@ -149,17 +156,23 @@ def split_items(text: str) -> list[str]:
 def _infinitive(token: Token) -> str:
     if token.tag.startswith("VV"):
         lemma = token.lemma.lower()
-        if lemma.endswith("n"):
-            return lemma
-        if lemma.endswith(("l", "r")) and not lemma.endswith(("el", "er")):
-            return lemma[:-1] + "e" + lemma[-1] + "n"
-        return lemma + ("n" if lemma.endswith(("el", "er")) else "en")
+        if not lemma.endswith("n"):
+            if lemma.endswith(("l", "r")) and not lemma.endswith(("el", "er")):
+                lemma = lemma[:-1] + "e" + lemma[-1] + "n"
+            else:
+                lemma = lemma + ("n" if lemma.endswith(("el", "er")) else "en")
+        known = base_of(token.text)
+        if known and lemma not in infinitives() and lemma not in _VERB_FIXES:
+            return known  # "zieh" is "ziehen" in an office, not HanTa's "zeihen"
+        return lemma
     return base_of(token.text) or token.text.lower()
 
 
 def _strip_leading(tokens: list[Token]) -> list[Token]:
     i = 0
     while i < len(tokens) - 1 and tokens[i].text.lower() in _LEADING and not is_verb(tokens, i):
+        if tokens[i].text.lower() in _LEADING_PREPOSITIONS and tokens[i + 1].text.lower() not in _LEADING:
+            break  # "am Monatsanfang zieh ich …": the time phrase stays a phrase, not a bare object
         i += 1
     return tokens[i:]
 
@@ -246,6 +259,15 @@ def _infinitive_of(activity: Activity) -> str:
     return activity.label.rsplit(" ", 1)[-1].lower()
 
 
+_TIME_HEAD = re.compile(r"(?i)(?:anfang|ende|beginn|mitte|tag|tage|woche|wochen|monat|monats|jahr|jahres|"
+                        r"morgen|abend|quartal|frist)$")
+
+
+def _circumstance(phrase: _Phrase) -> bool:
+    """A time or amount phrase ("am Monatsanfang", "bei den 90ern", "über 5.000 Euro"): not a place or recipient."""
+    return bool(_TIME_HEAD.search(phrase.head)) or any(t.tag == "CARD" or t.text[:1].isdigit() for t in phrase.tokens)
+
+
 def _is_person(phrase: _Phrase) -> bool:
     return phrase.head in _PERSONS
 
@@ -257,6 +279,27 @@ def _accusative(phrase: _Phrase) -> bool:
 
 def _text(words: list[str]) -> str:
     return " ".join(words)
+
+
+def _object_head(label: str) -> str | None:
+    """The first noun of a label: the object it acts on ("Bescheid" in "Bescheid per Post versenden")."""
+    return next((w.lower() for w in label.split()[:-1] if w[:1].isupper()), None)
+
+
+def _same_activity(before: Activity, after: Activity) -> bool:
+    """Two clauses that tell one activity: two receipts in a row, or the same verb on the same object."""
+    if before.kind == "receive" and after.kind == "receive":
+        return True
+    return _infinitive_of(before) == _infinitive_of(after) and _object_head(before.label) is not None \
+        and _object_head(before.label) == _object_head(after.label)
+
+
+def _absorb(kept: Activity, told: Activity) -> None:
+    """What the second telling adds (an IT system, a paper medium) goes into the first."""
+    kept.it_system = kept.it_system or told.it_system
+    kept.actor = kept.actor or told.actor
+    kept.media_break = kept.media_break or told.media_break
+    kept.text = f"{kept.text}, {told.text}"
 
 
 class DescriptionReader:
@@ -271,7 +314,7 @@ class DescriptionReader:
         protected, system_names = _protect_systems(text, self.gazetteer)
         all_clauses: list[Clause] = []
         for number, sentence in enumerate(sentences(protected)):
-            tokens = retag(tag(tokenize(sentence) + ["."]))
+            tokens = retag(tag(normalise(tokenize(sentence)) + ["."]))
             all_clauses.extend(split_clauses(tokens, number))
         step_of_clause: dict[int, int] = {}
         for index, clause in enumerate(all_clauses):
@@ -293,12 +336,32 @@ class DescriptionReader:
                     else "Angaben telefonisch erfragen"
                 called.kind = "search"
                 continue
+            if activity is not None and clause.coordinated and reading.activities and \
+                    reading.activities[-1].kind == "appointment" and activity.kind.startswith("check"):
+                _absorb(reading.activities[-1], activity)  # "fahr ich raus und guck's mir an": one visit
+                step_of_clause[index] = len(reading.activities) - 1
+                continue
+            if activity is not None and clause.coordinated and reading.activities and \
+                    _is_call(reading.activities[-1]) and activity.kind not in ("receive", "wait"):
+                # "ruf bei der Familie an und mach einen Termin aus": the call is how the next activity is done
+                called = reading.activities[-1]
+                head, verb = activity.label.rsplit(" ", 1) if " " in activity.label else ("", activity.label)
+                activity.label = f"{head} telefonisch {verb}".strip()
+                activity.label = activity.label[:1].upper() + activity.label[1:]
+                _absorb(activity, called)
+                reading.activities[-1] = activity
+                step_of_clause[index] = len(reading.activities) - 1
+                continue
             if activity is None and clause.role == "main":
                 activity = self._nominal(clause, system_names, listed=bool(_LIST_ITEM.search(text)))
                 if activity is None and not any(is_verb(clause.tokens, i) for i in range(len(clause.tokens))):
                     nouns = [t.text for t in clause.tokens if t.tag in ("NN",) and t.text not in _SKIP_NOUNS]
                     if nouns and not self.context and not _GREETING.match(clause.text):
                         self.context = nouns[-1]  # "Abbruchanzeigen. Die kommen vom Bauherrn …"
+            if activity is not None and reading.activities and _same_activity(reading.activities[-1], activity):
+                _absorb(reading.activities[-1], activity)  # "der Antrag wird eingereicht, der kommt zu mir"
+                step_of_clause[index] = len(reading.activities) - 1
+                continue
             if activity is not None:
                 step_of_clause[index] = len(reading.activities)
                 reading.activities.append(activity)
@@ -316,7 +379,7 @@ class DescriptionReader:
         base = _infinitive(tokens[verb])
         if base in _NOT_STEP_VERBS and infinitive in _NOT_STEP_VERBS:
             return None
-        if words & _NEGATION or _FIGURE.search(clause.text):
+        if words & _NEGATION or _FIGURE.search(clause.text) or _IDIOM.search(clause.text):
             return None
         made = [p for p in _phrases(tokens, {verb}, system_names) if p.preposition is None]
         if base == "machen" and not any(_DOCUMENT_HEADS.search(p.head) or _EVENT_HEADS.search(p.head) for p in made) \
@@ -345,9 +408,10 @@ class DescriptionReader:
                       for t in tokens if t is not own_subject) \
             or (moves and any(t.text.lower() in ("der", "die", "das", "er", "sie", "es") for t in tokens[:2]))
         object_words: list[str] = obj.words if obj else []
-        if not object_words and (pronoun or clause.coordinated) and self.context:
+        calls = infinitive in ("anrufen", "telefonieren") or base in ("anrufen", "telefonieren")
+        if not object_words and (pronoun or clause.coordinated) and self.context and not calls:
             object_words = self.context.split()
-        pp = next((p for p in phrases if p.preposition is not None and p is not obj), None)
+        pp = next((p for p in phrases if p.preposition is not None and p is not obj and not _circumstance(p)), None)
         if not object_words and moves and pp is not None and pp.preposition == "mit":
             object_words, pp = pp.words, None  # "der Antragsteller kommt mit seinem Prüfungszeugnis vorbei"
         if not object_words and pp is not None and pp.preposition in ("ins", "in", "im", "an", "ans", "zum", "zur"):
@@ -371,17 +435,40 @@ class DescriptionReader:
             entry = None
         elif base == "gehen" and any(p.preposition in ("per", "an", "ans", "zum", "zur") for p in phrases):
             verb_text = "versenden"  # "die Liste geht per Mail an die Schule"
-        elif base in ("kriegen", "bekommen", "erhalten") and own_subject is None and (person_subject or any(
+        elif base in ("kriegen", "bekommen", "erhalten") and own_subject is None and (person_subject or (
+                phrases and phrases[0].preposition is None and phrases[0].start < verb) or any(
                 t.tag == "PPER" and t.text.lower() in ("er", "sie") for t in tokens[:verb + 2])):
             verb_text = "versenden"  # "dann kriegt er den Bescheid": sent from the office's point of view
             entry = None
+            receivers = [p for p in phrases if p.preposition is None and p.start < verb]
+            sent = [p for p in phrases if p.preposition is None and p.start > verb]
+            if receivers and sent:  # "Post und Versorger kriegen ne Info": the Info goes to them
+                named = [w for p in receivers for w in p.words]
+                object_words = [*sent[0].words, "an", *(" und ".join(" ".join(p.words) for p in receivers)).split()] \
+                    if len(named) <= 4 else sent[0].words
+                obj = sent[0]
+        elif base == "schreiben" and infinitive == "schreiben" and not any(
+                _accusative(p) and not _is_person(p) for p in phrases if p.preposition is None) and any(
+                _is_person(p) and any(t.text.lower() in ("dem", "der", "den") for t in p.tokens)
+                for p in phrases if p.preposition is None):
+            person = next(p for p in phrases if p.preposition is None and _is_person(p))
+            object_words, verb_text, entry = person.words, "anschreiben", None  # "schreib dem Eigentümer"
         elif person_subject and (base in _CONTACT_VERBS or infinitive in _CONTACT_VERBS):
             verb_text = "entgegennehmen"  # "die Leute rufen an oder schreiben ne Mail"
             entry = None
             if not object_words:
                 object_words = [_CONTACT_NOUN.get(infinitive, _CONTACT_NOUN.get(base, "Meldung"))]
-        if base == "kommen" and pp is not None and pp.preposition in ("in", "ins") and _ARCHIVE_NOUNS.search(pp.head):
-            verb_text = "ablegen"
+        filed_in = next((p for p in phrases if p.preposition in ("in", "ins") and _ARCHIVE_NOUNS.search(p.head)), None)
+        if base in ("kommen", "wandern", "gehen", "landen") and filed_in is not None:
+            verb_text = "ablegen"  # "zum Schluss kommt alles mit dem Beschlussauszug in die Bauakte"
+            entry = None
+            if not obj and any(t.text.lower() in ("alles", "das", "es", "der", "die") for t in tokens[:verb + 2]):
+                object_words = [w for w in object_words if w not in _pp_words(filed_in)]
+                object_words = [*(object_words or (self.context.split() if self.context else ["Unterlagen"])),
+                                *_pp_words(filed_in)]
+        if base in _SEND_VERBS | {"geben", "reichen"} and any(t.text.lower() == "weiter" for t in tokens[verb + 1:]) \
+                and verb_text in ("versenden", "geben", "reichen", "weitergeben", "weiterreichen"):
+            verb_text = "weiterleiten"  # "den Antrag schick ich gleich weiter ans Landratsamt"
         if complement is not None and verb_text.endswith("prüfen"):
             told = [t.text for t in complement.tokens if t.tag == "NN" and t.text not in _SKIP_NOUNS]
             if not object_words and told:
@@ -461,7 +548,9 @@ class DescriptionReader:
             same = [i for i in step_of_clause if all_clauses[i].sentence == clause.sentence]
             after = [i for i in same if i > index]
             before = [i for i in same if i < index]
-            consequence = [index] if threshold else (after or before[-1:])
+            # A threshold governs its clause and what follows it in the sentence ("bei den 90ern ruf ich an,
+            # mach einen Termin aus, bestell den Präsentkorb").
+            consequence = [i for i in same if i >= index] if threshold else (after or before[-1:])
             if not consequence:
                 continue
             first = step_of_clause[consequence[0]]

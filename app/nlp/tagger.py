@@ -14,8 +14,8 @@ from functools import lru_cache
 _lock = threading.Lock()
 _tagger = None
 
-# Words, numbers with German separators, section signs, and punctuation.
-_TOKEN = re.compile(r"§§?|\d+(?:[.,]\d+)*|[\wÄÖÜäöüß]+(?:[-.][\wÄÖÜäöüß]+)*-?|[^\s\w]", re.UNICODE)
+# Words, numbers with German separators (and decades: "bei den 90ern"), section signs, and punctuation.
+_TOKEN = re.compile(r"§§?|\d+(?:[.,]\d+)*(?:ern?\b)?|[\wÄÖÜäöüß]+(?:[-.][\wÄÖÜäöüß]+)*-?|[^\s\w]", re.UNICODE)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ _EXTRA = ("prüfen", "kontrollieren", "checken", "gucken", "schauen", "nachschau
           "stempeln", "siegeln", "fahren", "rausfahren", "tragen", "schreiben", "legen", "geben", "holen",
           "rufen", "anrufen", "telefonieren", "fragen", "nachfragen", "melden", "vergeben", "festlegen",
           "festsetzen", "entscheiden", "beschließen", "genehmigen", "ablehnen", "bestätigen", "bestellen",
-          "klären", "vereinbaren", "terminieren", "einladen", "kleben", "aufkleben", "ausfüllen", "füllen",
+          "klären", "vereinbaren", "ausmachen", "ziehen", "rausziehen", "reinhacken", "terminieren", "einladen", "kleben", "aufkleben", "ausfüllen", "füllen",
           "kopieren", "heften", "sortieren", "vorlegen", "übergeben", "versenden", "senden", "verschicken",
           "aushändigen", "ausgeben", "vormerken", "eintragen", "erfassen", "anlegen", "ablegen", "scannen",
           "drucken", "abgleichen", "vergleichen", "hochladen", "runterladen", "herunterladen", "öffnen",

@@ -1,0 +1,91 @@
+"""Step reading rules for everyday clerk German: each test names one way clerks talk.
+
+The sentences are written for these tests, not taken from any evaluation case.
+"""
+
+from __future__ import annotations
+
+from app.nlp import orthography
+from app.nlp.clauses import sentences
+from app.nlp.steps import read_description
+from app.nlp.tagger import tokenize
+
+
+def labels(text: str) -> list[str]:
+    return [a.label for a in read_description(text).activities]
+
+
+def test_colloquial_articles_become_full_forms_but_not_a_tag_question():
+    assert orthography.normalise(["schreib", "nen", "Vermerk"]) == ["schreib", "einen", "Vermerk"]
+    assert orthography.normalise(["das", "passt", "so", ",", "ne", "?"])[-2] == "ne"
+
+
+def test_truecaser_only_touches_sentences_typed_in_lower_case():
+    lower = tokenize("dann schreib ich den bericht und leg die akte an")
+    assert "Bericht" in orthography.normalise(lower) and "Akte" in orthography.normalise(lower)
+    mixed = tokenize("Dann schreib ich den Bericht für die Kasse und die liste")
+    assert orthography.normalise(mixed)[-1] == "liste"  # typed with capitals: kept as typed
+    assert "bauen" not in orthography.nouns()  # verbs that are also nouns stay verbs
+
+
+def test_shipped_truecase_list_is_current():
+    assert sorted(orthography.nouns()) == orthography.fit()
+
+
+def test_lower_case_description_keeps_its_objects():
+    assert labels("am nächsten tag schreib ich nen kurzen bericht in word.") == ["Kurzen Bericht erstellen"]
+
+
+def test_two_tellings_of_one_receipt_are_one_step():
+    assert labels("Der Antrag wird im Rathaus abgegeben, der kommt dann zu mir. Ich prüfe ihn.") == [
+        "Antrag im Rathaus entgegennehmen", "Antrag prüfen"]
+
+
+def test_same_verb_on_same_object_is_one_step_with_both_details():
+    reading = read_description("Ich schau mir das Vorhaben baurechtlich an, das guck ich im GIS nach.")
+    assert [a.label for a in reading.activities] == ["Vorhaben baurechtlich prüfen"]
+
+
+def test_document_heads_are_read_at_the_end_of_a_compound():
+    assert labels("Dann mach ich eine Sitzungsvorlage.") == ["Sitzungsvorlage erstellen"]
+    assert labels("Dann machen wir eine Besprechung.") == ["Besprechung durchführen"]
+
+
+def test_filing_told_with_kommen_and_forwarding_with_weiter():
+    assert labels("Zum Schluss kommt alles in die Bauakte.") == ["Unterlagen in Bauakte ablegen"]
+    assert labels("Den Antrag schick ich weiter ans Landratsamt.") == ["Antrag ans Landratsamt weiterleiten"]
+
+
+def test_usw_ends_a_sentence_before_a_capitalised_opener():
+    assert sentences("Urkunden, Ausweis usw. Dann prüf ich alles.") == ["Urkunden, Ausweis usw.", "Dann prüf ich alles"]
+
+
+def test_decades_are_one_token_and_a_threshold():
+    assert "90ern" in tokenize("bei den 90ern")
+    reading = read_description("Ich druck die Karten aus. Bei den 90ern ruf ich vorher an und mach einen Termin aus.")
+    assert [a.label for a in reading.activities] == ["Karten ausdrucken", "Termin telefonisch vereinbaren"]
+    assert [(d.after_step, [b.goto_step for b in d.branches]) for d in reading.decisions] == [(1, [2, None])]
+
+
+def test_idiom_with_a_full_verb_is_not_a_step():
+    assert labels("Der Bürgermeister unterschreibt die Karten, darauf legt er Wert.") == [
+        "Karten vom Bürgermeister unterschreiben lassen"]
+
+
+def test_comma_less_condition_hands_over_to_its_main_clause():
+    reading = read_description("Ich ruf die Leute an. Wenn ja mach ich einen Termin aus und bestell die Blumen.")
+    assert [a.label for a in reading.activities][1:] == ["Termin vereinbaren", "Blumen bestellen"]
+    assert len(reading.decisions) == 1
+
+
+def test_recipients_of_kriegen_and_a_letter_to_a_person():
+    assert labels("Post und Versorger kriegen eine Info.") == ["Info an Post und Versorger versenden"]
+    assert labels("Dann schreib ich dem Eigentümer.") == ["Eigentümer anschreiben"]
+
+
+def test_time_phrase_is_not_the_object():
+    assert labels("Am Monatsanfang zieh ich mir die Liste der Jubilare.") == ["Liste der Jubilare abrufen"]
+
+
+def test_visit_and_the_look_taken_there_are_one_step():
+    assert labels("Dann fahr ich raus und guck mir das an.") == ["Vor Ort besichtigen"]
