@@ -225,3 +225,12 @@ def test_what_a_new_clerk_tripped_over_on_the_running_service():
     later = engine.reply(turn.draft, turn.state, "übrigens fallzahl sind so 200 im jahr und pro fall ca 20 minuten")
     assert later.draft.case_volume_per_year == 200 and later.draft.minutes_per_case == 20
     assert later.reply.text.startswith("Übernommen:")
+
+
+def test_template_answer_names_the_closest_step_and_a_refusal_wins():
+    offered = [template_compare.Extra("Grabmal auf Standsicherheit abnehmen", "check_content", 2),
+               template_compare.Extra("Grabmal in die Friedhofsliste eintragen", "enter_data", 3),
+               template_compare.Extra("Grabmalantrag entgegennehmen", "receive", 0)]
+    chosen = template_compare.accepted("ja, die Abnahme vom Grabmal auf Standsicherheit machen wir auch. "
+                                       "Eine Friedhofsliste führen wir aber nicht", offered)
+    assert [e.label for e in chosen] == ["Grabmal auf Standsicherheit abnehmen"]

@@ -68,13 +68,22 @@ def accepted(answer: str, offered: list[Extra]) -> list[Extra]:
     if _PLAIN_YES.match(answer) or (_ALL.search(answer) and not _NEGATIVE.search(answer)):
         return list(offered)
     clauses = [c for c in _CLAUSE.split(answer) if c and c.strip()]
-    chosen: list[Extra] = []
-    for extra in offered:
-        words = _stems(extra.label)
-        for clause in clauses:
-            if words & _stems(clause) and not _NEGATIVE.search(clause):
-                chosen.append(extra)
-                break
+    picked: set[int] = set()
+    refused: set[int] = set()
+    for clause in clauses:
+        said = _stems(clause)
+        scores = [(len(_stems(e.label) & said), len(_stems(e.label) & said) / max(1, len(_stems(e.label))), i)
+                  for i, e in enumerate(offered)]
+        best = max(scores, default=(0, 0.0, -1))
+        if best[0] == 0:
+            continue
+        # A clause names the step it shares most with ("die Abnahme vom gesetzten Grabmal machen wir auch"),
+        # not every step that happens to share one word with it; a refusal ("die Liste führen wir nicht")
+        # wins over a confirmation elsewhere in the answer.
+        named = {i for shared, score, i in scores if (shared, score) == best[:2]}
+        (refused if _NEGATIVE.search(clause) else picked).update(named)
+    picked -= refused
+    chosen = [extra for i, extra in enumerate(offered) if i in picked]
     if not chosen and len(offered) == 1 and re.match(r"^\W*(?:ja|genau|stimmt)\b", answer, re.IGNORECASE) \
             and not _NEGATIVE.search(answer):
         return list(offered)
