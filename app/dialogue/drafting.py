@@ -7,6 +7,9 @@ import re
 from app.domain import Branch, Decision, ProcessProfile, Step
 from app.nlp.steps import Activity
 
+# The title of a draft nobody has named yet; it does not count as a name.
+PLACEHOLDER_TITLE = "Neuer Prozess"
+
 
 def steps_from(activities: list[Activity], start: int = 1) -> list[Step]:
     return [Step(n=start + i, label=a.label[:300], kind=a.kind, actor=a.actor, it_system=a.it_system,

@@ -22,13 +22,13 @@ from app.nlp.language import guess
 from app.nlp.steps import activities
 
 from . import drafting, template_compare
+from .drafting import PLACEHOLDER_TITLE
 from .corrections import find_corrections
 from .field_changes import confirmation, find_field_changes
 from .questions import LABELS, ORDER, QUESTIONS
 from .reading import LLMReader, ReadContext, RuleReader, combine, merge
 from .understanding import clean_answer, says_none, says_nothing
 
-PLACEHOLDER_TITLE = "Neuer Prozess"
 MAX_TEXT = 4000
 _YES = re.compile(r"^\W*(?:(?:im (?:großen|grossen) und ganzen|grundsätzlich|weitgehend|im prinzip|im wesentlichen|"
                   r"so ziemlich|fast|eigentlich)\s*,?\s*)?(ja|jawohl|genau|passt|stimmt|richtig|korrekt|einverstanden|"
@@ -438,6 +438,9 @@ class Interviewer:
             if name == "steps" and opening:
                 state["steps_read_back"] = False  # told in passing: read back before the slot counts
                 continue
+            if name == "title" and opening:
+                state["title_provisional"] = True  # a heading of the opening: the title question still comes
+                continue
             if name not in filled:
                 filled.append(name)
         nothing = says_nothing(text)
@@ -560,6 +563,9 @@ class Interviewer:
         if slot not in state["asked"]:
             state["asked"].append(slot)
         question = QUESTIONS.get(slot, "")
+        if slot == "title" and state.get("title_provisional") and has_value(draft, "title"):
+            question = (f"Ich habe den Ablauf vorläufig „{draft.title}“ genannt. Wie heißt er in Ihrer Verwaltung? "
+                        "Wenn der Name passt, antworten Sie einfach mit „passt“.")
         if slot == "steps" and draft.steps:
             listed = "\n".join(f"{s.n}. {s.label}" for s in draft.steps)
             question = (f"Diese Schritte habe ich bisher verstanden:\n{listed}\nStimmt das so? Ergänzen oder "

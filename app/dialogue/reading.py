@@ -19,10 +19,10 @@ from app.domain import Decision, ProcessProfile
 from app.nlp.decisions import parse_decisions
 from app.nlp.gazetteer import Gazetteer
 from app.nlp.steps import Activity, read_description
-from app.nlp.understanding_slots import (named_products, negated_mentions, org_unit_name, short_title,
-                                         trigger_clause, without_negated)
+from app.nlp.understanding_slots import (named_products, negated_mentions, opening_title, org_unit_name,
+                                         short_title, trigger_clause, without_negated)
 
-from .drafting import content_stems
+from .drafting import PLACEHOLDER_TITLE, content_stems
 from .llm import DraftUpdate, StepUpdate, merge
 from .understanding import clean_answer, facts, says_nothing, split_list
 
@@ -91,7 +91,8 @@ class RuleReader:
                 update.decisions = decisions
 
         if slot == "title" and not nothing:
-            update.title = short_title(text)
+            kept = _KEEPS_NAME.match(text) and draft.title and draft.title != PLACEHOLDER_TITLE
+            update.title = draft.title if kept else short_title(text)
         elif slot == "trigger" and not nothing:
             update.trigger = trigger_clause(text, context.history)
         elif slot in _TEXT_SLOTS and not nothing:
@@ -105,6 +106,8 @@ class RuleReader:
 
         if found.title and update.title is None and "title" not in (context.slot or ""):
             update.title = found.title
+        if context.opening and update.title is None:
+            update.title = opening_title(text)  # "Hausnummern vergeben. Meistens kommt …"
         refused = bool(_REFUSED.search(text))
         if slot == "it_systems" and not nothing and not refused:
             found.it_systems = list(dict.fromkeys([*found.it_systems, *named_products(text)]))
@@ -125,6 +128,11 @@ class RuleReader:
             update.org_unit = found.org_unit
         return update
 
+
+# "passt", "ja, so", "genau": the provisional name from the opening stays.
+_KEEPS_NAME = re.compile(r"^\W*(?:ja|jo|passt|genau|stimmt|richtig|so ist (?:es|das) gut|so passt das|"
+                         r"kann so bleiben|lass(?:en Sie)? (?:es|das) so)\b[\s\W]*(?:so|passt|genau|danke)?\W*$",
+                         re.IGNORECASE)
 
 _END_MARK = re.compile(r"\b(?:schluss|ende|beendet|abgelehnt|ablehnen|ablehnung|zurück(?:nehmen|genommen|ziehen)|"
                        r"erledigt|hört .* auf|nicht weiter|kein(?:e|en)? (?:bescheid|erlaubnis|genehmigung))\b",

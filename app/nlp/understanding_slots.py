@@ -73,6 +73,49 @@ def short_title(text: str) -> str | None:
     return nouns[0][:300] if nouns else (_tidy(text)[:80] or None)
 
 
+_GREETING = re.compile(r"^\s*(?:hallo|hi|hey|servus|grüß gott|guten (?:tag|morgen)|moin|liebe\w*|sehr geehrte\w*)\b"
+                       r"[^,.!\n]*[,.!\n]\s*", re.IGNORECASE)
+_TOPIC = re.compile(r"\b(?:es geht um|geht's um|gehts um|thema(?: ist)?:?|anbei,? wie wir|so läuft bei uns|"
+                    r"ich mache (?:hier )?(?:bei uns )?(?:die|das|den))\s+(?:(?:die|das|den|der|unsere[nm]?) (?=(?-i:[A-ZÄÖÜ])))?"
+                    r"(?P<name>[^.,;:!?\n]{3,80})", re.IGNORECASE)
+_TRAILING_PLACE = re.compile(r"\s+(?:bei uns|hier|in (?:der|dem|unserer?)|im|beim|für (?:die|den|das))\b.*$",
+                             re.IGNORECASE)
+
+
+def opening_title(text: str) -> str | None:
+    """A process name the opening starts with ("Hausnummern vergeben. Meistens kommt …", "Es geht um …").
+
+    Only a short heading without a clause of its own counts, or a topic named with "es geht um";
+    anything else stays for the title question.
+    """
+    body = " ".join(line.strip() for line in _GREETING.sub("", text.strip()).splitlines() if line.strip())
+    match = _TOPIC.search(body)
+    if match:
+        name = _tidy(_TRAILING_PLACE.sub("", match.group("name")))
+        if 0 < len(name.split()) <= 6 and not _NOT_A_NAME.search(name):
+            return name[:300]
+    for head in re.split(r"[.:!?\n]|\s+[-–]\s+", body)[:3]:
+        head = _tidy(_TRAILING_PLACE.sub("", head))
+        words = head.split()
+        if not words:
+            continue
+        if _SENDER.search(head) or any(looks_like_actor(w.strip(",/")) or _UNIT_WORD.search(w) for w in words):
+            continue  # "Gemeinde Kornhagen, Hauptamt." signs the message, it does not name the process
+        if len(words) > 5 or _CLAUSE_WORDS.search(head) or not words[0][:1].isupper():
+            return None
+        tokens = tag(tokenize(head))
+        finite = [t for t in tokens if t.tag.endswith(("(FIN)", "(IMP)")) or t.tag.startswith(("VA", "VM"))]
+        if finite or not any(t.tag in ("NN", "NE") for t in tokens):
+            return None
+        return head[:300]
+    return None
+
+
+_SENDER = re.compile(r"(?:^|\s)(?:gemeinde|stadt|markt|landkreis|kreis|verbandsgemeinde|amt|samtgemeinde|"
+                     r"stadtverwaltung|gemeindeverwaltung)\b", re.IGNORECASE)
+_UNIT_WORD = re.compile(r"(?i)(?:bücherei|bibliothek|aufsicht|verwaltung|büro|amt|stelle|kasse|abteilung|referat)$")
+
+
 _RECEIPT = re.compile(r"^(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+|ne\s+|nen\s+)?(?!(?:es|er|sie|das|der|die|"
                       r"dann|da|was|alles)\b)(?P<what>[A-ZÄÖÜ]?[\wäöüß\-]+"
                       r"(?:\s+(?:vom|von der|von|des|der)\s+[\wÄÖÜäöüß\-]+)?)\s+(?:kommt|kommen|geht|gehen|wird|werden|"
@@ -102,6 +145,9 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
 
 def org_unit_name(text: str, gazetteer: Gazetteer | None = None) -> str | None:
     """The unit's name from an answer ("ordnungsamt, … und übrigens …" → "Ordnungsamt")."""
+    refined = _refined_unit(text)
+    if refined:
+        return refined
     segment = _tidy(_SEGMENT.split(text.strip(), maxsplit=1)[0])
     segment = re.sub(r"^(?:(?:das (?:ist|macht|machen wir)|bei uns|wir sind|ich bin|ich arbeite|zuständig ist|also|"
                      r"eigentlich|das|die|der|im|in der|beim|bei der|unser(?:e)?)\s+)+", "", segment, flags=re.IGNORECASE)
@@ -116,6 +162,27 @@ def org_unit_name(text: str, gazetteer: Gazetteer | None = None) -> str | None:
     first = _tidy(re.sub(r"^(?:das|bei uns|wir sind|ich bin|zuständig ist|das macht)\s+(?:das|die|der|im|in der|"
                          r"beim)?\s*", "", _tidy(first), flags=re.IGNORECASE))
     return first[:300] if first and len(first.split()) <= 6 else None
+
+
+_REFINING = re.compile(r"(?:,\s*|\s+)(?:aber|also|genauer gesagt|beziehungsweise|bzw\.?)\s+", re.IGNORECASE)
+
+
+def _refined_unit(text: str) -> str | None:
+    """The unit named last when the clerk corrects or narrows it down.
+
+    "offiziell die Jagdgenossenschaft, aber die Arbeit macht die Gemeindekasse" and "in der Kasse, also
+    Fachbereich 2 Finanzen, Gemeindekasse" name the unit that does the work after "aber" or "also".
+    """
+    parts = _REFINING.split(text.strip())
+    if len(parts) < 2:
+        return None
+    for part in reversed(parts):
+        for segment in reversed(re.split(r"[,;]", part)):
+            names = [t.text for t in tag(tokenize(segment))
+                     if t.text[:1].isalpha() and looks_like_actor(t.text[:1].upper() + t.text[1:])]
+            if names:
+                return (names[-1][:1].upper() + names[-1][1:])[:300]
+    return None
 
 
 def negated_mentions(text: str) -> set[str]:

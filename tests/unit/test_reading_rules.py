@@ -89,3 +89,21 @@ def test_time_phrase_is_not_the_object():
 
 def test_visit_and_the_look_taken_there_are_one_step():
     assert labels("Dann fahr ich raus und guck mir das an.") == ["Vor Ort besichtigen"]
+
+
+def test_opening_heading_names_the_process_but_a_signature_does_not():
+    from app.nlp.understanding_slots import opening_title
+
+    assert opening_title("Hausnummern vergeben. Meistens kommt der Bauantrag …") == "Hausnummern vergeben"
+    assert opening_title("Hallo,\nanbei wie wir Schülerpraktika vergeben:\n- Bewerbung kommt") == \
+        "Schülerpraktika vergeben"
+    assert opening_title("Stadt Neuhain, Ordnungsamt. Sondernutzungen. Die Leute rufen an") == "Sondernutzungen"
+    assert opening_title("Der Antrag kommt per Post, ich prüfe ob er vollständig ist.") is None
+
+
+def test_unit_named_after_aber_or_also_wins():
+    from app.nlp.understanding_slots import org_unit_name
+
+    assert org_unit_name("offiziell der Zweckverband, aber die Arbeit macht das Bauamt, also ich") == "Bauamt"
+    assert org_unit_name("ich sitz in der Kasse, also Fachbereich 3 Finanzen, Stadtkasse") == "Stadtkasse"
+    assert org_unit_name("Ordnungsamt, also ich") == "Ordnungsamt"
