@@ -30,9 +30,10 @@ _LEADING = {"und", "oder", "aber", "dann", "danach", "anschließend", "zuerst", 
             "nun", "jetzt", "hinterher", "nachher", "vorher", "parallel", "gleichzeitig", "zusätzlich", "ggf",
             "gegebenenfalls", "meistens", "meist", "normalerweise", "sonst", "ansonsten", "so", "halt", "eben",
             "dazu", "dabei", "zum", "schluss", "als", "erstes", "nächstes", "letztes", "im", "anschluss", "am",
-            "ende", "anfang", "ganz", "direkt", "gleich", "sofort", "bei", "bedarf", "immer"}
+            "ende", "anfang", "ganz", "direkt", "gleich", "sofort", "bei", "bedarf", "immer", "ach", "achso",
+            "übrigens", "bzw", "oh", "tja", "okay", "ok"}
 _LEADING_PREPOSITIONS = {"am", "im", "zum", "bei", "als"}
-_NOT_STEP_VERBS = {"sein", "haben", "dauern", "brauchen", "laufen", "liegen", "passieren", "heißen", "stehen",
+_NOT_STEP_VERBS = {"fertigen", "sein", "haben", "dauern", "brauchen", "laufen", "liegen", "passieren", "heißen", "stehen",
                    "kosten", "gelten", "passen", "reichen", "fehlen", "klappen", "wissen", "denken", "glauben",
                    "meinen", "tagen", "wollen", "sollen", "müssen", "können", "dürfen", "geben", "bleiben",
                    "handeln", "betreffen", "wohnen", "hängen", "zählen", "ändern", "finden", "lohnen",
@@ -92,7 +93,7 @@ _THRESHOLD = re.compile(r"(?:ab|über|unter|bis|bei|oberhalb|unterhalb)\s+(?:(?:
                         r"tausend|ausländern|bedarf|problemen|fragen|mängeln|verstößen|größeren|großen|kleinen)",
                         re.IGNORECASE)
 # Sayings with a full verb that are remarks, not activities ("darauf legt er Wert").
-_IDIOM = re.compile(r"(?i)\b(?:legt|legen|lege)\b.*\bwert\b|\bwert\b.*\b(?:legt|legen)\b|\bbescheid weiß|"
+_IDIOM = re.compile(r"(?i)\bdas war'?s\b|\b(?:legt|legen|lege)\b.*\bwert\b|\bwert\b.*\b(?:legt|legen)\b|\bbescheid weiß|"
                     r"\bnimmt\b.*\bzeit\b|\bmacht\b.*\b(?:spaß|sinn|ärger|arbeit)\b|\bhat\b.*\bsich\b.*\bbewährt")
 _LIST_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
 _FILED = re.compile(r"\b(?:ab in|ablage (?:im|in|in der|in den)) (?:die|den|das|der)?\s*((?:E-)?Akte|Ordner|Ablage|Archiv|"
@@ -110,6 +111,7 @@ class Activity:
     it_system: str | None
     media_break: bool
     text: str
+    told_object: bool = True  # False when the object was only a pronoun or left out
 
 
 @dataclass
@@ -268,6 +270,32 @@ def _circumstance(phrase: _Phrase) -> bool:
     return bool(_TIME_HEAD.search(phrase.head)) or any(t.tag == "CARD" or t.text[:1].isdigit() for t in phrase.tokens)
 
 
+_DMS = re.compile(r"(?i)enaio|regisafe|docuware|d\.3|d\.velop|vis|dms|akte|komxwork|eakte|archiv")
+_LIST_PLACE = re.compile(r"(?i)(?:liste|tabelle|register|verzeichnis|kalender|datei|datenbank|buch|kartei|statistik)$")
+
+
+def _destination(tokens: list[Token], verb: int, system_names: dict[str, str]) -> tuple[str, list[str]] | None:
+    """Where "kommt in …" puts a thing: ("ablegen", ["in", "enaio"]) or ("erfassen", ["in", "Excel-Liste"])."""
+    for i in range(verb + 1, len(tokens) - 1):
+        if tokens[i].text.lower() not in ("in", "ins"):
+            continue
+        j = i + 1
+        while j < len(tokens) - 1 and tokens[j].tag in ("ART", "PPOSAT", "ADJA", "ADJ(A)", "PIAT"):
+            j += 1
+        target = tokens[j]
+        name = system_names.get(target.text.split("-")[0])
+        shown = target.text
+        for key, value in system_names.items():
+            shown = shown.replace(key, value)
+        if name is not None or target.tag in ("NN", "NE"):
+            if _DMS.search(name or "") or _ARCHIVE_NOUNS.search(shown):
+                return "ablegen", ["in", shown]
+            if name is not None or _LIST_PLACE.search(shown):
+                return "erfassen", ["in", shown]
+        return None
+    return None
+
+
 def _is_person(phrase: _Phrase) -> bool:
     return phrase.head in _PERSONS
 
@@ -358,6 +386,9 @@ class DescriptionReader:
                     nouns = [t.text for t in clause.tokens if t.tag in ("NN",) and t.text not in _SKIP_NOUNS]
                     if nouns and not self.context and not _GREETING.match(clause.text):
                         self.context = nouns[-1]  # "Abbruchanzeigen. Die kommen vom Bauherrn …"
+            if activity is not None and reading.activities and activity.kind == "receive" \
+                    and not activity.told_object:
+                continue  # "die kommen meistens mit", "irgendwann kommt's wieder": no new receipt mid-process
             if activity is not None and reading.activities and _same_activity(reading.activities[-1], activity):
                 _absorb(reading.activities[-1], activity)  # "der Antrag wird eingereicht, der kommt zu mir"
                 step_of_clause[index] = len(reading.activities) - 1
@@ -394,8 +425,10 @@ class DescriptionReader:
         actor: str | None = None
         obj: _Phrase | None = None
         person_subject = own_subject is None and bool(bare) and _is_person(bare[0]) and bare[0].start < verb
+        someone_else = False  # a third party does it ("die Poststelle stempelt", "der Hausmeister holt das")
         if own_subject is None and not passive and not moves and bare:
             subject = next((p for p in bare if _is_person(p) or looks_like_actor(p.head)), None)
+            someone_else = subject is not None
             if subject is None and len(bare) > 1:
                 subject = next((p for p in bare if not _accusative(p)), bare[0])
             if subject is not None:
@@ -409,8 +442,10 @@ class DescriptionReader:
             or (moves and any(t.text.lower() in ("der", "die", "das", "er", "sie", "es") for t in tokens[:2]))
         object_words: list[str] = obj.words if obj else []
         calls = infinitive in ("anrufen", "telefonieren") or base in ("anrufen", "telefonieren")
+        borrowed = False  # the object is the one named before ("den druck ich aus")
         if not object_words and (pronoun or clause.coordinated) and self.context and not calls:
             object_words = self.context.split()
+            borrowed = True
         pp = next((p for p in phrases if p.preposition is not None and p is not obj and not _circumstance(p)), None)
         if not object_words and moves and pp is not None and pp.preposition == "mit":
             object_words, pp = pp.words, None  # "der Antragsteller kommt mit seinem Prüfungszeugnis vorbei"
@@ -433,13 +468,20 @@ class DescriptionReader:
         if base in _SEND_VERBS and ("uns" in words_lower or "mir" in words_lower):
             verb_text = "entgegennehmen"  # "das Portal schickt uns ne Mail": received, not sent
             entry = None
+        elif base == "gehen" and own_subject is not None:
+            return None  # "dann geh ich rüber an den Karteischrank": the clerk walks, the activity comes next
         elif base == "gehen" and any(p.preposition in ("per", "an", "ans", "zum", "zur") for p in phrases):
             verb_text = "versenden"  # "die Liste geht per Mail an die Schule"
         elif base in ("kriegen", "bekommen", "erhalten") and own_subject is None and (person_subject or (
                 phrases and phrases[0].preposition is None and phrases[0].start < verb) or any(
-                t.tag == "PPER" and t.text.lower() in ("er", "sie") for t in tokens[:verb + 2])):
+                t.tag == "PPER" and t.text.lower() in ("er", "sie") for t in tokens[:verb + 2]) or any(
+                _is_person(p) and p.start == verb + 1 for p in phrases) or " ".join(words_lower).count("von uns")
+                or " ".join(words_lower).count("von mir")):  # "kriegt der Bürger von uns eine Nachricht"
             verb_text = "versenden"  # "dann kriegt er den Bescheid": sent from the office's point of view
             entry = None
+            if re.search(r"(?i)\bin die hand\b|\bgegen unterschrift\b|\bgleich mit\b|\bdirekt mit\b|"
+                         r"\bam schalter\b|\bvor ort\b", clause.text):
+                verb_text = "aushändigen"  # "dann kriegen sie den Schein in die Hand"
             receivers = [p for p in phrases if p.preposition is None and p.start < verb]
             sent = [p for p in phrases if p.preposition is None and p.start > verb]
             if receivers and sent:  # "Post und Versorger kriegen ne Info": the Info goes to them
@@ -447,6 +489,9 @@ class DescriptionReader:
                 object_words = [*sent[0].words, "an", *(" und ".join(" ".join(p.words) for p in receivers)).split()] \
                     if len(named) <= 4 else sent[0].words
                 obj = sent[0]
+        elif base == "schreiben" and infinitive == "schreiben" and not bare and pp is not None \
+                and pp.preposition in ("an", "ans") and (_is_person(pp) or looks_like_actor(pp.head)):
+            object_words, verb_text, entry = pp.words, "anschreiben", None  # "dann schreib ich ans Jobcenter"
         elif base == "schreiben" and infinitive == "schreiben" and not any(
                 _accusative(p) and not _is_person(p) for p in phrases if p.preposition is None) and any(
                 _is_person(p) and any(t.text.lower() in ("dem", "der", "den") for t in p.tokens)
@@ -458,14 +503,15 @@ class DescriptionReader:
             entry = None
             if not object_words:
                 object_words = [_CONTACT_NOUN.get(infinitive, _CONTACT_NOUN.get(base, "Meldung"))]
-        filed_in = next((p for p in phrases if p.preposition in ("in", "ins") and _ARCHIVE_NOUNS.search(p.head)), None)
-        if base in ("kommen", "wandern", "gehen", "landen") and filed_in is not None:
-            verb_text = "ablegen"  # "zum Schluss kommt alles mit dem Beschlussauszug in die Bauakte"
+        destination = _destination(tokens, verb, system_names) if base in ("kommen", "wandern", "landen") else None
+        if destination is not None:
+            # "zum Schluss kommt alles in die Bauakte", "jeder Kontakt kommt in unsere Excel-Liste",
+            # "die kommt in enaio": filed or entered, not received.
+            verb_text, place = destination
             entry = None
-            if not obj and any(t.text.lower() in ("alles", "das", "es", "der", "die") for t in tokens[:verb + 2]):
-                object_words = [w for w in object_words if w not in _pp_words(filed_in)]
-                object_words = [*(object_words or (self.context.split() if self.context else ["Unterlagen"])),
-                                *_pp_words(filed_in)]
+            thing = obj.words if obj is not None and not _is_person(obj) and obj.start < verb else (
+                self.context.split() if self.context else ["Unterlagen"])
+            object_words = [*thing, *place]
         if base in _SEND_VERBS | {"geben", "reichen"} and any(t.text.lower() == "weiter" for t in tokens[verb + 1:]) \
                 and verb_text in ("versenden", "geben", "reichen", "weitergeben", "weiterreichen"):
             verb_text = "weiterleiten"  # "den Antrag schick ich gleich weiter ans Landratsamt"
@@ -503,8 +549,11 @@ class DescriptionReader:
         if kind == "other" and entry is None and infinitive not in infinitives() \
                 and base not in infinitives() and infinitive not in _VERB_FIXES:
             return None  # "Freunde unterkommen", "Nacht schlafen": not an activity of the office
+        if kind == "other" and someone_else and not clause.coordinated:
+            return None  # what others do on their own, with no building block of the office: a remark
         return Activity(label=label[:300], kind=kind, actor=actor, it_system=system,
-                        media_break=bool(_PAPER.search(raw)) or kind in ("print", "scan"), text=raw)
+                        media_break=bool(_PAPER.search(raw)) or kind in ("print", "scan"), text=raw,
+                        told_object=not borrowed and bool(object_words))
 
     def _nominal(self, clause: Clause, system_names: dict[str, str], listed: bool) -> Activity | None:
         """A step told without a verb: a list item ("- Zusage oder Absage an den Schüler") or "ab in die Akte"."""

@@ -107,3 +107,28 @@ def test_unit_named_after_aber_or_also_wins():
     assert org_unit_name("offiziell der Zweckverband, aber die Arbeit macht das Bauamt, also ich") == "Bauamt"
     assert org_unit_name("ich sitz in der Kasse, also Fachbereich 3 Finanzen, Stadtkasse") == "Stadtkasse"
     assert org_unit_name("Ordnungsamt, also ich") == "Ordnungsamt"
+
+
+def test_kommt_in_files_or_enters_instead_of_receiving():
+    assert labels("Der Antrag kommt per Post. Jeder Antrag kommt dann in unsere Excel-Liste.") == [
+        "Antrag per Post entgegennehmen", "Antrag in Excel-Liste erfassen"]
+    assert labels("Der Antrag kommt per Post. Die Kopie kommt in enaio.") == [
+        "Antrag per Post entgegennehmen", "Kopie in enaio ablegen"]
+
+
+def test_no_receipt_mid_process_without_a_named_thing():
+    assert labels("Der Antrag kommt per Post. Ich prüfe ihn. Die kommen meistens mit.") == [
+        "Antrag per Post entgegennehmen", "Antrag prüfen"]
+
+
+def test_what_others_do_without_a_building_block_is_a_remark():
+    assert labels("Ich scanne die Rechnung ein. Die Poststelle stempelt.") == ["Rechnung einscannen"]
+
+
+def test_walking_over_is_not_sending_and_handing_over_is_not_posting():
+    assert labels("Dann geh ich rüber an den Karteischrank.") == []
+    assert labels("Dann kriegen sie den Schein in die Hand.") == ["Schein aushändigen"]
+
+
+def test_writing_to_an_office_is_a_letter_to_it():
+    assert labels("Dann schreib ich ans Jobcenter.") == ["Jobcenter anschreiben"]
