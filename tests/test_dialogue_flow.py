@@ -234,3 +234,17 @@ def test_template_answer_names_the_closest_step_and_a_refusal_wins():
     chosen = template_compare.accepted("ja, die Abnahme vom Grabmal auf Standsicherheit machen wir auch. "
                                        "Eine Friedhofsliste führen wir aber nicht", offered)
     assert [e.label for e in chosen] == ["Grabmal auf Standsicherheit abnehmen"]
+
+
+def test_a_heading_in_the_opening_is_a_provisional_title(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], "Gemeinde Kornhagen, Hauptamt. Hausnummern vergeben. Die Anfrage "
+                                              "kommt per Mail, ich prüfe die Lage im GIS und schreib dem Eigentümer.")
+    assert body["draft"]["title"] == "Hausnummern vergeben"  # the signature is not taken for the name
+    asked = [body["reply"]]
+    while asked[-1]["slot"] not in ("title", None, "confirm"):
+        asked.append(_say(client, clerk, started["id"], "Dazu kann ich nichts sagen.")["reply"])
+    assert asked[-1]["slot"] == "title" and "„Hausnummern vergeben“" in asked[-1]["text"]
+    kept = _say(client, clerk, started["id"], "passt", answer_to="title")
+    assert kept["draft"]["title"] == "Hausnummern vergeben"
+    assert kept["reply"]["slot"] != "title"

@@ -20,6 +20,7 @@ from app.nlp.decisions import says_no_decisions
 from app.nlp.gazetteer import Gazetteer, is_generic_system
 from app.nlp.language import guess
 from app.nlp.steps import activities
+from app.nlp.understanding_slots import opening_title
 
 from . import drafting, template_compare
 from .drafting import PLACEHOLDER_TITLE
@@ -418,6 +419,7 @@ class Interviewer:
         context = ReadContext(slot=slot, opening=opening, steps_known="steps" in filled,
                               history=tuple(state.get("said", [])))
         update = rules_update = self.rules.read(draft, text, context)
+        model_update = None
         if self.llm is not None:
             model_update = self.llm.read(draft, text, context)
             if model_update is None:
@@ -438,8 +440,9 @@ class Interviewer:
             if name == "steps" and opening:
                 state["steps_read_back"] = False  # told in passing: read back before the slot counts
                 continue
-            if name == "title" and opening:
-                state["title_provisional"] = True  # a heading of the opening: the title question still comes
+            if name == "title" and opening and rules_update.title == opening_title(text) \
+                    and (model_update is None or not model_update.title):
+                state["title_provisional"] = True  # only a heading of the opening: the title question still comes
                 continue
             if name not in filled:
                 filled.append(name)

@@ -531,6 +531,12 @@ class DescriptionReader:
             verb_text = f"{_text(_pp_words(by))} {verb_text} lassen" if by is not None else f"{verb_text} lassen"
             if by is not None and by is pp and object_words[-len(_pp_words(by)):] == _pp_words(by):
                 object_words = object_words[:-len(_pp_words(by))]
+        if base in ("zahlen", "bezahlen", "einzahlen") and own_subject is None:
+            verb_text, entry = "kassieren", None  # "die zahlen bar": the office takes the fee
+            if not object_words:
+                object_words = ["Gebühr"]
+        if verb_text.startswith("vor Ort") and not object_words and self.context:
+            object_words = self.context.split()  # "fahr ich raus": to see what was just named
         core = " ".join([*(obj.words if obj else []), verb_text]).strip()
         manner = [t.text.lower() for t in tokens if t.tag in ("ADJD", "ADJ(D)") and _MANNER.match(t.text)
                   and t.text.lower() not in verb_text]
