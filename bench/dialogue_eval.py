@@ -2,6 +2,7 @@
 
     python -m bench.dialogue_eval --part dev --json
     python -m bench.dialogue_eval --part test --json      # also appends a line to bench/dialogues/test-runs.jsonl
+    python -m bench.dialogue_eval --dialogues bench/dialogues/v1 --part all --json [--details]   # validation set
 
 Every scripted dialogue (``bench/dialogues/d1/*.json``, format in ``bench/dialogues/README.md``) is
 played against a fresh Prozesslotse (demo corpus loaded, index built; ``bench.sim_server``) through the
@@ -415,8 +416,11 @@ def main(argv: list[str] | None = None) -> int:
         args.split.write_text(json.dumps(split, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(json.dumps({"dev": len(split["dev"]), "test": len(split["test"])}))
         return 0
-    if args.details and args.part != "dev":
+    validation = args.dialogues.resolve() != (DIALOGUES / "d1").resolve()
+    if args.details and args.part != "dev" and not validation:
         raise SystemExit("--details only for the development part: the test part stays blind")
+    if validation and args.part == "test":
+        raise SystemExit("a validation folder has no test part: use --part all")
     split = json.loads(args.split.read_text(encoding="utf-8"))
     chosen = select_part(dialogues, args.part, split)
     from bench.sim_server import close, make_client

@@ -136,7 +136,9 @@ def retag(tokens: list[Token]) -> list[Token]:
     """Past participles HanTa tags as adjectives ("der Schein wird gedruckt") become verbs again."""
     out: list[Token] = []
     passive = False
-    for token in tokens:
+    for index, token in enumerate(tokens):
+        if token.tag == "PTKVZ" and index and token.text[:1].isupper():
+            token = Token(token.text, token.text, "NN")  # "sag ich Bescheid": a noun, not a verb particle
         if token.tag.startswith("VA") and token.lemma.lower() in ("werden", "sein"):
             passive = True
         if passive and token.tag in ("ADJD", "ADJ(D)"):
@@ -199,6 +201,8 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
     return clauses
 
 
+_CONTRACTED = {"gibts", "gibt's", "gehts", "geht's", "kommts", "kommt's", "brauchts", "braucht's", "machts",
+               "macht's"}
 _INVERTED_SUBJECTS = {"ich", "wir", "man", "er", "sie", "es", "die", "der"}
 
 
@@ -211,8 +215,9 @@ def _main_after_condition(tokens: list[Token]) -> int | None:
     """
     for k in range(2, len(tokens) - 1):
         token, before = tokens[k], tokens[k - 1]
+        contracted = re.fullmatch(r"(?i)\w+t'?s", token.text) is not None and token.text.lower() in _CONTRACTED
         finite = token.tag.endswith(("(FIN)", "(IMP)")) or (token.text[:1].islower() and is_verb(tokens, k))
-        if not finite or tokens[k + 1].text.lower() not in _INVERTED_SUBJECTS:
+        if not contracted and (not finite or tokens[k + 1].text.lower() not in _INVERTED_SUBJECTS):
             continue
         if before.tag.endswith("(FIN)") or before.text.lower() in ("ja", "nein", "nicht", "so", "doch"):
             return k

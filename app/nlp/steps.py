@@ -32,6 +32,8 @@ _LEADING = {"und", "oder", "aber", "dann", "danach", "anschließend", "zuerst", 
             "dazu", "dabei", "zum", "schluss", "als", "erstes", "nächstes", "letztes", "im", "anschluss", "am",
             "ende", "anfang", "ganz", "direkt", "gleich", "sofort", "bei", "bedarf", "immer", "ach", "achso",
             "übrigens", "bzw", "oh", "tja", "okay", "ok"}
+_TOPIC_VERB = re.compile(r"(?i)^(?:also |hallo,? )?(?:ich|wir)\s+(?:bearbeite|bearbeiten|betreue|betreuen|kümmere mich um|"
+                         r"kümmern uns um)\b")
 _LEADING_PREPOSITIONS = {"am", "im", "zum", "bei", "als"}
 _NOT_STEP_VERBS = {"fertigen", "sein", "haben", "dauern", "brauchen", "laufen", "liegen", "passieren", "heißen", "stehen",
                    "kosten", "gelten", "passen", "reichen", "fehlen", "klappen", "wissen", "denken", "glauben",
@@ -66,7 +68,8 @@ _VERB_FIXES = {"machen": "erstellen", "tun": "erledigen", "rechnen": "berechnen"
                "ausdrucken": "ausdrucken", "einscannen": "einscannen", "schauen": "prüfen", "gucken": "prüfen",
                "nachschauen": "prüfen", "nachgucken": "prüfen", "checken": "prüfen", "durchschauen": "prüfen",
                "angucken": "prüfen", "anschauen": "prüfen", "durchgucken": "prüfen", "durchgehen": "prüfen",
-               "ziehen": "abrufen", "rausziehen": "abrufen", "ausmachen": "vereinbaren", "reinhacken": "erfassen", "abgehen": "begehen", "ablaufen": "begehen"}
+               "ziehen": "abrufen", "rausziehen": "abrufen", "ausmachen": "vereinbaren", "reinhacken": "erfassen",
+               "weiterschicken": "weiterleiten", "weitersenden": "weiterleiten", "weitergeben": "weiterleiten", "abgehen": "begehen", "ablaufen": "begehen"}
 _MANNER = re.compile(r"(?i)(?:rechnerisch|sachlich|schriftlich|telefonisch|mündlich|persönlich|elektronisch|"
                      r"formell|inhaltlich|fachlich|digital|postalisch|\w+rechtlich|\w+technisch|steuerlich|"
                      r"vorläufig|überschlägig|stichprobenartig|förmlich)$")
@@ -200,6 +203,9 @@ def _particle(tokens: list[Token], verb: int) -> str:
         word = tokens[j].text.lower()
         if tokens[j].tag == "PTKVZ" or (word in PARTICLES and j == end):
             return word
+        if word in PARTICLES and j + 1 <= end and tokens[j + 1].tag in ("APPR", "APPRART") \
+                and tokens[j - 1].tag not in ("APPR", "APPRART") and tokens[j].text[:1].islower():
+            return word  # "fordere ich das schriftlich nach mit Frist": the particle before an afterthought
         if tokens[j].tag.startswith("VV") and j != verb:
             break
     return ""
@@ -296,6 +302,26 @@ def _destination(tokens: list[Token], verb: int, system_names: dict[str, str]) -
     return None
 
 
+_GRANTS = {"erlaubnis": "erteilen", "genehmigung": "erteilen", "zustimmung": "erteilen", "befreiung": "erteilen",
+           "zusage": "versenden", "bescheid": "versenden", "bescheinigung": "aushändigen", "urkunde": "aushändigen",
+           "ausweis": "aushändigen", "marke": "aushändigen", "karte": "aushändigen", "plakette": "aushändigen"}
+
+
+def _granted(tokens: list[Token], verb: int) -> str | None:
+    """"Dann gibt's die Erlaubnis": what the office hands out, as a label ("Erlaubnis erteilen")."""
+    word = tokens[verb].text.lower()
+    contracted = word in ("gibts", "gibt's") or (word == "gibt" and verb + 1 < len(tokens)
+                                                 and tokens[verb + 1].text.lower() in ("es", "'s", "s"))
+    if not contracted:
+        return None
+    for token in tokens[verb + 1:]:
+        if token.tag in ("NN", "NE"):
+            head = token.text
+            verb_text = next((v for k, v in _GRANTS.items() if head.lower().endswith(k)), None)
+            return f"{head} {verb_text}" if verb_text else None
+    return None
+
+
 def _is_person(phrase: _Phrase) -> bool:
     return phrase.head in _PERSONS
 
@@ -354,6 +380,9 @@ class DescriptionReader:
             complement = nxt if nxt is not None and nxt.role == "complement" and nxt.sentence == clause.sentence \
                 else None
             activity = self._activity(clause, complement, system_names)
+            if activity is not None and index == 0 and _TOPIC_VERB.search(clause.text):
+                reading.remarks.append(activity.text)  # "Ich bearbeite die Erlaubnisse für …": the process itself
+                continue
             if activity is not None and reading.activities and reading.activities[-1].label == activity.label:
                 continue  # "der kommt zu mir" after "der Antrag wird eingereicht": one receipt
             if activity is not None and clause.coordinated and reading.activities and \
@@ -403,12 +432,18 @@ class DescriptionReader:
     def _activity(self, clause: Clause, complement: Clause | None, system_names: dict[str, str]) -> Activity | None:
         tokens = _strip_leading(clause.tokens)
         words = {t.text.lower() for t in tokens}
+        granted = next((g for g in (_granted(tokens, i) for i in range(len(tokens))) if g), None)
+        if granted is not None and not words & _NEGATION:  # "wenn alles passt gibt's die Erlaubnis"
+            label = granted[:1].upper() + granted[1:]
+            return Activity(label=label, kind=classify_step(label, clause.text), actor=None, it_system=None,
+                            media_break=bool(_PAPER.search(clause.text)), text=self._restore(clause.text, system_names))
         verb = _main_verb(tokens)
         if verb is None:
             return None
         infinitive = _particle(tokens, verb) + _infinitive(tokens[verb])
         base = _infinitive(tokens[verb])
-        if base in _NOT_STEP_VERBS and infinitive in _NOT_STEP_VERBS:
+        tells = base in ("geben", "sagen") and any(t.text == "Bescheid" for t in tokens)  # "sag ich Bescheid"
+        if base in _NOT_STEP_VERBS and infinitive in _NOT_STEP_VERBS and not tells:
             return None
         if words & _NEGATION or _FIGURE.search(clause.text) or _IDIOM.search(clause.text):
             return None
@@ -459,10 +494,11 @@ class DescriptionReader:
         verb_text = _VERB_FIXES.get(infinitive) or (entry.administrative if entry else _VERB_FIXES.get(base, infinitive))
         if base == "machen" and obj is not None and _EVENT_HEADS.search(obj.head):
             verb_text = "durchführen"
-        if base in ("geben", "sagen") and obj is not None and obj.head == "Bescheid":
-            others = [p for p in bare if p is not obj]
+        if tells:  # "dem Steueramt sag ich Bescheid", "ich geb der Kasse Bescheid": the recipient is informed
+            told = [[w for w in p.words if w != "Bescheid"] for p in phrases if p.preposition is None]
+            told = [words for words in told if words]
             verb_text = "informieren"
-            object_words = others[0].words if others else (["Beteiligte"])
+            object_words = told[0] if told else ["Beteiligte"]
             entry = None
         words_lower = [t.text.lower() for t in tokens]
         if base in _SEND_VERBS and ("uns" in words_lower or "mir" in words_lower):
@@ -513,7 +549,7 @@ class DescriptionReader:
                 self.context.split() if self.context else ["Unterlagen"])
             object_words = [*thing, *place]
         if base in _SEND_VERBS | {"geben", "reichen"} and any(t.text.lower() == "weiter" for t in tokens[verb + 1:]) \
-                and verb_text in ("versenden", "geben", "reichen", "weitergeben", "weiterreichen"):
+                and verb_text in ("versenden", "senden", "geben", "reichen", "weitergeben", "weiterreichen"):
             verb_text = "weiterleiten"  # "den Antrag schick ich gleich weiter ans Landratsamt"
         if complement is not None and verb_text.endswith("prüfen"):
             told = [t.text for t in complement.tokens if t.tag == "NN" and t.text not in _SKIP_NOUNS]

@@ -76,6 +76,8 @@ def short_title(text: str) -> str | None:
 _GREETING = re.compile(r"^\s*(?:hallo|hi|hey|servus|grüß gott|guten (?:tag|morgen)|moin|liebe\w*|sehr geehrte\w*)\b"
                        r"[^,.!\n]*[,.!\n]\s*", re.IGNORECASE)
 _TOPIC = re.compile(r"\b(?:es geht um|geht's um|gehts um|thema(?: ist)?:?|anbei,? wie wir|so läuft bei uns|"
+                    r"ich bearbeite(?: hier)?(?: die| den| das)?|ich betreue(?: hier)?(?: die| den| das)?|"
+                    r"ich kümmere mich (?:hier )?um(?: die| den| das)?|"
                     r"ich mache (?:hier )?(?:bei uns )?(?:die|das|den))\s+(?:(?:die|das|den|der|unsere[nm]?) (?=(?-i:[A-ZÄÖÜ])))?"
                     r"(?P<name>[^.,;:!?\n]{3,80})", re.IGNORECASE)
 _TRAILING_PLACE = re.compile(r"\s+(?:bei uns|hier|in (?:der|dem|unserer?)|im|beim|für (?:die|den|das))\b.*$",

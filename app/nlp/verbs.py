@@ -95,6 +95,7 @@ def infinitives() -> frozenset[str]:
 def _clipped_forms() -> dict[str, str]:
     """Finite forms a clerk types ("druck", "schick", "prüf", "trag", "guck") → base infinitive."""
     forms: dict[str, str] = {}
+    nouns = {"bescheid"}  # "sag ich Bescheid": the noun, not a clipped "bescheiden"
     for infinitive in infinitives():
         _, base = split_particle(infinitive)
         for verb in {infinitive, base}:
@@ -102,7 +103,8 @@ def _clipped_forms() -> dict[str, str]:
             if len(stem) < 3:
                 continue
             for form in (stem, stem + "e", stem + "t", stem + "en"):
-                forms.setdefault(form, verb)
+                if form not in nouns:
+                    forms.setdefault(form, verb)
     return forms
 
 
