@@ -40,6 +40,41 @@ _DURATION = re.compile(
 )
 
 
+_KEEP_WORDS = {"ein", "eine", "einen", "einem", "einer", "eins", "halbe", "halben", "viertel", "dreiviertel",
+               "anderthalb", "eineinhalb", "zweieinhalb", "paar", "dutzend"}
+_NUMBER_WORD = re.compile(r"(?<![\wäöüß-])([a-zäöüß]*(?:null|eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|"
+                          r"zwölf|zig|ßig|hundert|tausend)[a-zäöüß]*)(?![\wäöüß])", re.IGNORECASE)
+# "zwei- bis dreihundert", "drei- oder viertausend": the first number shares the second's magnitude.
+_SHARED_TAIL = re.compile(r"(?<![\wäöüß])(ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn)-\s+(bis|oder|und)\s+"
+                          r"([a-zäöüß]+?)(hundert|tausend)(?![\wäöüß])", re.IGNORECASE)
+
+
+def digits(text: str) -> str:
+    """Number words as digits ("dreihundertfünfzig" → "350", "zwei- bis dreihundert" → "200 bis 300").
+
+    Parsing uses text2num (``text_to_num``), a maintained parser for German number words; fractions and
+    articles ("eine halbe Stunde", "ein paar") stay words for the rules below.
+    """
+    from text_to_num import text2num
+
+    def number(word: str) -> str | None:
+        if word.lower() in _KEEP_WORDS:
+            return None
+        try:
+            return str(text2num(word.lower(), "de"))
+        except ValueError:
+            return None
+
+    def shared(match: re.Match[str]) -> str:
+        tail = match.group(4)
+        first = number(match.group(1) + tail)
+        second = number(match.group(3) + tail)
+        return f"{first} {match.group(2)} {second}" if first and second else match.group(0)
+
+    text = _SHARED_TAIL.sub(shared, text)
+    return _NUMBER_WORD.sub(lambda m: number(m.group(1)) or m.group(0), text)
+
+
 def parse_number(raw: str) -> float | None:
     raw = raw.strip().lower()
     if raw in NUMBER_WORDS:
@@ -53,6 +88,11 @@ def parse_number(raw: str) -> float | None:
 
 _CASE_NOUN = re.compile(r"\b(fallzahl|fallzahlen|fälle|fall|anträge|vorgänge|anmeldungen|meldungen|bescheide|mal|stück|rechnungen|"
                         r"sitzungen|beurkundungen|anfragen|verfahren|genehmigungen|anzeigen|tickets|störungen)\b")
+
+
+# Where the clerk settles on one figure after thinking aloud.
+_SETTLED = re.compile(r"\b(?:sagen wir|aufs jahr gerechnet|aufs jahr|insgesamt|alles in allem|unterm strich|"
+                      r"also (?:rechne mal,?\s*)?(?:ca\.?|circa|etwa|so|rund)|im endeffekt)\b")
 
 
 def _range_middle(text: str, start: int) -> float | None:
@@ -70,9 +110,14 @@ def case_volume_per_year(text: str, *, asked: bool = False) -> int | None:
     """Cases per year mentioned in ``text``; unless asked for, a case noun must be there
     ("eine Woche warten" is not a volume). Ranges count with their middle; a negated
     number ("keine zwei am selben Tag") is not a volume."""
-    lowered = text.lower()
+    lowered = digits(text.lower())
     if not asked and not _CASE_NOUN.search(lowered):
         return None
+    settled = _SETTLED.search(lowered)
+    if settled:  # "vor Wahlen hundert im Monat …, aufs Jahr gerechnet so zwei- bis dreihundert"
+        later = case_volume_per_year(lowered[settled.end():], asked=True)
+        if later is not None:
+            return later
     for match in _VOLUME.finditer(lowered):
         if _NEGATED.search(lowered[max(0, match.start() - 12): match.start()]):
             continue
@@ -114,6 +159,8 @@ def _bare_volume(lowered: str) -> int | None:
         word = match.group(1)
         if word in ("ein", "eine", "einen", "einem", "einer", "halbe", "paar", "viertel", "dreiviertel"):
             continue
+        if re.fullmatch(r"(?:19|20)\d\d", word) and not _CASE_NOUN.match(lowered[match.end():].strip()):
+            continue  # "2025 waren es 37 Anträge": a year, not a volume
         if _NEGATED.search(lowered[max(0, match.start() - 12): match.start()]):
             continue
         if re.match(r"\s*(?:minuten|minute|stunden|stunde|tage|wochen|jahre|%|prozent|euro)", lowered[match.end():]):
@@ -125,7 +172,7 @@ def _bare_volume(lowered: str) -> int | None:
 
 def minutes_per_case(text: str) -> float | None:
     """Working minutes per case from phrases like "so 20 Minuten", "eine halbe Stunde"."""
-    lowered = text.lower()
+    lowered = digits(text.lower())
     if re.search(r"stunden?\s+(pro|je|in der|die)\s+woche|pro\s+woche", lowered) and not re.search(
             r"pro\s+(fall|antrag|vorgang)", lowered):
         return None  # weekly effort, not per case

@@ -132,3 +132,15 @@ def test_walking_over_is_not_sending_and_handing_over_is_not_posting():
 
 def test_writing_to_an_office_is_a_letter_to_it():
     assert labels("Dann schreib ich ans Jobcenter.") == ["Jobcenter anschreiben"]
+
+
+def test_number_words_ranges_and_the_figure_settled_on():
+    from app.nlp.figures import case_volume_per_year, minutes_per_case
+
+    assert case_volume_per_year("so dreihundertfünfzig im jahr", asked=True) == 350
+    assert case_volume_per_year("achtzehntausend Rechnungen im Jahr, grob") == 18000
+    assert case_volume_per_year("vor Wahlen hundert im Monat, aufs Jahr gerechnet so zwei- bis dreihundert",
+                                asked=True) == 250
+    assert case_volume_per_year("zwischen 150 und 180 im Jahr, sagen wir hundertzwanzig neue", asked=True) == 120
+    assert case_volume_per_year("2025 waren es 37 Anträge", asked=True) == 37
+    assert minutes_per_case("ne halbe stunde") == 30
