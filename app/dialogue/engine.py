@@ -517,8 +517,8 @@ class Interviewer:
                 elif correction.action == "swap":
                     draft = drafting.swap_steps(draft, correction.step, correction.other)
                     notes.append(f"Schritte {correction.step} und {correction.other} sind getauscht.")
-                elif correction.action == "actor" and (correction.step or state.get("slot") not in
-                                                       ("org_unit", "participants")):
+                elif correction.action == "actor" and (correction.step or correction.where == "explicit"
+                                                       or state.get("slot") not in ("org_unit", "participants")):
                     target = correction.step or step_by_content(draft, correction.about) \
                         or state.get("focus_step") or (len(draft.steps) or None)
                     if target:

@@ -24,6 +24,11 @@ _UNIT = re.compile(r"\b(?:zuständig\s+(?:ist|sind)|zuständige\s+stelle\s+ist|b
                    r"als\s+stelle\s+(?:bitte\s+)?)\s*(?:doch|eigentlich|aber|jetzt)?\s*(?:das|die|der|unser(?:e)?)?\s*"
                    r"(?P<value>[A-ZÄÖÜ][\wäöüß\-]+(?:(?:\s+|,\s*)(?!eintragen|bitte)[A-ZÄÖÜ][\wäöüß\-]+){0,3})",
                    re.IGNORECASE)
+# "setz bitte noch den Landkreis als Beteiligten dazu", "das Jugendamt ist auch beteiligt"
+_PARTICIPANT = re.compile(r"\b(?:(?:setz\w*|nimm|nehmen sie|trag\w*|füg\w*)\s+(?:bitte\s+)?(?:noch\s+)?(?:den|die|das)?\s*"
+                          r"(?P<a>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+)?)\s+(?:noch\s+)?(?:als|bei den)\s+beteiligte\w*|"
+                          r"(?:der|die|das)\s+(?P<b>[\wÄÖÜäöüß\-]+)\s+(?:ist|sind)\s+(?:auch\s+|noch\s+)?beteiligt)",
+                          re.IGNORECASE)
 _VOLUME_CUE = re.compile(r"\b(?:fallzahl|fälle|anträge|vorgänge|im jahr|pro jahr|im monat)\b", re.IGNORECASE)
 _TIME_CUE = re.compile(r"\b(?:bearbeitungszeit|dauert|brauche ich|pro fall|je fall)\b", re.IGNORECASE)
 _CHANGE_CUE = re.compile(r"\b(?:eher|doch|eigentlich|korrigier|ändern|falsch|stimmt nicht|nicht\s+\d+|sondern)\b",
@@ -63,6 +68,12 @@ def find_field_changes(text: str, draft: ProcessProfile) -> dict[str, Any]:
             steps.append(step.model_copy(update={"label": label}))
         if changed:
             changes["steps"] = steps
+    match = _PARTICIPANT.search(text)
+    if match:
+        who = (match.group("a") or match.group("b")).strip()
+        who = who[:1].upper() + who[1:]
+        if who.lower() not in {p.lower() for p in draft.participants}:
+            changes["participants"] = [*draft.participants, who[:200]][:50]
     if _CHANGE_CUE.search(text):
         if _VOLUME_CUE.search(text):
             volume = case_volume_per_year(text, asked=True)
@@ -77,13 +88,14 @@ def find_field_changes(text: str, draft: ProcessProfile) -> dict[str, Any]:
 
 FIELD_NAMES = {"title": "Der Ablauf heißt jetzt „{}“.", "org_unit": "Zuständig ist jetzt: {}.",
                "result": "Ergebnis geändert: {}.", "it_systems": "IT-Systeme ergänzt: {}.",
+               "participants": "Beteiligte: {}.",
                "steps": "Schritte angepasst: {}.",
                "case_volume_per_year": "Fallzahl geändert: {} im Jahr.",
                "minutes_per_case": "Bearbeitungszeit geändert: {:g} Minuten pro Fall."}
 
 
 def confirmation(field: str, value: Any) -> str:
-    if field == "it_systems":
+    if field in ("it_systems", "participants"):
         value = ", ".join(value)
     elif field == "steps":
         value = "; ".join(f"{s.n}. {s.label}" for s in value)

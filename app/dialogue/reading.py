@@ -20,7 +20,7 @@ from app.nlp.decisions import parse_decisions
 from app.nlp.gazetteer import Gazetteer
 from app.nlp.steps import Activity, read_description
 from app.nlp.understanding_slots import (named_products, negated_mentions, opening_title, org_unit_name,
-                                         short_title, trigger_clause, without_negated)
+                                         participant_names, short_title, trigger_clause, without_negated)
 
 from .drafting import PLACEHOLDER_TITLE, content_stems
 from .llm import DraftUpdate, StepUpdate, merge
@@ -98,7 +98,8 @@ class RuleReader:
         elif slot in _TEXT_SLOTS and not nothing:
             setattr(update, slot, clean_answer(text)[:2000] or None)
         elif slot == "participants" and not nothing:
-            update.participants = without_negated(split_list(text), negated)[:50] or None
+            named = without_negated(participant_names(text), negated)
+            update.participants = (named or without_negated(split_list(text), negated))[:50] or None
         elif slot == "documents" and not nothing:
             update.documents = split_list(text)[:100] or None
         elif slot == "org_unit" and not nothing:

@@ -39,6 +39,8 @@ ROLES = (
     "Steinmetz", "Antragsteller", "Antragstellerin", "Bürgerbüro", "Standesamt", "Ordnungsamt", "Bauamt",
     "Hauptamt", "Steueramt", "Sozialamt", "Jugendamt", "Personalamt", "Personalabteilung", "Rechnungsprüfung",
     "Kreiskasse", "Wahlamt", "Ratsbüro", "Sekretariat", "Vorzimmer", "Beschaffungsstelle", "Vergabestelle",
+    "Stellvertreter", "Stellvertreterin", "Kassenleiter", "Kassenleiterin", "Fachbereichsleiter",
+    "Fachbereichsleiterin", "Verkehrssicherung", "Kämmerer", "Kämmerin", "Hauptamtsleiter", "Hauptamtsleiterin",
 )
 
 
@@ -83,6 +85,6 @@ def is_generic_system(name: str) -> bool:
 
 def looks_like_actor(word: str) -> bool:
     lowered = word.lower()
-    if word in ROLES:
+    if word in ROLES or re.sub(r"(?:en|n|s)$", "", word) in ROLES:  # "dem Vorgesetzten", "des Bürgermeisters"
         return True
     return any(lowered.endswith(suffix) for suffix in UNIT_SUFFIXES) and len(word) > 4

@@ -187,6 +187,61 @@ def _refined_unit(text: str) -> str | None:
     return None
 
 
+_NEGATED_CLAUSE = re.compile(r"(?i)\b(?:nicht|nix|nichts|nie|kein\w*|früher|brauchen wir nicht)\b")
+_PARTY_HEAD = re.compile(r"(?i)(?:amt|behörde|kasse|polizei|firma|büro|verwaltung|stelle|kreis|gericht|ausschuss|rat|"
+                         r"leitung|bauhof|feuerwehr|schule|kita|träger|verband|verein|kammer|ihk|bank|versicherung|"
+                         r"meister|leiter|leiterin|beauftragte[r]?|dienst|wehr|ministerium|landratsamt|jobcenter|"
+                         r"standesamt|finanzamt|notar|bestatter|architekt|gemeinde|stadt|werk|betrieb|zentrale|genossenschaft|"
+                         r"gesellschaft|anstalt|institut|agentur|führung)(?:e|en|n|s|innen|in)?$")
+_ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,5}$")
+_POINTS_BACK = re.compile(r"(?i)^\s*(?:(?:mit\s+)?denen|damit|(?:die|der)\s+(?:haben|hat|kriegen|kriegt|brauchen|braucht|"
+                          r"machen|macht|sind|ist))\b")
+
+
+_NOT_NAMING = {"eigene", "eigenes", "eigenen", "eigener", "andere", "anderen", "anderes", "ganze", "ganzen", "jeweilige",
+               "jeweiligen", "zuständige", "zuständigen", "betroffene", "betroffenen"}
+
+
+def participant_names(text: str) -> list[str]:
+    """Who takes part, from a free answer: the named offices and roles of every clause that is not negated.
+
+    "eigentlich nur die Stadtkasse, wegen dem Bargeld … Die Polizei hat ihr eigenes Fundbüro, mit denen haben
+    wir nix zu tun" → ["Stadtkasse"]; "Tiefbauamt kriegt ne Info wenns größer ist" → ["Tiefbauamt"].
+    """
+    names: list[str] = []
+    previous: list[str] = []
+    for clause in re.split(r"[,.;:!?\n]|\s+(?:aber|sondern|und|sonst|außer)\s+", text):
+        if not clause.strip():
+            continue
+        if _NEGATED_CLAUSE.search(clause):
+            if _POINTS_BACK.match(clause):  # "Die Polizei hat ihr eigenes Fundbüro, mit denen haben wir nix zu tun"
+                names = [n for n in names if n not in previous]
+            previous = []
+            continue
+        previous = []
+        tokens = tag(tokenize(clause))
+        for i, token in enumerate(tokens):
+            word = token.text
+            name = word[:1].upper() + word[1:]
+            acronym = _ACRONYM.match(word) is not None and word not in ("OK", "EDV", "PDF", "EU")  # "IHK", "THW"
+            if not acronym and (not word[:1].isalpha() or len(word) < 3
+                                or not (looks_like_actor(name) or _PARTY_HEAD.search(word))):
+                continue
+            if token.tag not in ("NN", "NE") and not word[:1].islower() and not acronym:
+                continue
+            before = tokens[i - 1] if i else None
+            if before is not None and before.tag in ("ADJA", "ADJ(A)") and before.text.lower() not in _NOT_NAMING:
+                name = f"{before.text[:1].upper()}{before.text[1:]} {name}"  # "untere Fischereibehörde"
+            if name.lower() not in {n.lower() for n in names}:
+                names.append(name[:200])
+                previous.append(name[:200])
+        named = re.match(r"(?i)\s*das ist\s+(?:die\s+|der\s+|unsere?\s+)?(?P<name>[\wÄÖÜäöüß&-]{3,40})\s*$", clause)
+        if named and names and not previous:  # "nur die Entsorgungsfirma, das ist Remondis"
+            firm = named.group("name")
+            names[-1] = f"{names[-1]} {firm[:1].upper()}{firm[1:]}"[:200]
+    return names
+
+
 def negated_mentions(text: str) -> set[str]:
     """Names the clerk says are not involved ("Bauhof brauchen wir nicht", "keine Kasse")."""
     found: set[str] = set()

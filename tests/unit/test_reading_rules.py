@@ -144,3 +144,33 @@ def test_number_words_ranges_and_the_figure_settled_on():
     assert case_volume_per_year("zwischen 150 und 180 im Jahr, sagen wir hundertzwanzig neue", asked=True) == 120
     assert case_volume_per_year("2025 waren es 37 Anträge", asked=True) == 37
     assert minutes_per_case("ne halbe stunde") == 30
+
+
+def test_participants_are_the_named_offices_of_clauses_not_negated():
+    from app.nlp.understanding_slots import participant_names
+
+    assert participant_names("eigentlich nur die Stadtkasse, wegen dem Bargeld. Die Polizei hat ihr eigenes "
+                             "Fundbüro, mit denen haben wir nix zu tun") == ["Stadtkasse"]
+    assert participant_names("IHK, Handwerkskammer und die untere Fischereibehörde") == [
+        "IHK", "Handwerkskammer", "Untere Fischereibehörde"]
+    assert participant_names("nur die Entsorgungsfirma, das ist Remondis. Den Bauhof brauchen wir nicht") == [
+        "Entsorgungsfirma Remondis"]
+
+
+def test_who_does_a_step_said_as_a_contrast():
+    from app.dialogue.corrections import find_corrections
+
+    found = find_corrections("das mit dem Anordnen stimmt so nicht, das macht nicht der Amtsleiter sondern die "
+                             "Kollegin im Fachamt")
+    assert [(c.action, c.text, c.about) for c in found] == [("actor", "Fachamt", "Anordnen")]
+    found = find_corrections("die Rechnung schreib nicht ich, die macht die Stadtkasse")
+    assert [(c.action, c.text, c.about) for c in found] == [("actor", "Stadtkasse", "Rechnung")]
+
+
+def test_a_participant_can_be_added_at_any_time():
+    from app.dialogue.field_changes import find_field_changes
+    from app.domain import ProcessProfile
+
+    draft = ProcessProfile(title="T", participants=["Kasse"])
+    assert find_field_changes("setz bitte noch den Landkreis als Beteiligten dazu", draft) == {
+        "participants": ["Kasse", "Landkreis"]}
