@@ -15,6 +15,11 @@ _RENAME = re.compile(r"\b(?:name[n]?|titel|bezeichnung|prozessname|den prozess|d
                      re.IGNORECASE)
 _RENAME_SHORT = re.compile(r"\b(?:nenn|nennen sie)\s+(?:den prozess|den ablauf|das|ihn|es)\s+(?:lieber\s+|doch\s+)?"
                            r"[„\"]?(?P<value>[^„\"“.!?,]+)", re.IGNORECASE)
+# "der Titel ist zu lang, mach einfach Bürgerhaus vermieten draus"
+_NAMES_TITLE = re.compile(r"\b(?:titel|name[n]?|bezeichnung|prozessname)\b", re.IGNORECASE)
+_RENAME_INTO = re.compile(r"\b(?:mach|machen sie|nimm|nehmen sie|schreib)\s+(?:doch\s+|einfach\s+|lieber\s+|bitte\s+)*"
+                          r"[„\"]?(?P<value>[^„\"“.!?,]+?)[“\"]?\s+(?:draus|daraus|hin)\b", re.IGNORECASE)
+_JUDGEMENT = re.compile(r"(?i)^(?:zu lang|zu kurz|falsch|nicht richtig|nicht gut|komisch|doof|blöd|unklar|so nicht)\b")
 _RESULT = re.compile(r"\bergebnis\s+(?:ist|wäre)\s+(?:eigentlich|eher|doch)?\s*:?\s*(?P<value>[^.!?]+)", re.IGNORECASE)
 _SYSTEM = re.compile(r"\b(?:software|programm\w*|system\w*|fachverfahren)\s+fehlt\s+(?:noch\s+)?(?P<value>[\wÄÖÜäöüß.\-|&]+"
                      r"(?:\s+[A-ZÄÖÜ][\wäöüß.\-]+)?)", re.IGNORECASE)
@@ -38,10 +43,11 @@ _CHANGE_CUE = re.compile(r"\b(?:eher|doch|eigentlich|korrigier|ändern|falsch|st
 def find_field_changes(text: str, draft: ProcessProfile) -> dict[str, Any]:
     """Field → new value for the changes the message asks for."""
     changes: dict[str, Any] = {}
-    match = _RENAME.search(text) or _RENAME_SHORT.search(text)
+    match = _RENAME_INTO.search(text) if _NAMES_TITLE.search(text) else None
+    match = match or _RENAME.search(text) or _RENAME_SHORT.search(text)
     if match:
         value = re.sub(r"\s+(?:bitte|heißen|sein|lauten)$", "", match.group("value").strip(" .!?"))
-        if 0 < len(value.split()) <= 10:
+        if 0 < len(value.split()) <= 10 and not _JUDGEMENT.match(value):
             changes["title"] = value[:1].upper() + value[1:300]
     match = _UNIT.search(text)
     if match and match.group("value").lower() not in ("eigentlich", "doch", "die", "der", "das"):

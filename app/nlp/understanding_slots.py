@@ -14,17 +14,23 @@ from .gazetteer import Gazetteer, looks_like_actor
 from .tagger import tag, tokenize
 
 _OFFICIAL = re.compile(r"\b(?:offiziell|amtlich|eigentlich|richtig|korrekt)\b(?:\s+\w+){0,4}?\s+(?:heißt|ist|nennt)?\s*"
-                       r"(?:das|es|der|die)?\s*(?:wohl|glaube ich|vermutlich)?\s*(?:die|der|das)?\s*"
+                       r"(?:das|es|der|die)?\s*(?:wohl|glaube? ich|ich glaube?|vermutlich|so was wie|sowas wie)?\s*"
+                       r"(?:die|der|das)?\s*"
                        r"(?P<name>[^,.;!?…]+)", re.IGNORECASE)
 _NAME_CUES = re.compile(r"\b(?:heißt|nennen wir|sagen wir|sagen|nennt sich|läuft unter|intern)\s+(?:das\s+|es\s+|bei uns\s+|"
-                        r"einfach\s+|immer\s+|meist\s+|nur\s+)*[„\"]?(?P<name>[^,.;!?…“\"]+)", re.IGNORECASE)
+                        r"einfach\s+|immer\s+|meist\s+|nur\s+|intern\s+)*[„\"]?(?P<name>[^,.;!?…“\"]+)", re.IGNORECASE)
+# A long official name keeps its head: "Sondernutzungserlaubnis für Informationsstände auf öffentlichen
+# Verkehrsflächen nach dem Straßen- und Wegegesetz" → "Sondernutzungserlaubnis für Informationsstände".
+_NAME_TAIL = re.compile(r"\s+(?:nach dem|nach der|nach|gemäß|laut|auf|im rahmen|oder so(?: ähnlich)?|oder so was)\b.*$",
+                        re.IGNORECASE)
 _FILLER = re.compile(r"^(?:(?:also|ja|naja|hm+|äh|ähm|ok(?:ay)?|gut|na|tja|so|meistens|meist|oft|normalerweise|"
                      r"in der regel|ne|nen)\b[,\s]*)+", re.IGNORECASE)
 _INNER_FILLER = re.compile(r"\s+\b(?:halt|eben|doch|ja|mal)\b(?=\s|$)", re.IGNORECASE)
 _BACK_REFERENCE = re.compile(r"\b(?:hab(?:e)? ich (?:doch )?(?:oben|vorhin|schon|eben|bereits)|wie (?:oben|gesagt|"
                              r"schon gesagt|vorhin)|siehe oben|s\. o\.)", re.IGNORECASE)
 _NEGATED_AFTER = re.compile(r"(?P<what>[\wÄÖÜäöüß\-.]+(?:\s+[\wÄÖÜäöüß\-.]+)?)\s+(?:brauchen|braucht|benötigen|haben|"
-                            r"nutzen|machen)\s+wir\s+(?:nicht|nie|gar nicht|keine?n?)\b", re.IGNORECASE)
+                            r"nutzen|benutzen|verwenden|machen)\s+wir\s+(?:dafür\s+|da\s+|hier\s+|auch\s+)?"
+                            r"(?:nicht|nie|gar nicht|keine?n?)\b", re.IGNORECASE)
 _NEGATED_BEFORE = re.compile(r"\b(?:kein(?:e|en)?|nicht (?:die|der|das|den)|ohne)\s+(?P<what>[\wÄÖÜäöüß\-.]+)",
                              re.IGNORECASE)
 _TRIGGER_NOUN = re.compile(r"\b(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+|den\s+)?(?:[\wÄÖÜäöüß\-]+\s+){0,2}?"
@@ -57,6 +63,8 @@ def short_title(text: str) -> str | None:
     for pattern in (_CHOICE, _OFFICIAL):
         for match in pattern.finditer(text):
             name = _tidy(match.group("name"))
+            if len(name.split()) > 5:
+                name = _tidy(_NAME_TAIL.sub("", name))
             name = re.split(r"\s+oder\s+(?:einfach\s+)?", name)[0]
             if 0 < len(name.split()) <= 8 and not _NOT_A_NAME.search(name):
                 return name[:300]
@@ -249,6 +257,7 @@ def negated_mentions(text: str) -> set[str]:
         for match in pattern.finditer(text):
             words = match.group("what").split()
             found.add(words[-1].lower())
+            found.update(part for part in words[-1].lower().split("-") if len(part) > 2)  # "Excel-Listen" → excel
     return found
 
 
@@ -266,14 +275,33 @@ def without_negated(items: list[str], negated: set[str]) -> list[str]:
 
 
 _GENERIC_WORDS = {"programm", "software", "system", "finanzsoftware", "fachverfahren", "workflow", "tool", "portal",
-                  "termine", "briefe", "sitzungen", "dokumente", "listen", "liste", "rest", "sachen", "zeug"}
+                  "termine", "briefe", "sitzungen", "dokumente", "listen", "liste", "rest", "sachen", "zeug", "dank",
+                  "gott", "glück"}
+
+
+_PRODUCT_NAMED = (
+    re.compile(r"(?i)(?P<name>[\w.&-]+)\s+heißt\s+(?:das|die|unser)\s+(?:programm|system|verfahren|software|tool|ding)"),
+    re.compile(r"(?i)\b(?:programm|system|verfahren|software|tool|fachverfahren)\s+(?:heißt|ist)\s+(?:das\s+|die\s+)?"
+               r"(?P<name>[\w.&-]+)"),
+    re.compile(r"(?i)(?:^|,|\.)\s*(?:nur\s+)?(?:die|das|der)?\s*[\wäöüß-]+,\s*das\s+ist\s+(?:das\s+|die\s+)?"
+               r"(?P<name>[\w.&-]+)"),
+    re.compile(r"(?i)\b(?:das|die)\s+(?P<name>[\w.&-]+),?\s+läuft\s+(?:am|auf dem|auf)\s+(?:pc|rechner|computer|server)"),
+)
 
 
 def named_products(text: str) -> list[str]:
     """Names of software in an answer to "Mit welchen Programmen arbeiten Sie?" that no list knows yet:
     "das Melderegister halt, und Outlook", "Finanzsoftware ist CIP-KD", "das Schadensportal vom KSA"."""
     names: list[str] = []
+    for pattern in _PRODUCT_NAMED:  # "fundinfo heißt das Programm", "das ist interflex", "läuft am PC"
+        for match in pattern.finditer(text):
+            name = match.group("name").strip(" .:()")
+            if name.lower() not in _GENERIC_WORDS and len(name) > 2 and not re.search(
+                    r"(?i)\b(?:nicht|kein\w*|nix)\b", text[match.end():match.end() + 30]):
+                names.append(name if not name.islower() else name[:1].upper() + name[1:])
     for part in re.split(r",|;|\bund\b|\bsowie\b|\boder\b|\.(?:\s|$)", text):
+        if re.search(r"(?i)\b(?:nicht|kein\w*|nix)\b", part):
+            continue  # "Excel-Listen benutzen wir dafür keine"
         words = [w.strip(" .:()") for w in part.split()]
         candidates = [w for w in words if w and (w[:1].isupper() or any(c.isdigit() for c in w) or
                                                  re.search(r"[a-z][A-Z]", w)) and w.lower() not in _GENERIC_WORDS]

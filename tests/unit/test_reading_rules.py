@@ -174,3 +174,31 @@ def test_a_participant_can_be_added_at_any_time():
     draft = ProcessProfile(title="T", participants=["Kasse"])
     assert find_field_changes("setz bitte noch den Landkreis als Beteiligten dazu", draft) == {
         "participants": ["Kasse", "Landkreis"]}
+
+
+def test_title_answers_prefer_a_short_official_name():
+    from app.nlp.understanding_slots import short_title
+
+    assert short_title("Wir sagen intern einfach Infostände, offiziell ist das die Sondernutzungserlaubnis für "
+                       "Informationsstände auf öffentlichen Verkehrsflächen nach dem Straßengesetz") == \
+        "Sondernutzungserlaubnis für Informationsstände"
+    assert short_title("bei uns heißt das Fundbüro, offiziell glaub ich Annahme von Fundsachen oder so ähnlich") == \
+        "Annahme von Fundsachen"
+
+
+def test_renaming_with_draus_and_no_judgement_as_a_name():
+    from app.dialogue.field_changes import find_field_changes
+    from app.domain import ProcessProfile
+
+    draft = ProcessProfile(title="Vermietung des Bürgerhauses für private Feiern")
+    assert find_field_changes("nur der Titel ist zu lang, mach einfach Bürgerhaus vermieten draus", draft) == {
+        "title": "Bürgerhaus vermieten"}
+    assert find_field_changes("der Titel ist zu lang", draft) == {}
+
+
+def test_products_named_in_lower_case_and_negated_lists():
+    from app.nlp.understanding_slots import named_products, negated_mentions
+
+    assert named_products("fundinfo heißt das programm, und fürs melderegister OK.EWO") == ["Fundinfo", "OK.EWO"]
+    assert named_products("nur die zeiterfassung, das ist interflex") == ["Interflex"]
+    assert "excel" in negated_mentions("Excel-Listen benutzen wir dafür keine")
