@@ -248,3 +248,17 @@ def test_a_heading_in_the_opening_is_a_provisional_title(client, clerk):
     kept = _say(client, clerk, started["id"], "passt", answer_to="title")
     assert kept["draft"]["title"] == "Hausnummern vergeben"
     assert kept["reply"]["slot"] != "title"
+
+
+def test_steps_dropped_by_content_in_passing(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    _say(client, clerk, started["id"], "Die Parteien schicken den Antrag per Mail, ich prüf den Standort, dann "
+                                       "schreib ich die Erlaubnis und schick eine Annahmeanordnung an die Kasse. "
+                                       "Zum Schluss informiere ich den Beschwerdeführer.")
+    body = _say(client, clerk, started["id"], "Ordnungsamt, und übrigens an die Kasse melde ich nix mehr, seit "
+                                              "Januar zahlen die vorher online", answer_to="org_unit")
+    labels = [s["label"] for s in body["draft"]["steps"]]
+    assert labels[0] == "Antrag per Mail entgegennehmen"  # sent by others: received here
+    assert not any("Kasse" in label for label in labels) and not any("kassieren" in label for label in labels)
+    body = _say(client, clerk, started["id"], "den schritt mit dem standort kannst du streichen")
+    assert not any("Standort" in s["label"] for s in body["draft"]["steps"])

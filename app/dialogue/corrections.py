@@ -34,7 +34,7 @@ _GONE = (r"(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|rausnehmen|wegl
          r"weglassen))")
 DELETE_ORDINAL = re.compile(_ORD + r"\b.{0,40}?" + _GONE, re.IGNORECASE)
 DELETE_QUOTED = re.compile(r"[„\"](?P<what>[^“\"„]{3,120})[“\"]\s+" + _GONE, re.IGNORECASE)
-DELETE_WITH = re.compile(r"(?:das|den|die)\s+mit\s+(?:dem|der|den)\s+(?P<what>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+"
+DELETE_WITH = re.compile(r"(?:das|den|die)\s+(?:schritt\s+)?mit\s+(?:dem|der|den)\s+(?P<what>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+"
                          r"(?:streich\w*|lösch\w*|raus|weg|kann weg|fällt weg|entfällt|brauchen wir nicht)", re.IGNORECASE)
 DELETE_CONTENT = re.compile(r"(?:^|[,.;:!?]\s*|\bund\s+|\bach\s+|\baber\s+)(?:das|den|die|der)\s+(?P<what>[\wÄÖÜäöüß\-]+"
                             r"(?:\s+[\wÄÖÜäöüß\-]+)?)\s+" + _GONE, re.IGNORECASE)

@@ -109,7 +109,16 @@ def move_step(profile: ProcessProfile, n: int, position: int) -> ProcessProfile:
 def content_stems(text: str, ignore: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """Crude stems (first five letters of words of four or more) for naming a step by content:
     "das Ablegen" names "Anmeldung ablegen"; ``ignore`` drops words that name nothing in the caller's context."""
-    return {w.lower()[:5] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", text)} - set(ignore)
+    words = re.findall(r"[A-Za-zÄÖÜäöüß]{3,}", text)  # hyphenated words count by their parts ("IHK-Kopie")
+    stems = set()
+    for word in words:
+        word = _COLLOQUIAL_PREFIX.sub("", word.lower())  # "rumtelefonieren" names "telefonisch …"
+        if len(word) >= 4 or word.isupper() or word in ("ihk", "gis", "dms"):
+            stems.add(word[:5])
+    return stems - set(ignore)
+
+
+_COLLOQUIAL_PREFIX = re.compile(r"^(?:rum|rein|raus|rüber|hinterher)(?=[a-zäöüß]{5,})")
 
 
 def update_step(profile: ProcessProfile, n: int, **changes) -> ProcessProfile:

@@ -42,7 +42,8 @@ _ADDITION = re.compile(r"\b(?:fehlt noch|das fehlt|fehlt auch|hatte ich vergesse
                        r"[\wÄÖÜäöüß\-]+ [\wÄÖÜäöüß\- ]{0,40}?noch)", re.IGNORECASE)
 _ANCHOR = re.compile(r"\b(?P<where>nach|vor)\s+(?:dem|der|den)\s+(?P<what>[\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 _UNDO = re.compile(r"\b(?:rückgängig|kommando zurück|undo)\b", re.IGNORECASE)
-_NO_LONGER = re.compile(r"\b(?:gar\s+)?nicht\s+mehr\b|\bkein(?:e|en)?\s+mehr\b", re.IGNORECASE)
+_NO_LONGER = re.compile(r"\b(?:gar\s+)?nicht\s+mehr\b|\bkein(?:e|en)?\s+mehr\b|\bni(?:x|chts)\s+mehr\b|"
+                        r"\bsagen\s+wir\s+(?:\w+\s+){0,3}?ni(?:x|chts)\b", re.IGNORECASE)
 _FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", "case_volume": "case_volume_per_year",
                   "processing_time": "minutes_per_case", "it_systems": "it_systems", "steps": "steps"}
 _SLOT_OF_FIELD = {v: k for k, v in _FIELD_OF_SLOT.items()}
@@ -229,12 +230,18 @@ class Interviewer:
         if not draft.steps or not _NO_LONGER.search(text):
             return draft
         told = activities(_NO_LONGER.sub(" ", text), self.gazetteer)
-        if not told:
-            return draft
-        scores = [(label_similarity(told[0].label, s.label), s.n) for s in draft.steps]
+        negated = _NO_LONGER.search(text)
+        clause = next((part for part in re.split(r"[,.;!?]|\bund übrigens\b", text)
+                       if _NO_LONGER.search(part)), text) if negated else text
+        scores = [(label_similarity(told[0].label, s.label), s.n) for s in draft.steps] if told else [(0.0, 0)]
         score, number = max(scores)
         if score < 0.5:
-            return draft
+            # "an die Kasse melde ich nix mehr", "dem Beschwerdeführer sagen wir am Ende nix": the step the
+            # negated clause names by content
+            number = step_by_content(draft, _NO_LONGER.sub(" ", clause))
+            if number is None:
+                return draft
+            told = []
         new = [a for a in told[1:] if max(label_similarity(a.label, s.label) for s in draft.steps) < 0.5]
         if new:
             step = drafting.steps_from(new[:1])[0]

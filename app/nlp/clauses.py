@@ -20,7 +20,7 @@ from .verbs import base_of, participle_infinitive
 CONDITION = {"wenn", "falls", "sofern", "soweit", "sobald", "wenns", "wann", "solange"}
 ELSE = {"sonst", "ansonsten", "andernfalls", "ansonst"}
 REASON = {"weil", "da", "denn", "damit", "sodass", "zumal", "obwohl", "obgleich", "wobei", "nachdem", "bevor",
-          "während", "dass", "daß", "um"}
+          "während", "dass", "daß", "um", "seit", "seitdem"}
 COMPLEMENT = {"ob", "wie", "wo", "wieviel", "wieviele", "welche", "welcher", "welches", "was"}
 UNTIL = {"bis"}
 SUBJECT_PRONOUNS = {"ich", "wir", "man", "er", "sie", "es", "du", "ihr"}

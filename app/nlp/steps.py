@@ -322,6 +322,15 @@ def _granted(tokens: list[Token], verb: int) -> str | None:
     return None
 
 
+def _sent_by_others(phrases: list[_Phrase], verb: int, own_subject: Token | None, passive: bool, base: str) -> bool:
+    """"Die Parteien schicken den Antrag per Mail": someone else sends, so the office receives."""
+    if own_subject is not None or passive or base not in _SEND_VERBS | {"schicken"}:
+        return False
+    first = next((p for p in phrases if p.preposition is None), None)
+    return first is not None and first.start < verb and not _DOCUMENT_HEADS.search(first.head) \
+        and any(p.preposition is None and p.start > verb for p in phrases)
+
+
 def _is_person(phrase: _Phrase) -> bool:
     return phrase.head in _PERSONS
 
@@ -534,7 +543,8 @@ class DescriptionReader:
                 for p in phrases if p.preposition is None):
             person = next(p for p in phrases if p.preposition is None and _is_person(p))
             object_words, verb_text, entry = person.words, "anschreiben", None  # "schreib dem Eigentümer"
-        elif person_subject and (base in _CONTACT_VERBS or infinitive in _CONTACT_VERBS):
+        elif (person_subject or _sent_by_others(phrases, verb, own_subject, passive, base)) \
+                and (base in _CONTACT_VERBS or infinitive in _CONTACT_VERBS):
             verb_text = "entgegennehmen"  # "die Leute rufen an oder schreiben ne Mail"
             entry = None
             if not object_words:
