@@ -351,9 +351,11 @@ class Interviewer:
         else:
             notes.append("Gut, dann bleibt es bei Ihren Schritten.")
         state["template_decision"] = "compared"
-        own = [a for a in activities(text, self.gazetteer)
-               if max((label_similarity(a.label, s.label) for s in draft.steps), default=0) < 0.5
-               and not template_compare.accepted(a.text, offered)]
+        corrected = bool(find_corrections(text)) or bool(_NO_LONGER.search(text))
+        own = [] if corrected else [  # a correction ("nimm das mit der IHK-Kopie raus") is no step of its own
+            a for a in activities(text, self.gazetteer)
+            if max((label_similarity(a.label, s.label) for s in draft.steps), default=0) < 0.5
+            and not template_compare.accepted(a.text, offered)]
         if own:  # "dem Steueramt sag ich auch Bescheid": a step of the clerk's own
             new = drafting.steps_from(own)
             draft = drafting.insert_steps(draft, len(draft.steps) + 1, new)

@@ -69,7 +69,9 @@ _VERB_FIXES = {"machen": "erstellen", "tun": "erledigen", "rechnen": "berechnen"
                "nachschauen": "prüfen", "nachgucken": "prüfen", "checken": "prüfen", "durchschauen": "prüfen",
                "angucken": "prüfen", "anschauen": "prüfen", "durchgucken": "prüfen", "durchgehen": "prüfen",
                "ziehen": "abrufen", "rausziehen": "abrufen", "ausmachen": "vereinbaren", "reinhacken": "erfassen",
-               "weiterschicken": "weiterleiten", "weitersenden": "weiterleiten", "weitergeben": "weiterleiten", "abgehen": "begehen", "ablaufen": "begehen"}
+               "weiterschicken": "weiterleiten", "weitersenden": "weiterleiten", "weitergeben": "weiterleiten",
+               "rumrufen": "telefonisch anfragen", "rumtelefonieren": "telefonisch anfragen",
+               "herumtelefonieren": "telefonisch anfragen", "abtelefonieren": "telefonisch anfragen", "abgehen": "begehen", "ablaufen": "begehen"}
 _MANNER = re.compile(r"(?i)(?:rechnerisch|sachlich|schriftlich|telefonisch|mündlich|persönlich|elektronisch|"
                      r"formell|inhaltlich|fachlich|digital|postalisch|\w+rechtlich|\w+technisch|steuerlich|"
                      r"vorläufig|überschlägig|stichprobenartig|förmlich)$")
