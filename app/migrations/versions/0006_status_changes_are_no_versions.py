@@ -39,9 +39,9 @@ STATUS_FIELDS = ("state", "visibility")
 MATCH_WINDOW = timedelta(minutes=2)
 
 versions = sa.table(
-    "profile_version", sa.column("id", sa.Integer), sa.column("profile_id", sa.Integer), sa.column("version", sa.Integer),
-    sa.column("content", JSONType), sa.column("author_id", sa.Integer), sa.column("note", sa.String),
-    sa.column("created_at", sa.DateTime(timezone=True)))
+    "profile_version", sa.column("id", sa.Integer), sa.column("profile_id", sa.Integer),
+    sa.column("version", sa.Integer), sa.column("content", JSONType), sa.column("author_id", sa.Integer),
+    sa.column("note", sa.String), sa.column("created_at", sa.DateTime(timezone=True)))
 profiles = sa.table("process_profile", sa.column("id", sa.Integer), sa.column("version", sa.Integer))
 audit = sa.table(
     "audit_event", sa.column("id", sa.Integer), sa.column("at", sa.DateTime(timezone=True)),
