@@ -225,7 +225,8 @@ def test_migration_turns_status_versions_into_history_events(database_at_0005):
         first = to_domain(row).model_dump(mode="json")
         edited = dict(first, state="changes_requested", customer="Anglerinnen und Angler")
         # What the old code wrote: 1 content, 2-3 status, 4 content, 5-6 status (5 without its audit event).
-        history = [(first, clara, "Aus Interview erstellt"), (dict(first, state="in_review"), clara, "Status: in_review"),
+        history = [(first, clara, "Aus Interview erstellt"),
+                   (dict(first, state="in_review"), clara, "Status: in_review"),
                    (dict(first, state="changes_requested"), mona, "Status: changes_requested"),
                    (edited, clara, "Bearbeitet"), (dict(edited, state="in_review"), clara, "Status: in_review"),
                    (dict(edited, state="published", visibility="netzwerk"), mona, "Status: published")]
@@ -265,3 +266,40 @@ def test_migration_turns_status_versions_into_history_events(database_at_0005):
         assert events[-1].before == {"versions": [1, 4], "status_changes": [2, 3, 5, 6]}
         assert events[-1].after == {"versions": [1, 2]}
     engine.dispose()
+
+
+# -- the interview page: suggestion cards ------------------------------------------------------------
+
+def test_interview_page_shows_only_cards_that_can_serve_as_a_template(client, db, make_user):
+    from app.domain import ProcessProfile
+    from app.storage.models import InterviewMessageRow, InterviewRow
+    from app.storage.profiles import ensure_municipality, save_profile
+
+    clerk_id, clerk = make_user("clara", "clerk", "Simulationshausen", "Thüringen")
+    with db.session() as session:
+        other = ensure_municipality(session, "Beispielstadt", "Sachsen")
+        ids = []
+        for title, steps, visibility in [("Hund anmelden", STEPS, "netzwerk"), ("Hund ummelden", [], "netzwerk"),
+                                         ("Hund abmelden", STEPS, "intern")]:
+            profile = ProcessProfile.model_validate({"title": title, "state": "published", "visibility": visibility,
+                                                     "steps": steps})
+            ids.append(save_profile(session, profile, municipality=other).row.id)
+    interview_id = client.post("/api/interviews", json={"retrieval": False}, headers=clerk).get_json()["id"]
+    with db.session() as session:
+        interview = session.get(InterviewRow, interview_id)
+        cards = [{"id": i, "title": t, "municipality": "Beispielstadt", "land": "Sachsen", "score": 0.9,
+                  "snippet": "Anmeldung, Prüfung, Bescheid."} for i, t in zip(ids, ["Hund anmelden", "Hund ummelden",
+                                                                                   "Hund abmelden"])]
+        session.add(InterviewMessageRow(interview_id=interview_id, seq=len(interview.messages) + 1, role="assistant",
+                                        text="In Beispielstadt ist ein ähnlicher Ablauf dokumentiert. Passt das?",
+                                        slot="confirm_template", suggestions=cards))
+    signed_in = client.application.test_client()
+    with signed_in.session_transaction() as session:
+        session["user_id"] = clerk_id
+    page = signed_in.get(f"/interviews/{interview_id}", headers=HTML).get_data(as_text=True)
+    shown = re.findall(r'<li class="suggestion" data-id="(\d+)"[^>]*data-steps="(\d+)"', page)
+    # Without steps it cannot be taken over; the internal one of another town cannot even be opened.
+    assert shown == [(str(ids[0]), "3")]
+    assert "Hund ummelden" not in page and "Hund abmelden" not in page
+    assert '<p class="card-steps">3 Arbeitsschritte</p>' in page
+    assert "<summary>Details" in page  # the snippet is behind a toggle
