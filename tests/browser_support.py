@@ -46,6 +46,22 @@ UNNAMED_CONTROLS = """() => Array.from(document.querySelectorAll(
   return !(named || (el.labels && el.labels.length));
 }).map(el => el.outerHTML.slice(0, 120))"""
 
+# "visible" when the given text of the latest assistant message lies inside the scrolled message box,
+# else where it is; page.evaluate(QUESTION_IN_VIEW, "Passt das bei Ihnen?").
+QUESTION_IN_VIEW = """(question) => {
+  const box = document.getElementById('messages').getBoundingClientRect();
+  const text = Array.from(document.querySelectorAll('#messages .msg-assistant .msg-text')).pop();
+  const node = text.firstChild, at = node.textContent.indexOf(question);
+  if (at < 0) return 'not in the text';
+  const range = document.createRange();
+  range.setStart(node, at);
+  range.setEnd(node, at + question.length);
+  const q = range.getBoundingClientRect();
+  return q.top >= box.top - 1 && q.bottom <= box.bottom + 1 ? 'visible'
+    : `out of view: question ${Math.round(q.top)}-${Math.round(q.bottom)}, `
+      + `box ${Math.round(box.top)}-${Math.round(box.bottom)}`;
+}"""
+
 
 def screenshot_dir() -> Path | None:
     """``SCREENSHOT_DIR``: where reviewers want copies of the screenshots; None when not asked for."""

@@ -139,7 +139,11 @@ def test_capture_review_publish_and_find(live_server, browser):
     expect(page.locator("#step-editor tbody tr")).to_have_count(count)
     page.get_by_role("button", name="Schritte speichern").click()
     expect(page.locator("#page-status")).to_contain_text("Schritte gespeichert")
-    expect(page.locator("#draft-version")).not_to_have_text("Version 2")
+    # Handing in was a status change, not a version: the interview's draft is 1, this save 2.
+    expect(page.locator("#draft-version")).to_have_text("Version 2")
+    expect(page.locator("#versions-count")).to_have_text("(2)")
+    expect(page.locator("#versions tbody tr.status-event")).to_have_count(1)
+    expect(page.locator("#versions tbody tr.status-event")).to_contain_text("Status: in Prüfung")
     first_box = page.locator('#analysis svg g.step[data-step="1"] title')
     expect(first_box).to_contain_text("Anmeldung des Hundes entgegennehmen")
     expect(page.locator("#analysis svg .lane").filter(has_text="Bürgerbüro")).to_have_count(1)

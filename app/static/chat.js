@@ -334,23 +334,42 @@
   // Cards offered for choosing; bumped when the clerk answers, so late look-ups add no buttons to old messages.
   var cardRound = 0;
 
-  /** The cards of the latest message get their button once it is known that the process has steps
-      to take over (a card without steps says so instead of offering a button that cannot work). */
-  function offerCards(node) {
-    if (!data.can_write || !node) return;
+  function stepsText(n) { return PL.counted(n, "Arbeitsschritt", "Arbeitsschritte"); }
+
+  /** A card whose number of steps is known: shown with it (and, on the latest message, with its button),
+      or left out when the process has no steps – it could not serve as a template. */
+  function settleCard(card, n, offer) {
+    var block = card.closest(".suggestions");
+    if (n === 0) {
+      card.remove();
+      if (block && !block.querySelector("li.suggestion")) block.remove();
+      return;
+    }
+    if (n !== null && !card.querySelector(".card-steps")) {
+      card.querySelector(".suggestion-main").appendChild(el("p", { class: "card-steps", text: stepsText(n) }));
+    }
+    if (offer) card.appendChild(adoptButton(card.dataset.title, card.dataset.town || ""));
+    card.hidden = false;
+    if (block) block.hidden = false;
+  }
+
+  /** The cards of a message: those of a new reply are hidden until it is known that their process has
+      steps (the page's own cards know it already); the latest message's cards get their buttons. */
+  function offerCards(node, latest) {
+    if (!node) return;
     var round = ++cardRound;
+    var offer = !!latest && data.can_write;
+    var lookups = [];
     node.querySelectorAll("li.suggestion[data-id]").forEach(function (card) {
-      var title = card.dataset.title, town = card.dataset.town || "";
-      PL.api("GET", "/api/processes/" + encodeURIComponent(card.dataset.id)).then(function (profile) {
-        if (round !== cardRound) return;
-        var n = (profile && profile.steps || []).length;
-        card.appendChild(el("p", { class: "card-steps" + (n ? "" : " muted"),
-          text: n ? PL.counted(n, "Arbeitsschritt", "Arbeitsschritte") : "Ohne Arbeitsschritte – als Vorlage nicht nutzbar" }));
-        if (n) card.appendChild(adoptButton(title, town));
+      if (card.dataset.steps !== undefined) { settleCard(card, Number(card.dataset.steps), offer); return; }
+      // Answered meanwhile: the card is still shown, but an old message gets no button.
+      lookups.push(PL.api("GET", "/api/processes/" + encodeURIComponent(card.dataset.id)).then(function (profile) {
+        settleCard(card, (profile && profile.steps || []).length, offer && round === cardRound);
       }, function () {
-        if (round === cardRound) card.appendChild(adoptButton(title, town));  // not known: the assistant will say
-      });
+        settleCard(card, null, offer && round === cardRound);  // not known: shown, the assistant will say
+      }));
     });
+    if (lookups.length) Promise.all(lookups).then(function () { if (messages.lastElementChild === node) reveal(node); });
   }
 
   /** Once the clerk has answered, the buttons of older messages go (the cards stay as links). */
@@ -359,21 +378,26 @@
     messages.querySelectorAll("button.adopt").forEach(function (b) { b.remove(); });
   }
 
+  /** A compact line per card; the snippet behind "Details" (the same markup as _message.html). */
+  function suggestionCard(s) {
+    return el("li", { class: "suggestion", "data-id": String(s.id), "data-title": s.title, "data-town": s.municipality || "",
+                      hidden: true },
+      el("div", { class: "suggestion-main" },
+        el("p", { class: "suggestion-title" }, el("a", { href: "/prozesse/" + s.id, target: "_blank", rel: "noopener", text: s.title })),
+        el("p", { class: "meta", text: (s.municipality || "–") + (s.land ? " · " + s.land : "") })),
+      s.snippet ? el("details", { class: "suggestion-details" },
+        el("summary", null, "Details", el("span", { class: "sr-only", text: " zu „" + s.title + "“" })),
+        el("p", { class: "snippet", text: s.snippet })) : null);
+  }
+
   function messageNode(message) {
     var node = el("div", { class: "msg msg-" + message.role },
       el("p", { class: "msg-who", text: message.role === "assistant" ? "Assistent" : "Sie" }),
       el("div", { class: "msg-text", text: message.text }));
     if (message.suggestions && message.suggestions.length) {
-      var cards = el("ul", { class: "cards compact" });
-      message.suggestions.forEach(function (s) {
-        var card = el("li", { class: "card suggestion", "data-id": String(s.id), "data-title": s.title, "data-town": s.municipality || "" },
-          el("p", { class: "suggestion-title" }, el("a", { href: "/prozesse/" + s.id, target: "_blank", rel: "noopener", text: s.title })),
-          el("p", { class: "meta", text: (s.municipality || "–") + (s.land ? " · " + s.land : "") }),
-          s.snippet ? el("p", { class: "snippet", text: s.snippet }) : null);
-        cards.appendChild(card);
-      });
-      node.appendChild(el("div", { class: "suggestions" },
-        el("p", { class: "suggestions-title", text: "Ähnliche Prozesse anderer Kommunen" }), cards));
+      node.appendChild(el("div", { class: "suggestions", hidden: true },
+        el("p", { class: "suggestions-title", text: "Ähnliche Prozesse anderer Kommunen" }),
+        el("ul", { class: "suggestion-list" }, message.suggestions.map(suggestionCard))));
     }
     return node;
   }
@@ -382,6 +406,22 @@
     messages.appendChild(node);
     messages.scrollTop = messages.scrollHeight;
     return node;
+  }
+
+  /** Show the newest message from below, but never so far down that the end of its text – the question –
+      leaves the view: when its cards are taller than the room below the text, the text's last lines stay. */
+  function reveal(node) {
+    messages.scrollTop = messages.scrollHeight;
+    var text = node && node.querySelector(".msg-text");
+    if (!text) return;
+    var box = messages.getBoundingClientRect(), end = text.getBoundingClientRect();
+    var room = Math.min(end.height, box.height * 0.45);  // this much of the text's end is kept in view
+    if (end.bottom - room < box.top) messages.scrollTop -= box.top - (end.bottom - room);
+  }
+
+  function revealLatest() {
+    var last = messages.lastElementChild;
+    if (last && last.classList.contains("msg-assistant")) reveal(last); else messages.scrollTop = messages.scrollHeight;
   }
 
   /** On phones the latest question stays visible above the message box (see app.css). */
@@ -396,18 +436,24 @@
     watchLatest();
   }
 
-  // The question is repeated above the box only while the latest assistant message is out of view
-  // (on a phone the keyboard pushes it away); app.css shows it only below 700 px.
+  // The question is repeated above the box only while the end of the latest assistant message's text – the
+  // question – is out of view (on a phone the keyboard pushes it away; a long text or the cards below it do
+  // not count); app.css shows it only below 700 px, scrolled to its end.
   var watcher = null;
   function watchLatest() {
     if (!currentQuestion || !("IntersectionObserver" in window)) return;
-    var all = messages.querySelectorAll(".msg-assistant");
+    var all = messages.querySelectorAll(".msg-assistant .msg-text");
     if (!all.length) return;
+    var text = all[all.length - 1];
+    var end = text.querySelector(".question-end") || text.appendChild(el("span", { class: "question-end", "aria-hidden": "true" }));
     if (watcher) watcher.disconnect();
     watcher = new IntersectionObserver(function (entries) {
-      entries.forEach(function (entry) { currentQuestion.classList.toggle("in-view", entry.intersectionRatio > 0.6); });
-    }, { threshold: [0, 0.6, 1] });
-    watcher.observe(all[all.length - 1]);
+      entries.forEach(function (entry) {
+        currentQuestion.classList.toggle("in-view", entry.isIntersecting);
+        if (!entry.isIntersecting) currentQuestion.scrollTop = currentQuestion.scrollHeight;
+      });
+    });
+    watcher.observe(end);
   }
 
   function keepUnsent(text) {
@@ -440,7 +486,9 @@
         var note = bubble.querySelector(".failed-note");
         if (note) note.remove();
         removeAdoptButtons();
-        offerCards(append(messageNode(answer.reply)));
+        var reply = append(messageNode(answer.reply));
+        reveal(reply);
+        offerCards(reply, true);
         lastSlot = answer.reply.slot || null;
         showQuestion(answer.reply.text);
         canUndo = false;  // the conversation's answer is now the last change
@@ -571,9 +619,9 @@
   // -- wiring -----------------------------------------------------------------
   renderDraft(data.draft, data.open_points, data.declined_points);
   var latest = messages.lastElementChild;
-  if (latest && latest.classList.contains("msg-assistant")) offerCards(latest);
+  if (latest && latest.classList.contains("msg-assistant")) offerCards(latest, true);
   setTyping(false);
-  messages.scrollTop = messages.scrollHeight;
+  revealLatest();
   showQuestion(null);
   draftBox.addEventListener("click", panelClick);
   draftBox.addEventListener("submit", panelSubmit);
@@ -585,7 +633,7 @@
       document.querySelectorAll("button[data-view]").forEach(function (b) {
         b.setAttribute("aria-pressed", b === button ? "true" : "false");
       });
-      if (button.dataset.view === "chat") { messages.scrollTop = messages.scrollHeight; }
+      if (button.dataset.view === "chat") revealLatest();
     });
   });
 

@@ -586,16 +586,51 @@
     return match ? "Status: " + (labels.states[match[1]] || match[1]) : note;
   }
 
+  function statusText(event) {
+    var text = "Status: " + (labels.states[event.state] || event.state);
+    if (event.action === "profile.publish" && event.visibility) text += " (" + (labels.visibility[event.visibility] || event.visibility) + ")";
+    if (event.action === "profile.reopen") text += " – Schritte oder Entscheidungen nach der Freigabe geändert";
+    return text;
+  }
+
+  /** Versions (changes of the content) and status changes in one list, newest first; only versions have a number. */
+  function historyRows() {
+    var entries = (data.versions || []).map(function (v, i) { return { at: v.created_at, order: i, version: v }; })
+      .concat((data.status_history || []).map(function (s, i) { return { at: s.created_at, order: i, status: s }; }));
+    function instant(iso) {  // UTC; SQLite gives no zone designator (as in PL.formatDate)
+      var t = Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(iso || "") ? iso : iso + "Z");
+      return isNaN(t) ? 0 : t;
+    }
+    entries.sort(function (a, b) {
+      var ta = instant(a.at), tb = instant(b.at);
+      if (ta !== tb) return ta - tb;
+      if (!a.status !== !b.status) return a.status ? 1 : -1;  // a save that reopened the review: the version first
+      return a.order - b.order;
+    });
+    return entries.reverse().map(function (entry) {
+      var v = entry.version, s = entry.status;
+      if (v) {
+        return el("tr", null, el("th", { scope: "row", "data-label": "Version", text: String(v.version) }),
+          el("td", { "data-label": "Zeitpunkt", text: PL.formatDate(v.created_at) }),
+          el("td", { "data-label": "Von", text: v.author || "–" }),
+          el("td", { "data-label": "Anlass", text: noteText(v.note) }));
+      }
+      return el("tr", { class: "status-event" },
+        el("th", { scope: "row", "data-label": "Version" }, el("span", { "aria-hidden": "true", text: "–" }),
+          el("span", { class: "sr-only", text: "Statuswechsel, keine neue Version" })),
+        el("td", { "data-label": "Zeitpunkt", text: PL.formatDate(s.created_at) }),
+        el("td", { "data-label": "Von", text: s.author || "–" }),
+        el("td", { "data-label": "Anlass", text: statusText(s) }));
+    });
+  }
+
   function renderVersions() {
     var versions = data.versions || [];
-    var rows = versions.slice().reverse().map(function (v) {
-      return el("tr", null, el("th", { scope: "row", "data-label": "Version", text: String(v.version) }),
-        el("td", { "data-label": "Zeitpunkt", text: PL.formatDate(v.created_at) }),
-        el("td", { "data-label": "Von", text: v.author || "–" }),
-        el("td", { "data-label": "Anlass", text: noteText(v.note) }));
-    });
+    var count = document.getElementById("versions-count");
+    if (count) count.textContent = "(" + versions.length + ")";
+    var rows = historyRows();
     versionsBox.replaceChildren(el("div", { class: "table-wrap versions-wrap" }, el("table", { class: "stack list-table compact" },
-      el("caption", { class: "sr-only", text: "Versionen dieses Entwurfs, neueste zuerst" }),
+      el("caption", { class: "sr-only", text: "Versionen und Statuswechsel dieses Entwurfs, neueste zuerst" }),
       el("thead", null, el("tr", null, ["Version", "Zeitpunkt", "Von", "Anlass"].map(function (h) { return el("th", { scope: "col", text: h }); }))),
       el("tbody", null, rows))));
     [diffFrom, diffTo].forEach(function (select, index) {

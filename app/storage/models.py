@@ -157,7 +157,9 @@ class ProfileRow(Base):
 
 
 class ProfileVersionRow(Base):
-    """An immutable snapshot of a profile, written on every accepted save."""
+    """An immutable snapshot of a profile, written on every accepted change of its content.
+
+    Status changes (submitted, approved, published …) are no versions; they are audit events."""
 
     __tablename__ = "profile_version"
     __table_args__ = (UniqueConstraint("profile_id", "version", name="uq_profile_version_profile_version"),)

@@ -1,8 +1,11 @@
 """Repository for process profiles: domain objects in, rows and versions out.
 
-Every accepted save that changes something writes a new immutable
-``ProfileVersionRow``; saving identical content is a no-op, which keeps
-corpus loads and re-imports idempotent.
+Every accepted save that changes the content (profile fields, steps,
+decisions) writes a new immutable ``ProfileVersionRow``; saving identical
+content is a no-op, which keeps corpus loads and re-imports idempotent. A
+change of only the status or the visibility (submitted, approved, published
+…) is no new version: it updates the row, and the review workflow records it
+in the audit trail as a history event (``app/review.py``, ``transition``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from .models import MunicipalityRow, ProfileRow, ProfileVersionRow
 # Profile fields kept as columns; everything else lives in ``content``.
 COLUMN_FIELDS = ("external_id", "process_key", "title", "category", "state", "visibility", "source")
 _DERIVED_FIELDS = {"id", "municipality", "land"}
+# Where the profile is in the review workflow: changing these alone makes no new version.
+STATUS_FIELDS = ("state", "visibility")
 
 
 @dataclass
@@ -27,6 +32,7 @@ class SaveResult:
     row: ProfileRow
     created: bool
     changed: bool
+    versioned: bool = False  # a new version was written (the content changed)
 
 
 def get_municipality(session: Session, name: str) -> MunicipalityRow | None:
@@ -76,23 +82,28 @@ def save_profile(
     author_id: int | None = None,
     note: str | None = None,
 ) -> SaveResult:
-    """Create or update ``row`` from ``profile``; writes a version when anything changed."""
+    """Create or update ``row`` from ``profile``; writes a version when the content changed.
+
+    A change of only the status or visibility updates the row without a new version."""
     created = row is None
     if row is None:
         row = ProfileRow(municipality=municipality, content={}, version=0, created_by_id=author_id)
         session.add(row)
     content = _content(profile)
     columns = {field: getattr(profile, field) for field in COLUMN_FIELDS}
-    unchanged = (
+    same_content = (
         not created
         and row.municipality_id == municipality.id
         and row.content == content
-        and all(getattr(row, field) == value for field, value in columns.items())
+        and all(getattr(row, field) == value for field, value in columns.items() if field not in STATUS_FIELDS)
     )
-    if unchanged:
+    if same_content and all(getattr(row, field) == columns[field] for field in STATUS_FIELDS):
         return SaveResult(row, created=False, changed=False)
     for field, value in columns.items():
         setattr(row, field, value)
+    if same_content:  # a status change: a history event of the workflow, not a version of the content
+        session.flush()
+        return SaveResult(row, created=False, changed=True)
     row.municipality = municipality
     row.content = content
     row.step_count = len(profile.steps)
@@ -101,7 +112,7 @@ def save_profile(
     session.add(ProfileVersionRow(profile_id=row.id, version=row.version, content=_snapshot(row),
                                   author_id=author_id, note=note))
     session.flush()
-    return SaveResult(row, created=created, changed=True)
+    return SaveResult(row, created=created, changed=True, versioned=True)
 
 
 def find_by_external_id(session: Session, municipality: MunicipalityRow, external_id: str) -> ProfileRow | None:

@@ -92,6 +92,8 @@ def admin_create_user():
             municipality = ensure_municipality(session, form["municipality"], form["land"] or None)
             created = create_user(session, form["username"], form["password"], form["role"], municipality)
             created.email = form["email"] or None
+            # The admin knows this password: like a one-time password it must be replaced at the first sign-in.
+            created.must_change_password = True
             session.commit()
         except UserError as exc:
             session.rollback()
@@ -102,8 +104,8 @@ def admin_create_user():
         form.pop("password")
         status = 403 if "Netzbetrieb" in errors.get("municipality", "") else 422
         return render_template("admin.html", form=form, errors=errors, **_overview()), status
-    flash(f"Benutzer „{form['username']}“ ({labels.role_label(form['role'])}) für {form['municipality']} angelegt.",
-          "info")
+    flash(f"Benutzer „{form['username']}“ ({labels.role_label(form['role'])}) für {form['municipality']} angelegt. "
+          "Bei der ersten Anmeldung muss ein eigenes Passwort festgelegt werden.", "info")
     return redirect(url_for("web.admin"))
 
 

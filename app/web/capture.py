@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app import interview_draft as panel
 from app import interviews as service
+from app.access import readable_profiles
 from app.api.catalogue import kinds as api_kinds
 from app.api.interviews import load_interview
 from app.context import current_user, db_session
@@ -52,12 +53,27 @@ def offered_title(messages: list[dict]) -> str | None:
     return ""  # offered, but not one of the cards
 
 
+def usable_cards(messages: list[dict], user) -> list[dict]:
+    """The suggestion cards that can serve as a template, each with its number of steps.
+
+    A profile without steps (or one the reader can no longer see) cannot be taken over: its card would
+    only push the assistant's question out of view, so it is not shown. chat.js does the same for the
+    cards of a new reply."""
+    ids = {s.get("id") for m in messages for s in m.get("suggestions") or [] if isinstance(s.get("id"), int)}
+    steps: dict[int, int] = {}
+    if ids:
+        steps = dict(db_session().execute(select(ProfileRow.id, ProfileRow.step_count).where(
+            ProfileRow.id.in_(ids), readable_profiles(user))).all())
+    return [dict(m, suggestions=[dict(s, steps=steps[s["id"]]) for s in m.get("suggestions") or []
+                                 if steps.get(s.get("id"))]) for m in messages]
+
+
 @bp.get("/interviews/<int:interview_id>")
 @page()
 def interview(interview_id: int):
     row = load_interview(interview_id)  # the API's visibility rule
     user = current_user()
-    messages = [service.message_dict(m) for m in row.messages]
+    messages = usable_cards([service.message_dict(m) for m in row.messages], user)
     draft = ProcessProfile.model_validate(row.draft).model_dump(mode="json")
     state = row.dialogue_state or {}
     points = open_points(ProcessProfile.model_validate(row.draft), state)

@@ -16,7 +16,8 @@ REVIEW_ROLES = ("modeller", "admin")
 ADMIN_ROLES = ("admin",)
 
 
-# A user with a one-time password sees only these until they have chosen their own.
+# A user with a password set by an admin (new account or one-time password) sees only these until
+# they have chosen their own.
 PASSWORD_CHANGE_ENDPOINTS = ("web.account", "web.change_password")
 
 
@@ -41,7 +42,7 @@ def page(*roles: str) -> Callable[[F], F]:
             if user is None:
                 return redirect(login_url())
             if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-                flash("Sie haben ein Einmal-Passwort erhalten. Bitte legen Sie zuerst ein eigenes Passwort fest.",
+                flash("Ihr Passwort hat die Administration vergeben. Bitte legen Sie zuerst ein eigenes Passwort fest.",
                       "info")
                 return redirect(url_for("web.account", next=request.full_path.rstrip("?")))
             if roles and user.role not in roles:

@@ -12,7 +12,7 @@ from app.api.catalogue import kinds as api_kinds
 from app.api.drafts import load_draft, profile_body
 from app.context import current_user, db_session
 from app.domain.lifecycle import may_edit
-from app.storage.models import ProfileRow, UserRow
+from app.storage.models import AuditEventRow, ProfileRow, UserRow
 from app.storage.profiles import to_domain
 
 from . import bp, labels
@@ -53,6 +53,27 @@ def _abilities(row: ProfileRow) -> dict[str, bool]:
     }
 
 
+def status_history(session, row: ProfileRow) -> list[dict]:
+    """The profile's status changes (submitted, approved, published …) from the audit trail, oldest first.
+
+    They are shown beside the versions but are none: a version is a change of the content."""
+    events = session.scalars(select(AuditEventRow).where(
+        AuditEventRow.object_type == "profile", AuditEventRow.object_id == str(row.id),
+        AuditEventRow.action.like("profile.%")).order_by(AuditEventRow.at, AuditEventRow.id)).all()
+    changes = []
+    for event in events:
+        before, after = event.before or {}, event.after or {}
+        if "state" not in after:
+            continue  # an edit, a comment, a renumbering: not a status change
+        if before.get("state") == after["state"] and before.get("visibility") == after.get("visibility"):
+            continue
+        changes.append((event, after))
+    names = dict(session.execute(select(UserRow.id, UserRow.username).where(
+        UserRow.id.in_({e.user_id for e, _ in changes if e.user_id}))).all()) if changes else {}
+    return [{"created_at": event.at.isoformat(), "author": names.get(event.user_id), "action": event.action,
+             "state": after["state"], "visibility": after.get("visibility")} for event, after in changes]
+
+
 def _analysis_context(row: ProfileRow) -> dict:
     profile = to_domain(row)
     body = profile_body(row)
@@ -69,10 +90,12 @@ def draft(profile_id: int):
     body = profile_body(row)
     comments = review_service.comments(session, row)
     versions = review_service.versions(session, row)
+    history = status_history(session, row)
     author = session.get(UserRow, row.created_by_id) if row.created_by_id else None
     similar, similar_error = _similar(row.id) if abilities["reviewer"] else ([], None)
     data = {"id": row.id, "profile": {k: v for k, v in body.items() if k != "figures"}, "comments": comments,
-            "versions": versions, "kinds": api_kinds()["kinds"], "can_edit": abilities["edit"],
+            "versions": versions, "status_history": history, "kinds": api_kinds()["kinds"],
+            "can_edit": abilities["edit"],
             "preview_url": url_for("web.draft_preview", profile_id=row.id),
             "labels": {"fields": labels.FIELD_LABELS, "steps": labels.STEP_FIELD_LABELS,
                        "states": labels.STATE_LABELS, "visibility": labels.VISIBILITY_LABELS}}
