@@ -173,6 +173,7 @@ class BrowserSession:
 
 def send(page, text: str, timeout: int = REPLY_TIMEOUT) -> None:
     """Type into the chat and press Enter; wait for the assistant's answer."""
+    expect(page.locator("#progress-label")).to_contain_text("Angaben")  # the chat script is ready for Enter
     answers = page.locator("#messages .msg-assistant")
     before = answers.count()
     box = page.get_by_label("Ihre Nachricht")

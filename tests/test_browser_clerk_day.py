@@ -275,6 +275,7 @@ def test_stale_tab_one_sentence_and_login_back_with_text(live, browser, width):
     page.goto(f"{live.base}/anmelden?next=/interviews/{interview_id}")
     tab.login(clerk)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hundesteuer anmelden")
+    expect(page.locator("#progress-label")).to_contain_text("Angaben")  # the chat script is ready for Enter
     tab.context.clear_cookies()  # the session is gone, the tab still shows the interview
     box = page.get_by_label("Ihre Nachricht")
     box.fill("Wir prüfen auch die Impfung.")

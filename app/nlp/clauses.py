@@ -217,8 +217,9 @@ def _main_after_condition(tokens: list[Token]) -> int | None:
         token, before = tokens[k], tokens[k - 1]
         contracted = re.fullmatch(r"(?i)\w+t'?s", token.text) is not None and token.text.lower() in _CONTRACTED
         finite = token.tag.endswith(("(FIN)", "(IMP)")) or (token.text[:1].islower() and is_verb(tokens, k))
-        if not contracted and (not finite or tokens[k + 1].text.lower() not in _INVERTED_SUBJECTS):
-            continue
+        adjacent = finite and before.tag.endswith("(FIN)") and token.tag.startswith(("VA", "VM", "VV"))
+        if not contracted and not adjacent and (not finite or tokens[k + 1].text.lower() not in _INVERTED_SUBJECTS):
+            continue  # "wenns gefährlich ist wird sofort abgesperrt": two finite verbs meet at the border
         if before.tag.endswith("(FIN)") or before.text.lower() in ("ja", "nein", "nicht", "so", "doch"):
             return k
     return None

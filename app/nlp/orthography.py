@@ -69,11 +69,29 @@ def normalise(tokens: list[str]) -> list[str]:
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         if lower in _ARTICLES and following[:1].isalpha():
             out.append(_ARTICLES[lower])
-        elif token[:1].islower() and _WORD.fullmatch(token) and lower in known and lower not in _KEEP_LOWER:
+        elif known and token[:1].islower() and _WORD.fullmatch(token) and lower not in _KEEP_LOWER \
+                and _is_noun(lower, known):
             out.append(token[:1].upper() + token[1:])
         else:
             out.append(token)
     return out
+
+
+_NOUN_SUFFIX = re.compile(r"(?:ung|heit|keit|schaft|tion|ität|nis|ment|ismus|ling)(?:en|s)?$")
+
+
+def _is_noun(word: str, known: frozenset[str]) -> bool:
+    """A listed noun, a compound ending in one ("sichtkontrolle"), or a noun by its suffix ("abholung");
+    never a clipped verb form the clerk typed ("druck mir das aus", "zähl das Geld")."""
+    from .verbs import base_of
+
+    if base_of(word) is not None and word not in known - {"druck", "zähl", "schick", "trag", "ruf", "prüf"}:
+        return False
+    if word in ("druck", "zähl", "schick", "trag", "ruf", "prüf", "guck", "scann", "heft", "tipp", "leg"):
+        return False
+    if word in known or (len(word) > 5 and _NOUN_SUFFIX.search(word)):
+        return True
+    return any(word[k:] in known and len(word) - k >= 4 for k in range(3, len(word) - 3))
 
 
 # -- fitting ------------------------------------------------------------------------

@@ -279,13 +279,14 @@ def _circumstance(phrase: _Phrase) -> bool:
 
 
 _DMS = re.compile(r"(?i)enaio|regisafe|docuware|d\.3|d\.velop|vis|dms|akte|komxwork|eakte|archiv")
+_STORE_PLACE = re.compile(r"(?i)(?:safe|tresor|schrank|fach|magazin|lager|kasse|fundschrank)$")
 _LIST_PLACE = re.compile(r"(?i)(?:liste|tabelle|register|verzeichnis|kalender|datei|datenbank|buch|kartei|statistik)$")
 
 
 def _destination(tokens: list[Token], verb: int, system_names: dict[str, str]) -> tuple[str, list[str]] | None:
     """Where "kommt in …" puts a thing: ("ablegen", ["in", "enaio"]) or ("erfassen", ["in", "Excel-Liste"])."""
     for i in range(verb + 1, len(tokens) - 1):
-        if tokens[i].text.lower() not in ("in", "ins"):
+        if tokens[i].text.lower() not in ("in", "ins", "auf"):
             continue
         j = i + 1
         while j < len(tokens) - 1 and tokens[j].tag in ("ART", "PPOSAT", "ADJA", "ADJ(A)", "PIAT"):
@@ -295,11 +296,18 @@ def _destination(tokens: list[Token], verb: int, system_names: dict[str, str]) -
         shown = target.text
         for key, value in system_names.items():
             shown = shown.replace(key, value)
+        if name is None and shown[:1].islower():
+            shown = shown[:1].upper() + shown[1:]
         if name is not None or target.tag in ("NN", "NE"):
             if _DMS.search(name or "") or _ARCHIVE_NOUNS.search(shown):
                 return "ablegen", ["in", shown]
+            if tokens[i].text.lower() == "auf" and not _LIST_PLACE.search(shown):
+                return None
+            if _STORE_PLACE.search(shown):
+                return "verwahren", ["im" if tokens[i].text.lower() == "in" and tokens[j - 1].text.lower() in (
+                    "den", "das") else "in", shown]  # "das Geld kommt in den Safe"
             if name is not None or _LIST_PLACE.search(shown):
-                return "erfassen", ["in", shown]
+                return "erfassen", ["in" if tokens[i].text.lower() != "auf" else "auf", shown]
         return None
     return None
 
@@ -454,7 +462,8 @@ class DescriptionReader:
         infinitive = _particle(tokens, verb) + _infinitive(tokens[verb])
         base = _infinitive(tokens[verb])
         tells = base in ("geben", "sagen") and any(t.text == "Bescheid" for t in tokens)  # "sag ich Bescheid"
-        if base in _NOT_STEP_VERBS and infinitive in _NOT_STEP_VERBS and not tells:
+        counts = base == "zählen" and any(t.tag == "NN" for t in tokens[verb + 1:])  # "ich zähl das Bargeld"
+        if base in _NOT_STEP_VERBS and infinitive in _NOT_STEP_VERBS and not tells and not counts:
             return None
         if words & _NEGATION or _FIGURE.search(clause.text) or _IDIOM.search(clause.text):
             return None
