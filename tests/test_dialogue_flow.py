@@ -262,3 +262,11 @@ def test_steps_dropped_by_content_in_passing(client, clerk):
     assert not any("Kasse" in label for label in labels) and not any("kassieren" in label for label in labels)
     body = _say(client, clerk, started["id"], "den schritt mit dem standort kannst du streichen")
     assert not any("Standort" in s["label"] for s in body["draft"]["steps"])
+
+
+def test_undo_never_empties_the_opening(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    _say(client, clerk, started["id"], OPENING_WITH_STEPS)
+    body = _say(client, clerk, started["id"], "ach nee, rückgängig bitte")
+    assert len(body["draft"]["steps"]) >= 4
+    assert "keine Änderung" in body["reply"]["text"]

@@ -44,6 +44,16 @@ MOVE = re.compile(r"(?:das|den|die)\s+(?P<what>[\wÄÖÜäöüß\-]+(?:\s+(?:mit
                   r"\s+kommt\s+(?:bei uns\s+|eigentlich\s+|erst\s+|gleich\s+|doch\s+|schon\s+)*"
                   r"(?:(?P<where>nach|vor)\s+(?:dem|der|den)\s+(?P<ref>[\wÄÖÜäöüß\-]+)|(?P<edge>am anfang|zuerst|ganz am anfang|"
                   r"am ende|zum schluss|ganz am ende|als letztes|als erstes))", re.IGNORECASE)
+# "den Friedhofsgärtner frag ich erst, nachdem ich's im Programm eingetragen hab", "das Eingeben kommt nicht ans
+# Ende, das mach ich direkt nach dem Prüfen", "die Hausmeister kriegen den Plan vor den Vereinen": a step said to
+# come before or after another one.
+MOVE_SAID = re.compile(r"(?P<what>(?:das|den|die|der)\s+[^,.;!?]{2,80}?)\s*,?\s+(?:(?:ist|sind)\s+(?:übrigens\s+)?falsch "
+                       r"rum,?\s+|kommt\s+nicht\s+(?:ans|am)\s+ende,?\s+)?(?:[^,.;!?]{0,60}?\s+)?"
+                       r"(?:erst|direkt|gleich|schon|immer|übrigens)?\s*,?\s*(?P<where>nachdem|nach dem|nach der|nach den|"
+                       r"bevor|vor dem|vor der|vor den)\s+(?:ich\s*'?s?\s+|wir\s+)?(?P<ref>[^,.;!?]{3,60})",
+                       re.IGNORECASE)
+_MOVE_MARK = re.compile(r"\b(?:erst|falsch rum|nicht vorher|nicht nachher|nicht ans ende|nicht am ende|direkt nach|"
+                        r"gleich nach|schon vor|kommt nicht)\b", re.IGNORECASE)
 ACTOR_BY_CONTENT = re.compile(r"(?:das|den|die)\s+(?P<about>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+(?:macht|erledigt|"
                               r"übernimmt)\s+(?:bei uns\s+|jetzt\s+|inzwischen\s+|aber\s+)*(?:die|der|das)\s+"
                               r"(?P<who>[A-ZÄÖÜ][\wäöüß\-]+)", re.IGNORECASE)
@@ -86,6 +96,7 @@ class Correction:
     text: str = ""
     about: str = ""  # the words before the correction, naming the step it is about
     where: str = ""  # move: "nach" | "vor" (the step named by ``about``) | "start" | "end"
+    loose: bool = False  # read from free wording ("… frag ich erst, nachdem …"), not from a fixed phrase
 
 
 def find_corrections(text: str) -> list[Correction]:
@@ -119,6 +130,12 @@ def find_corrections(text: str) -> list[Correction]:
             "end" if edge else match.group("where").lower())
         found.append(Correction("move", None, text=match.group("what"), about=match.group("ref") or "",
                                 other=None, where=where))
+    if not any(c.action == "move" for c in found) and _MOVE_MARK.search(text):
+        for match in MOVE_SAID.finditer(text):
+            where = "nach" if match.group("where").lower().startswith("nach") else "vor"
+            what = re.sub(r"(?i)^(?:das|den|die|der)\s+(?:mit\s+(?:dem|der|den)\s+)?", "", match.group("what"))
+            found.append(Correction("move", None, text=what, about=match.group("ref"), where=where, loose=True))
+            break
     for match in ACTOR_NOT.finditer(text):
         who = actor_name(match.group("who"))
         if who:

@@ -115,7 +115,8 @@ class Interviewer:
             return self._undo(draft, dict(state))
         turn = self._reply(draft, state, text, answer_to)
         before = draft.model_dump(mode="json")
-        if turn.draft.model_dump(mode="json") != before:
+        # The opening is what the clerk told first; "rückgängig" later must never empty the draft again.
+        if turn.draft.model_dump(mode="json") != before and state.get("phase") != "opening":
             turn.state["undo"] = [*state.get("undo", []), {"draft": before, "filled": list(state.get("filled", []))}][-5:]
         return turn
 
@@ -351,7 +352,7 @@ class Interviewer:
         else:
             notes.append("Gut, dann bleibt es bei Ihren Schritten.")
         state["template_decision"] = "compared"
-        corrected = bool(find_corrections(text)) or bool(_NO_LONGER.search(text))
+        corrected = any(not c.loose for c in find_corrections(text)) or bool(_NO_LONGER.search(text))
         own = [] if corrected else [  # a correction ("nimm das mit der IHK-Kopie raus") is no step of its own
             a for a in activities(text, self.gazetteer)
             if max((label_similarity(a.label, s.label) for s in draft.steps), default=0) < 0.5
@@ -492,6 +493,8 @@ class Interviewer:
                     draft = drafting.delete_step(draft, number)
                     notes.append(f"Schritt {number} („{label}“) ist gestrichen.")
                 elif correction.action == "move":
+                    if correction.loose and state.get("slot") in ("compare_template", "confirm_template"):
+                        continue  # "das machen wir auch, gleich nach dem Prüfen" places a template step
                     number = step_by_content(draft, correction.text)
                     if number is not None:
                         if correction.where in ("start", "end"):

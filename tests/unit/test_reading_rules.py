@@ -202,3 +202,12 @@ def test_products_named_in_lower_case_and_negated_lists():
     assert named_products("fundinfo heißt das programm, und fürs melderegister OK.EWO") == ["Fundinfo", "OK.EWO"]
     assert named_products("nur die zeiterfassung, das ist interflex") == ["Interflex"]
     assert "excel" in negated_mentions("Excel-Listen benutzen wir dafür keine")
+
+
+def test_a_step_said_to_come_before_or_after_another():
+    from app.dialogue.corrections import find_corrections
+
+    found = find_corrections("und übrigens, den Friedhofsgärtner frag ich erst nachdem ich's im Programm "
+                             "eingetragen hab, nicht vorher")
+    assert [(c.action, c.text, c.where) for c in found] == [("move", "Friedhofsgärtner", "nach")]
+    assert find_corrections("Nach dem Prüfen schreib ich den Bescheid.") == []
