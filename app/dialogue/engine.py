@@ -17,6 +17,7 @@ from app.domain import InterviewMessage, ProcessProfile, SearchResult
 from app.domain.comparison import label_similarity
 from app.domain.wording import counted
 from app.nlp.decisions import says_no_decisions
+from app.nlp.figures import case_volume_per_year, minutes_per_case
 from app.nlp.gazetteer import Gazetteer, is_generic_system
 from app.nlp.language import guess
 from app.nlp.steps import activities
@@ -148,7 +149,10 @@ class Interviewer:
         if language == "en":
             return self._ask(draft, state, prefix="Ich kann bisher nur deutsche Beschreibungen auswerten. Bitte "
                                                   "schreiben Sie auf Deutsch.", keep_slot=slot)
-        if language == "unknown" and (state.get("phase") == "opening" or slot not in _SHORT_ANSWER_SLOTS):
+        figure = (slot == "processing_time" and minutes_per_case(text) is not None) or (
+            slot == "case_volume" and case_volume_per_year(text, asked=True) is not None)  # "ne halbe stunde"
+        if language == "unknown" and not figure and (state.get("phase") == "opening"
+                                                     or slot not in _SHORT_ANSWER_SLOTS):
             return self._ask(draft, state, prefix="Das habe ich leider nicht verstanden. Beschreiben Sie es bitte "
                                                   "in ganzen Sätzen.", keep_slot=slot)
         notes: list[str] = []

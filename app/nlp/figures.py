@@ -27,7 +27,7 @@ _PERIODS = {
     "jahr": 1, "jährlich": 1, "jahres": 1, "monat": 12, "monatlich": 12, "quartal": 4, "woche": 52,
     "wöchentlich": 52, "tag": 220, "täglich": 220, "arbeitstag": 220,
 }
-_PERIOD = r"(?:im|pro|je|per|in der|in einem|am|jedes|jeden|pro\s+\w+)?\s*(jahr|jährlich|jahres|monat|monatlich|quartal|woche|wöchentlich|arbeitstag|tag|täglich)"
+_PERIOD = r"(?:im|pro|je|per|in der|in einem|am|jedes|jeden|pro\s+\w+)?\s*(jahr|jährlich|jahres|monat|monatlich|quartal|woche|wöchentlich|arbeitstag|tag|täglich)(?![a-zäöüß])"
 _VOLUME = re.compile(
     r"(?<![\wäöüß])" + _NUM + r"\s*(?:\w+\s){0,2}?(?:fälle|fall|anträge|antrag|vorgänge|vorgang|anmeldungen|meldungen|bescheide|mal|stück|"
     r"rechnungen|sitzungen|beurkundungen|anfragen|verfahren|genehmigungen|anzeigen|im|pro|je|jährlich|monatlich|"
@@ -91,7 +91,8 @@ _CASE_NOUN = re.compile(r"\b(fallzahl|fallzahlen|fälle|fall|anträge|vorgänge|
 
 
 # Where the clerk settles on one figure after thinking aloud.
-_SETTLED = re.compile(r"\b(?:sagen wir|aufs jahr gerechnet|aufs jahr|insgesamt|alles in allem|unterm strich|"
+_SETTLED = re.compile(r"\b(?:sagen wir|aufs jahr gerechnet|aufs jahr|insgesamt|alles in allem|unterm strich|im schnitt|"
+                      r"durchschnittlich|"
                       r"also (?:rechne mal,?\s*)?(?:ca\.?|circa|etwa|so|rund)|im endeffekt)\b")
 
 

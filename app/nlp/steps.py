@@ -530,7 +530,7 @@ class DescriptionReader:
             verb_text = "versenden"  # "die Liste geht per Mail an die Schule"
         elif base in ("kriegen", "bekommen", "erhalten") and own_subject is None and (person_subject or (
                 phrases and phrases[0].preposition is None and phrases[0].start < verb) or any(
-                t.tag == "PPER" and t.text.lower() in ("er", "sie") for t in tokens[:verb + 2]) or any(
+                t.tag in ("PPER", "PDS") and t.text.lower() in ("er", "sie", "die", "der") for t in tokens[:verb + 2]) or any(
                 _is_person(p) and p.start == verb + 1 for p in phrases) or " ".join(words_lower).count("von uns")
                 or " ".join(words_lower).count("von mir")):  # "kriegt der Bürger von uns eine Nachricht"
             verb_text = "versenden"  # "dann kriegt er den Bescheid": sent from the office's point of view
@@ -614,6 +614,9 @@ class DescriptionReader:
             return None  # "Freunde unterkommen", "Nacht schlafen": not an activity of the office
         if kind == "other" and someone_else and not clause.coordinated:
             return None  # what others do on their own, with no building block of the office: a remark
+        if actor is None:  # "… vom Bürgermeister unterschreiben lassen": the one who signs acts
+            signer = re.search(r"\bvo(?:m|n der|n)\s+([A-ZÄÖÜ][\wäöüß-]+)\s+(?:\w+\s+)?\w+\s+lassen$", label)
+            actor = signer.group(1) if signer and looks_like_actor(signer.group(1)) else None
         return Activity(label=label[:300], kind=kind, actor=actor, it_system=system,
                         media_break=bool(_PAPER.search(raw)) or kind in ("print", "scan"), text=raw,
                         told_object=not borrowed and bool(object_words))
@@ -672,13 +675,31 @@ class DescriptionReader:
             words = clause.tokens if threshold else clause.tokens[1:]
             condition = " ".join(t.text for t in (words[:3] if threshold else words)).strip() or "ja"
             condition = re.sub(r"^'\s*s\s+", "", condition)
+            condition = re.sub(r"\s+'\s*s\b", "'s", condition)  # "gibt ' s" → "gibt's"
+            bare_answer = clause.words[1:2] in (["nicht"], ["ja"], ["nein"], ["doch"])  # "wenn nicht", "wenn ja"
+            asked = _yes_no_question(all_clauses[:index]) if negated_condition or bare_answer else None
             other = last + 2 if last + 1 < count else None
-            branches = [Branch(condition=condition[:300], goto_step=first + 1),
-                        Branch(condition="sonst", goto_step=other)]
-            question = condition[:1].upper() + condition[1:] + "?"
+            said, otherwise = condition[:300], "sonst"
+            if asked:  # "Wohnen die wirklich im Gebiet?" – "wenn nicht …" / "wenn ja …"
+                said, otherwise = ("ja", "nein") if clause.words[1:2] in (["ja"], ["doch"]) else ("nein", "ja")
+            branches = [Branch(condition=said, goto_step=first + 1), Branch(condition=otherwise, goto_step=other)]
+            question = asked or condition[:1].upper() + condition[1:] + "?"
             if all(d.after_step != first for d in decisions):
                 decisions.append(Decision(after_step=first, question=question[:300], branches=branches))
         return decisions
+
+
+def _yes_no_question(before: list[Clause]) -> str | None:
+    """"ich guck, ob die wirklich im Gebiet wohnen, wenn nicht …": the question is the "ob" clause asked
+    ("Wohnen die wirklich im Gebiet?")."""
+    if not before or before[-1].role != "complement" or before[-1].words[:1] != ["ob"]:
+        return None
+    words = [t.text for t in before[-1].tokens[1:]]
+    if len(words) < 2:
+        return None
+    verb = words[-1]
+    question = " ".join([verb[:1].upper() + verb[1:], *words[:-1]])
+    return re.sub(r"\s+'\s*s\b", "'s", question) + "?"
 
 
 def read_description(text: str, gazetteer: Gazetteer | None = None, context: str | None = None) -> Reading:

@@ -211,3 +211,25 @@ def test_a_step_said_to_come_before_or_after_another():
                              "eingetragen hab, nicht vorher")
     assert [(c.action, c.text, c.where) for c in found] == [("move", "Friedhofsgärtner", "nach")]
     assert find_corrections("Nach dem Prüfen schreib ich den Bescheid.") == []
+
+
+def test_wenn_nicht_after_an_ob_clause_asks_that_question():
+    reading = read_description("Ich guck ob die wirklich im Gebiet wohnen, wenn nicht gibt's keinen Ausweis und die "
+                               "kriegen eine Ablehnung. Sonst druck ich den Ausweis aus.")
+    assert [a.label for a in reading.activities] == ["Gebiet prüfen", "Ablehnung versenden", "Ausweis ausdrucken"]
+    decision = reading.decisions[0]
+    assert decision.question == "Wohnen die wirklich im Gebiet?"
+    assert [(b.condition, b.goto_step) for b in decision.branches] == [("nein", 2), ("ja", 3)]
+
+
+def test_durations_are_no_volumes_and_the_average_is_settled_on():
+    from app.nlp.figures import case_volume_per_year
+
+    assert case_volume_per_year("die Genehmigungen laufen fünf Jahre, also verlängern wir im Schnitt so zwölf im "
+                                "Jahr", asked=True) == 12
+
+
+def test_signer_of_a_step_is_its_actor():
+    reading = read_description("Den Bescheid unterschreibt der Amtsleiter.")
+    assert [(a.label, a.actor) for a in reading.activities] == [("Bescheid vom Amtsleiter unterschreiben lassen",
+                                                                 "Amtsleiter")]
