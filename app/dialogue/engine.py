@@ -215,7 +215,7 @@ class Interviewer:
                 or state.get("phase") == "opening" or not _ADDITION.search(text):
             return draft
         told = [a for a in activities(text, self.gazetteer)
-                if max(label_similarity(a.label, s.label) for s in draft.steps) < 0.5]
+                if not any(_same_step(a.label, s.label) for s in draft.steps)]
         for activity in told[:2]:
             new = drafting.steps_from([activity])
             anchor = _ANCHOR.search(text)
@@ -664,6 +664,13 @@ def _describe_change(now: ProcessProfile, restored: ProcessProfile) -> str:
 
 _NOT_CONTENT = {"nicht", "immer", "schon", "jetzt", "inzwischen", "mittlerweile", "kannst", "können", "macht",
                 "mache", "machen", "bitte", "einfach", "eigentlich", "streichen", "löschen", "schritt"}
+
+
+def _same_step(told: str, label: str) -> bool:
+    """A step told again, not a new one: same wording, or the same object with the same verb
+    ("Erlaubnis vom Amtsleiter unterschreiben lassen" is new next to "Erlaubnis erteilen")."""
+    score = label_similarity(told, label)
+    return score >= 0.67 or (score >= 0.5 and told.split()[-1:] == label.split()[-1:])
 
 
 def step_by_content(draft: ProcessProfile, words: str) -> int | None:
