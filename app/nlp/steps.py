@@ -23,7 +23,7 @@ from .gazetteer import Gazetteer, is_generic_system, looks_like_actor
 from .orthography import normalise
 from .step_kind import classify_step
 from .tagger import Token, tag, tokenize
-from .verbs import PARTICLES, administrative, base_of, infinitives
+from .verbs import PARTICLES, VerbEntry, administrative, base_of, infinitives
 
 _LEADING = {"und", "oder", "aber", "dann", "danach", "anschließend", "zuerst", "zunächst", "erst", "erstmal",
             "erstmals", "also", "ja", "naja", "außerdem", "schließlich", "abschließend", "daraufhin", "noch",
@@ -281,6 +281,29 @@ def _circumstance(phrase: _Phrase) -> bool:
 _DMS = re.compile(r"(?i)enaio|regisafe|docuware|d\.3|d\.velop|vis|dms|akte|komxwork|eakte|archiv")
 _STORE_PLACE = re.compile(r"(?i)(?:safe|tresor|schrank|fach|magazin|lager|kasse|fundschrank)$")
 _LIST_PLACE = re.compile(r"(?i)(?:liste|tabelle|register|verzeichnis|kalender|datei|datenbank|buch|kartei|statistik)$")
+
+
+_ROUTINES = {"zahllauf": (["Zahllauf"], "durchführen", "payment"),
+             "post": (["Unterlagen", "per", "Post"], "versenden", "send"),
+             "postausgang": (["Unterlagen", "per", "Post"], "versenden", "send"),
+             "versand": (["Unterlagen"], "versenden", "send"),
+             "umlauf": (["Vorgang", "in", "Umlauf"], "geben", "coordinate_internal"),
+             "druck": (["Unterlagen"], "drucken", "print"),
+             "ausschuss": (["Vorlage", "dem", "Ausschuss"], "vorlegen", "decide"),
+             "gemeinderat": (["Vorlage", "dem", "Gemeinderat"], "vorlegen", "decide")}
+
+
+def _into_routine(tokens: list[Token], verb: int) -> tuple[list[str], str, VerbEntry] | None:
+    """"geht in den Zahllauf", "kommt in die Post": a thing handed to a routine of the office."""
+    for i in range(verb + 1, len(tokens) - 1):
+        if tokens[i].text.lower() in ("in", "ins", "zum", "zur", "an"):
+            j = i + 1
+            while j < len(tokens) - 1 and tokens[j].tag in ("ART", "ADJA", "ADJ(A)"):
+                j += 1
+            routine = _ROUTINES.get(tokens[j].text.lower())
+            if routine is not None:
+                return list(routine[0]), routine[1], VerbEntry(routine[1], routine[2])
+    return None
 
 
 def _destination(tokens: list[Token], verb: int, system_names: dict[str, str]) -> tuple[str, list[str]] | None:
@@ -560,7 +583,11 @@ class DescriptionReader:
             entry = None
             if not object_words:
                 object_words = [_CONTACT_NOUN.get(infinitive, _CONTACT_NOUN.get(base, "Meldung"))]
-        destination = _destination(tokens, verb, system_names) if base in ("kommen", "wandern", "landen") else None
+        into = _into_routine(tokens, verb) if base in ("kommen", "gehen", "wandern") else None
+        if into is not None:  # "dann geht's in den Zahllauf", "das geht in die Post"
+            object_words, verb_text, entry = into
+        destination = _destination(tokens, verb, system_names) \
+            if base in ("kommen", "wandern", "landen") and into is None else None
         if destination is not None:
             # "zum Schluss kommt alles in die Bauakte", "jeder Kontakt kommt in unsere Excel-Liste",
             # "die kommt in enaio": filed or entered, not received.

@@ -233,3 +233,8 @@ def test_signer_of_a_step_is_its_actor():
     reading = read_description("Den Bescheid unterschreibt der Amtsleiter.")
     assert [(a.label, a.actor) for a in reading.activities] == [("Bescheid vom Amtsleiter unterschreiben lassen",
                                                                  "Amtsleiter")]
+
+
+def test_handing_over_to_a_routine_of_the_office():
+    assert labels("Ich buch die Anordnung und dann geht's in den Zahllauf.") == [
+        "Anordnung buchen", "Zahllauf durchführen"]
