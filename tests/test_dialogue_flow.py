@@ -270,3 +270,33 @@ def test_undo_never_empties_the_opening(client, clerk):
     body = _say(client, clerk, started["id"], "ach nee, rückgängig bitte")
     assert len(body["draft"]["steps"]) >= 4
     assert "keine Änderung" in body["reply"]["text"]
+
+
+def test_short_forms_in_the_read_back_never_wipe_the_steps(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], OPENING_WITH_STEPS)
+    told = len(body["draft"]["steps"])
+    body = _say(client, clerk, started["id"], "1 weg. nach 3 kommt Feuerwehr fragen. 4 heißt Bescheid verschicken",
+                answer_to="steps")
+    labels = [s["label"] for s in body["draft"]["steps"]]
+    assert len(labels) == told and any("Feuerwehr" in label for label in labels)
+    assert labels[3] == "Bescheid versenden"  # step 4 as the clerk saw the list, in administrative wording
+
+
+def test_a_correction_typed_while_a_question_is_open_answers_nothing(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    _say(client, clerk, started["id"], OPENING_WITH_STEPS)
+    body = _say(client, clerk, started["id"], "schritt 1 fällt weg", answer_to="org_unit")
+    assert not body["draft"]["org_unit"] and body["reply"]["slot"] == "org_unit"
+    body = _say(client, clerk, started["id"], "Ordnungsamt, und übrigens den Schritt mit dem Ablegen gibts bei uns "
+                                              "nicht", answer_to="org_unit")
+    assert body["draft"]["org_unit"] == "Ordnungsamt"
+    assert not any("ablegen" in s["label"].lower() for s in body["draft"]["steps"])
+
+
+def test_a_yes_keeps_the_provisional_title(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    _say(client, clerk, started["id"], "Hausnummern vergeben. Die Anfrage kommt per Mail, ich prüfe die Lage "
+                                       "im GIS und schreib dem Eigentümer.")
+    body = _say(client, clerk, started["id"], "ja passt erstmal so", answer_to="title")
+    assert body["draft"]["title"] == "Hausnummern vergeben"

@@ -35,7 +35,9 @@ _GONE = (r"(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|rausnehmen|wegl
 DELETE_ORDINAL = re.compile(_ORD + r"\b.{0,40}?" + _GONE, re.IGNORECASE)
 DELETE_QUOTED = re.compile(r"[„\"](?P<what>[^“\"„]{3,120})[“\"]\s+" + _GONE, re.IGNORECASE)
 DELETE_WITH = re.compile(r"(?:das|den|die)\s+(?:schritt\s+)?mit\s+(?:dem|der|den)\s+(?P<what>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+"
-                         r"(?:streich\w*|lösch\w*|raus|weg|kann weg|fällt weg|entfällt|brauchen wir nicht)", re.IGNORECASE)
+                         r"(?:streich\w*|lösch\w*|raus|weg|kann weg|fällt weg|entfällt|brauchen wir nicht|"
+                         r"gibt'?s\s+(?:es\s+)?(?:bei uns\s+)?(?:so\s+)?nicht|gibt es (?:bei uns )?nicht|"
+                         r"machen wir (?:so )?nicht|haben wir nicht)", re.IGNORECASE)
 DELETE_CONTENT = re.compile(r"(?:^|[,.;:!?]\s*|\bund\s+|\bach\s+|\baber\s+)(?:das|den|die|der)\s+(?P<what>[\wÄÖÜäöüß\-]+"
                             r"(?:\s+[\wÄÖÜäöüß\-]+)?)\s+" + _GONE, re.IGNORECASE)
 
@@ -84,6 +86,23 @@ def actor_name(who: str) -> str | None:
     return None
 
 
+# Short forms in a step list's context: "1 weg. nach 3 kommt Feuerwehr fragen. 4 heißt Genehmigung verschicken".
+_AT = r"(?:^|[.;,!?]\s*|\bund\s+)"
+DELETE_BARE = re.compile(_AT + r"(?P<n>\d{1,2})\s+(?:weg|fällt weg|raus|streichen|löschen|entfällt)\b", re.IGNORECASE)
+INSERT_BARE = re.compile(_AT + r"(?P<where>nach|vor)\s+(?P<n>\d{1,2})\s+(?:kommt|folgt)\s+(?:noch\s+)?(?P<what>[^.;!?]+)",
+                         re.IGNORECASE)
+RENAME_BARE = re.compile(_AT + r"(?P<n>\d{1,2})\s+(?:heißt|lautet|ist)\s+(?:eigentlich\s+|eher\s+)?(?P<what>[^.;!?]+)",
+                         re.IGNORECASE)
+
+
+def without_corrections(text: str) -> str:
+    """The message without its corrections: what is left to file as the answer to the open question
+    ("schritt 1 fällt weg" answers nothing; "Ordnungsamt, und übrigens den Schritt … gibts nicht" → "Ordnungsamt")."""
+    parts = re.split(r"(?<=[.;!?])\s+|,\s*(?=(?:und\s+)?(?:übrigens|außerdem|ach|und)\b)", text)
+    kept = [part for part in parts if part.strip() and not find_corrections(part)]
+    return " ".join(kept).strip(" ,")
+
+
 def number(raw: str) -> int:
     return int(raw) if raw.isdigit() else int(NUMBER_WORDS[raw.lower()])
 
@@ -117,6 +136,16 @@ def find_corrections(text: str) -> list[Correction]:
             what = match.group("what").strip()
             if not re.match(r"(?i)(?:erste|zweite|dritte|vierte|fünfte|letzte)n?\b|schritt", what):
                 found.append(Correction("delete_by_content", None, text=what))
+    if not found and len(text) <= 300:
+        for match in DELETE_BARE.finditer(text):
+            found.append(Correction("delete", int(match.group("n"))))
+    if not any(c.action.startswith("insert") for c in found):
+        for match in INSERT_BARE.finditer(text):
+            where = "insert_after" if match.group("where").lower() == "nach" else "insert_before"
+            found.append(Correction(where, int(match.group("n")), text=match.group("what").strip()))
+    if len(text) <= 300:
+        for match in RENAME_BARE.finditer(text):
+            found.append(Correction("rename", int(match.group("n")), text=match.group("what").strip(" .")))
     for match in INSERT.finditer(text):
         where = "insert_after" if match.group("where").lower() == "nach" else "insert_before"
         found.append(Correction(where, number(match.group(2)), text=match.group("what").strip()))

@@ -25,7 +25,7 @@ from app.nlp.understanding_slots import opening_title
 
 from . import drafting, template_compare
 from .drafting import PLACEHOLDER_TITLE
-from .corrections import find_corrections
+from .corrections import find_corrections, without_corrections
 from .field_changes import confirmation, find_field_changes
 from .questions import LABELS, ORDER, QUESTIONS
 from .reading import LLMReader, ReadContext, RuleReader, combine, merge
@@ -189,7 +189,12 @@ class Interviewer:
                              keep_slot="confirm")
         if slot == "steps" and draft.steps and "steps" not in state["filled"]:
             return self._after_read_back(draft, state, text, notes, corrected)
-        draft = self._absorb(draft, state, text, slot, notes)
+        answer = without_corrections(text) if corrected else text
+        if corrected and len(answer.split()) < 1:
+            # "schritt 1 fällt weg" typed while a question is open answers nothing: the question stays open
+            draft = self._absorb(draft, state, text, None, notes)
+            return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
+        draft = self._absorb(draft, state, answer, slot, notes)
         return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
 
     # -- changes at any time ---------------------------------------------------------
@@ -262,16 +267,18 @@ class Interviewer:
                          corrected: bool) -> Turn:
         """The clerk saw the steps read from the opening: confirmed, corrected, completed or retold."""
         told = [] if corrected else activities(text, self.gazetteer)  # corrections were applied already
-        if len(told) >= 2:
+        if len(told) >= max(3, (len(draft.steps) + 1) // 2):
             draft = self._absorb(draft, state, text, "steps", notes)  # the whole account replaces the first one
-        elif len(told) == 1 and not corrected:
-            new = drafting.steps_from(told)
-            draft = drafting.insert_steps(draft, len(draft.steps) + 1, new)
-            notes.append(f"Ich habe „{new[0].label}“ als Schritt {len(draft.steps)} angefügt.")
+        elif told and not corrected:
+            # A short message adds to the steps read back; it never replaces a longer account.
+            new = drafting.steps_from([a for a in told if not any(_same_step(a.label, s.label) for s in draft.steps)])
+            if new:
+                draft = drafting.insert_steps(draft, len(draft.steps) + 1, new)
+                notes.append("Angefügt: " + ", ".join(f"„{s.label}“" for s in new) + ".")
         if "steps" not in state["filled"]:
             state["filled"].append("steps")
-        if len(told) < 2:  # "ich bin das Sachgebiet Steuern in der Kämmerei": other facts are kept too
-            draft = self._absorb(draft, state, text, None, notes)
+        if len(told) < max(3, (len(draft.steps) + 1) // 2):  # other facts of the message are kept too
+            draft = self._absorb(draft, state, without_corrections(text) if corrected else text, None, notes)
         return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
 
     def _after_opening(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
@@ -489,7 +496,7 @@ class Interviewer:
 
     def _apply_corrections(self, draft: ProcessProfile, state: dict[str, Any], text: str,
                            notes: list[str]) -> ProcessProfile:
-        for correction in find_corrections(text):
+        for correction in _in_shown_numbering(find_corrections(text)):
             try:
                 if correction.action == "delete":
                     number = correction.step if correction.step != -1 else len(draft.steps)
@@ -664,6 +671,17 @@ def _describe_change(now: ProcessProfile, restored: ProcessProfile) -> str:
 
 _NOT_CONTENT = {"nicht", "immer", "schon", "jetzt", "inzwischen", "mittlerweile", "kannst", "können", "macht",
                 "mache", "machen", "bitte", "einfach", "eigentlich", "streichen", "löschen", "schritt"}
+
+
+def _in_shown_numbering(corrections: list) -> list:
+    """Numbered corrections refer to the list the clerk saw ("1 weg. nach 3 kommt … 4 heißt …"): renames
+    first, then inserts and deletions from the back, so no change shifts a number another one uses."""
+    positions = {"delete": 0.0, "insert_after": 0.5, "insert_before": -0.5}
+    numbered = [c for c in corrections if c.step is not None and c.action in positions]
+    renames = [c for c in corrections if c.step is not None and c.action == "rename"]
+    rest = [c for c in corrections if c not in numbered and c not in renames]
+    ordered = sorted(numbered, key=lambda c: 1e6 if c.step == -1 else c.step + positions[c.action], reverse=True)
+    return [*renames, *ordered, *rest]
 
 
 def _same_step(told: str, label: str) -> bool:

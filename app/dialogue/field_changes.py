@@ -47,6 +47,7 @@ def find_field_changes(text: str, draft: ProcessProfile) -> dict[str, Any]:
     match = match or _RENAME.search(text) or _RENAME_SHORT.search(text)
     if match:
         value = re.sub(r"\s+(?:bitte|heißen|sein|lauten)$", "", match.group("value").strip(" .!?"))
+        value = re.sub(r"(?i)^(?:bei uns|hier|intern|einfach|eigentlich)\s+", "", value)  # "heißt bei uns …"
         if 0 < len(value.split()) <= 10 and not _JUDGEMENT.match(value):
             changes["title"] = value[:1].upper() + value[1:300]
     match = _UNIT.search(text)

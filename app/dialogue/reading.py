@@ -78,7 +78,8 @@ class RuleReader:
         unasked = not context.steps_known and slot != "decisions"
         needed = 1 if slot == "steps" else (self.MIN_STEPS_UNASKED if context.opening or slot is None
                                              else self.MIN_STEPS_IN_OTHER_ANSWER)
-        wants_steps = slot == "steps" or unasked
+        # Steps told in passing never replace steps already in the draft (additions are placed elsewhere).
+        wants_steps = slot == "steps" or (unasked and (context.opening or not draft.steps))
         enough = len(description.activities) >= needed
         if wants_steps and enough and not nothing:
             update.steps = step_updates(description.activities)
@@ -131,9 +132,9 @@ class RuleReader:
 
 
 # "passt", "ja, so", "genau": the provisional name from the opening stays.
-_KEEPS_NAME = re.compile(r"^\W*(?:ja|jo|passt|genau|stimmt|richtig|so ist (?:es|das) gut|so passt das|"
-                         r"kann so bleiben|lass(?:en Sie)? (?:es|das) so)\b[\s\W]*(?:so|passt|genau|danke)?\W*$",
-                         re.IGNORECASE)
+_KEEPS_NAME = re.compile(r"^\W*(?:(?:ja|jo|jep|ok(?:ay)?|gut|passt|genau|stimmt|richtig|kann so bleiben|lass(?:en Sie)? "
+                         r"(?:es|das) so|so ist (?:es|das) gut|so passt das|passt schon|erstmal|so|das|ist|auch|"
+                         r"ganz|gut|danke)[\s,.!]*){1,6}$", re.IGNORECASE)
 
 _END_MARK = re.compile(r"\b(?:schluss|ende|beendet|abgelehnt|ablehnen|ablehnung|zurück(?:nehmen|genommen|ziehen)|"
                        r"erledigt|hört .* auf|nicht weiter|kein(?:e|en)? (?:bescheid|erlaubnis|genehmigung))\b",

@@ -98,7 +98,7 @@ _THRESHOLD = re.compile(r"(?:ab|über|unter|bis|bei|oberhalb|unterhalb)\s+(?:(?:
                         r"tausend|ausländern|bedarf|problemen|fragen|mängeln|verstößen|größeren|großen|kleinen)",
                         re.IGNORECASE)
 # Sayings with a full verb that are remarks, not activities ("darauf legt er Wert").
-_IDIOM = re.compile(r"(?i)\bdas war'?s\b|\b(?:legt|legen|lege)\b.*\bwert\b|\bwert\b.*\b(?:legt|legen)\b|\bbescheid weiß|"
+_IDIOM = re.compile(r"(?i)\bdas war'?s\b|\bgeht(?:'s|\s+es|\s*'\s*s)?\s+(?:hier\s+|bei\s+\w+\s+)?um\b|\b(?:legt|legen|lege)\b.*\bwert\b|\bwert\b.*\b(?:legt|legen)\b|\bbescheid weiß|"
                     r"\bnimmt\b.*\bzeit\b|\bmacht\b.*\b(?:spaß|sinn|ärger|arbeit)\b|\bhat\b.*\bsich\b.*\bbewährt")
 _LIST_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
 _FILED = re.compile(r"\b(?:ab in|ablage (?:im|in|in der|in den)) (?:die|den|das|der)?\s*((?:E-)?Akte|Ordner|Ablage|Archiv|"
