@@ -29,7 +29,7 @@ serve: install
 	$(BIN)/python -m app.serve --bind $(HOST):$(PORT) --no-setup
 
 test: install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

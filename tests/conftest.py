@@ -154,3 +154,16 @@ def _no_network_models(monkeypatch):
 @pytest.fixture
 def corpus_dir() -> Path:
     return REPO_ROOT / "corpus"
+
+
+# Tests that start real processes (gunicorn workers, a Chroma server, nginx, Chromium) run one after another on
+# one xdist worker (``--dist loadgroup`` in the Makefile): two of them at once on a 2-core machine starve the
+# Chroma server and make timing-sensitive checks flaky, while the light tests fill the other worker.
+_PROCESS_HEAVY = ("test_multiprocess", "test_proxy", "test_reliability", "test_shared_index", "test_browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if name.startswith(_PROCESS_HEAVY):
+            item.add_marker(pytest.mark.xdist_group("processes"))
