@@ -123,6 +123,8 @@ def corpus_site(tmp_path_factory, embedding_cache_dir):
 class BrowserSession:
     """One browser context (one tab) that collects script errors; sign in with ``sign_in`` or ``login``."""
 
+    shot_prefix = "browser"  # screenshot file names: "<prefix>-<name>-<width>.png"
+
     def __init__(self, browser, base: str, width: int = 1280, height: int = 900, timeout: int = 20_000) -> None:
         self.base = base
         self.width = width
@@ -132,6 +134,15 @@ class BrowserSession:
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda exc: self.errors.append(f"JavaScript-Fehler: {exc}"))
         self.page.on("console", lambda msg: self.errors.append(f"Konsole: {msg.text}") if msg.type == "error" else None)
+
+    def shot(self, name: str) -> None:
+        """Every control named and nothing wider than the window; a screenshot when SCREENSHOT_DIR asks for one."""
+        self.assert_named_controls()
+        self.no_horizontal_overflow()
+        folder = screenshot_dir()
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(folder / f"{self.shot_prefix}-{name}-{self.width}.png"), full_page=True)
 
     def login(self, username: str, password: str = PASSWORD) -> None:
         """Fill in the sign-in form that is on the page and submit it."""

@@ -34,6 +34,8 @@ ADOPT = re.compile(r"^Als Vorlage nehmen: „.+“ aus \S")
 
 
 class Clerk(BrowserSession):
+    shot_prefix = "dialog"
+
     def __init__(self, browser, base: str, width: int = 1280) -> None:
         super().__init__(browser, base, width, 900 if width > 500 else 844, timeout=20_000)
         self.sign_in("clara")
@@ -42,15 +44,6 @@ class Clerk(BrowserSession):
         self.nav("Neuen Prozess erfassen")
         self.page.get_by_role("button", name="Interview beginnen").click()
         expect(self.page.locator("#messages .msg-assistant")).to_have_count(1)
-
-    def shot(self, name: str) -> None:
-        """Every control named and nothing wider than the window; a screenshot when SCREENSHOT_DIR asks for one."""
-        self.assert_named_controls()
-        self.no_horizontal_overflow()
-        folder = screenshot_dir()
-        if folder:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(folder / f"dialog-{name}-{self.width}.png"), full_page=True)
 
     def show_draft(self) -> None:
         if self.width <= 700:  # phones: chat and draft are two views

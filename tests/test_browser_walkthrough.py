@@ -72,13 +72,7 @@ def site(tmp_path_factory):
 
 
 class Clerk(BrowserSession):
-    def shot(self, name: str) -> None:
-        self.assert_named_controls()
-        self.no_horizontal_overflow()
-        folder = screenshot_dir()
-        if folder:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(folder / f"walkthrough-{name}-{self.width}.png"), full_page=True)
+    shot_prefix = "walkthrough"
 
     def question_in_view(self) -> str:
         return self.page.evaluate(QUESTION_IN_VIEW, QUESTION)
