@@ -73,15 +73,19 @@ def test_retry_after_lease_answers_a_message_whose_worker_died(app_config, db, m
     _, headers = make_user("clara")
     interview = client.post("/api/interviews", json={"retrieval": False}, headers=headers).get_json()
     text = "Ich bin im Ordnungsamt und stelle Fischereischeine aus."
-    # The worker stored the message and died before answering.
+    # The worker stored the message and died before answering; its lease is still running.
     with db.session() as session:
         session.add(InterviewMessageRow(interview_id=interview["id"], seq=2, role="clerk", text=text,
                                         client_id="abc-1", suggestions=[],
-                                        lease_until=datetime.now(timezone.utc) + timedelta(seconds=0.5)))
+                                        lease_until=datetime.now(timezone.utc) + timedelta(seconds=60)))
     busy = client.post(f"/api/interviews/{interview['id']}/messages", json={"text": text, "client_id": "abc-1"},
                        headers=headers)
     assert busy.status_code == 409 and busy.headers.get("Retry-After")
-    time.sleep(0.7)
+    # The lease runs out (set in the database, so a slow machine cannot let it expire before the first retry).
+    with db.session() as session:
+        row = session.scalars(select(InterviewMessageRow).where(
+            InterviewMessageRow.interview_id == interview["id"], InterviewMessageRow.client_id == "abc-1")).one()
+        row.lease_until = datetime.now(timezone.utc) - timedelta(seconds=1)
     first = client.post(f"/api/interviews/{interview['id']}/messages", json={"text": text, "client_id": "abc-1"},
                         headers=headers)
     assert first.status_code == 200, first.get_json()
