@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from text_to_num import text2num
+
 NUMBER_WORDS = {
     "ein": 1, "eine": 1, "einen": 1, "einem": 1, "einer": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5,
     "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "fünfzehn": 15,
@@ -55,8 +57,6 @@ def digits(text: str) -> str:
     Parsing uses text2num (``text_to_num``), a maintained parser for German number words; fractions and
     articles ("eine halbe Stunde", "ein paar") stay words for the rules below.
     """
-    from text_to_num import text2num
-
     def number(word: str) -> str | None:
         if word.lower() in _KEEP_WORDS:
             return None

@@ -24,6 +24,8 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from .verbs import base_of, infinitives
+
 _HERE = Path(__file__).resolve().parent
 NOUNS_FILE = _HERE / "data" / "truecase_nouns.txt"
 CORPUS_ROOT = _HERE.parents[1] / "corpus"
@@ -77,17 +79,15 @@ def normalise(tokens: list[str]) -> list[str]:
     return out
 
 
+# Clipped verb forms that are also listed nouns ("Druck", "Ruf"): typed by a clerk, they are the verb.
+_CLIPPED_VERBS = frozenset({"druck", "zähl", "schick", "trag", "ruf", "prüf", "guck", "scann", "heft", "tipp", "leg"})
 _NOUN_SUFFIX = re.compile(r"(?:ung|heit|keit|schaft|tion|ität|nis|ment|ismus|ling)(?:en|s)?$")
 
 
 def _is_noun(word: str, known: frozenset[str]) -> bool:
     """A listed noun, a compound ending in one ("sichtkontrolle"), or a noun by its suffix ("abholung");
     never a clipped verb form the clerk typed ("druck mir das aus", "zähl das Geld")."""
-    from .verbs import base_of
-
-    if base_of(word) is not None and word not in known - {"druck", "zähl", "schick", "trag", "ruf", "prüf"}:
-        return False
-    if word in ("druck", "zähl", "schick", "trag", "ruf", "prüf", "guck", "scann", "heft", "tipp", "leg"):
+    if word in _CLIPPED_VERBS or (base_of(word) is not None and word not in known):
         return False
     if word in known or (len(word) > 5 and _NOUN_SUFFIX.search(word)):
         return True
@@ -136,8 +136,6 @@ def fit(corpus_root: Path = CORPUS_ROOT, training_dir: Path = TRAINING_DIR) -> l
                 upper[word.lower()] += 1
             elif word[0].islower() and source == "formal":
                 lower[word] += 1  # the utterances are typed carelessly on purpose: their case says little
-    from .verbs import infinitives
-
     verbs = infinitives()
     return sorted(w for w, n in upper.items() if n >= 2 and lower[w] <= max(1, n // 20) and len(w) > 2
                   and w not in _KEEP_LOWER and w not in verbs)
