@@ -165,6 +165,7 @@ def _next_participle(tokens: list[Token], start: int) -> bool:
 def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
     """Cut one tagged sentence where a new clause starts."""
     cuts: list[tuple[int, bool]] = [(0, False)]
+    gapped: dict[int, Token] = {}  # cut → the finite verb its verbless conjunct shares
     has_verb = False
     has_participle = False
     for i, token in enumerate(tokens):
@@ -179,6 +180,11 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
             has_verb = False
         elif (lower in ("und", "oder") or token.text == ",") and has_participle and _next_participle(tokens, i + 1):
             cuts.append((i, True))  # "der Schein wird gedruckt, unterschrieben und ausgehändigt": three steps
+        elif lower == "und" and has_verb and _gapped_direction(tokens, i + 1) \
+                and _shared_verb(tokens[cuts[-1][0]:i]) is not None:
+            # "der geht zur Amtsleitung und dann per Post raus": the second conjunct shares the verb
+            cuts.append((i, True))
+            gapped[i] = _shared_verb(tokens[cuts[-2][0]:i])
         elif lower in ("und", "oder", "aber", "sonst", "ansonsten") and has_verb and i + 1 < len(tokens):
             if lower in ("sonst", "ansonsten") or _any_finite(tokens, i + 1, i + 5):
                 cuts.append((i, lower != "sonst"))
@@ -190,6 +196,8 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
     clauses: list[Clause] = []
     for (start, coordinated), (stop, _) in zip(cuts, cuts[1:] + [(len(tokens), False)]):
         piece = [t for t in tokens[start:stop] if t.text not in _CLAUSE_PUNCT and t.text not in _SENTENCE_PUNCT]
+        if start in gapped and piece:
+            piece.insert(1, gapped[start])
         if piece:
             role = _role(piece)
             inner = _main_after_condition(piece) if role in ("condition", "else") else None
@@ -199,6 +207,27 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
             else:
                 clauses.append(Clause(piece, role, sentence, coordinated))
     return clauses
+
+
+_GAP_VERBS = {"gehen", "kommen", "schicken", "geben", "bringen"}
+_GAP_PARTICLES = {"raus", "heraus", "hinaus", "weg", "zurück", "rüber", "hinüber", "weiter"}
+
+
+def _shared_verb(conjunct: list[Token]) -> Token | None:
+    """The finite motion verb a following verbless conjunct can share."""
+    return next((t for t in reversed(conjunct) if t.tag.endswith("(FIN)") and t.lemma.lower() in _GAP_VERBS
+                ), None)
+
+
+def _gapped_direction(tokens: list[Token], start: int) -> bool:
+    """A verbless stretch ending in a direction particle ("und dann per Post raus")."""
+    stretch: list[Token] = []
+    for token in tokens[start:]:
+        if token.text in _CLAUSE_PUNCT or token.text in _SENTENCE_PUNCT or token.text.lower() in ("und", "oder"):
+            break
+        stretch.append(token)
+    return 1 <= len(stretch) <= 6 and stretch[-1].text.lower() in _GAP_PARTICLES and not any(
+        t.tag.startswith(("VV", "VA", "VM")) for t in stretch[:-1])
 
 
 _CONTRACTED = {"gibts", "gibt's", "gehts", "geht's", "kommts", "kommt's", "brauchts", "braucht's", "machts",

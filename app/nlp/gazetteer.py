@@ -85,6 +85,14 @@ def is_generic_system(name: str) -> bool:
 
 def looks_like_actor(word: str) -> bool:
     lowered = word.lower()
-    if word in ROLES or re.sub(r"(?:en|n|s)$", "", word) in ROLES:  # "dem Vorgesetzten", "des Bürgermeisters"
+    if word in ROLES or any(word.endswith(ending) and word[:-len(ending)] in ROLES for ending in ("n", "en", "s")):
+        # "dem Vorgesetzten", "des Bürgermeisters"
         return True
     return any(lowered.endswith(suffix) for suffix in UNIT_SUFFIXES) and len(word) > 4
+
+
+def role_name(word: str) -> str:
+    """The listed form of an inflected role ("Vorgesetzten" → "Vorgesetzte"), else the word."""
+    if word in ROLES:
+        return word
+    return next((word[:-len(e)] for e in ("n", "en", "s") if word.endswith(e) and word[:-len(e)] in ROLES), word)

@@ -24,6 +24,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from .gazetteer import looks_like_actor
 from .verbs import base_of, infinitives
 
 _HERE = Path(__file__).resolve().parent
@@ -91,7 +92,18 @@ def _is_noun(word: str, known: frozenset[str]) -> bool:
         return False
     if word in known or (len(word) > 5 and _NOUN_SUFFIX.search(word)):
         return True
+    if _names_a_role(word):
+        return True
     return any(word[k:] in known and len(word) - k >= 4 for k in range(3, len(word) - 3))
+
+
+def _names_a_role(word: str) -> bool:
+    """A role or unit ("kassenleiter", "vorgesetzten", "bauhof"): who signs or acts must stay a noun,
+    even where the corpus never wrote that compound."""
+    return not word.endswith(_NOT_ROLE_ENDINGS) and looks_like_actor(word[:1].upper() + word[1:])
+
+
+_NOT_ROLE_ENDINGS = ("samt", "sam")  # "insgesamt", "gemeinsam"
 
 
 # -- fitting ------------------------------------------------------------------------

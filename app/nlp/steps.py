@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from app.domain import Branch, Decision
 
 from .clauses import OBJECT_PRONOUNS, SUBJECT_PRONOUNS, Clause, is_finite, is_verb, retag, sentences, split_clauses
-from .gazetteer import Gazetteer, is_generic_system, looks_like_actor
+from .gazetteer import Gazetteer, is_generic_system, looks_like_actor, role_name
 from .orthography import normalise
 from .step_kind import classify_step
 from .tagger import Token, tag, tokenize
@@ -238,6 +238,10 @@ def _phrases(tokens: list[Token], skip: set[int], system_names: dict[str, str]) 
                 and tokens[end + 2].text not in _SKIP_NOUNS and not is_verb(tokens, end + 2):
             end += 2
         preposition = tokens[start - 1].text.lower() if start and tokens[start - 1].tag in _PREPOSITIONS else None
+        if preposition == "per":  # "per Mail oder Post": one means with its alternative
+            while end + 2 < len(tokens) and tokens[end + 1].text.lower() in ("oder", "und") \
+                    and tokens[end + 2].tag in ("NN", "NE") and end + 2 not in skip and not is_verb(tokens, end + 2):
+                end += 2
         phrase_tokens = [system_names.get(t.text) and Token(system_names[t.text], system_names[t.text], "NE") or t
                          for t in tokens[start:end + 1]]
         out.append(_Phrase(phrase_tokens, preposition, start))
@@ -355,6 +359,35 @@ def _granted(tokens: list[Token], verb: int) -> str | None:
     return None
 
 
+_SIGN_ROUTE = re.compile(
+    r"\b(?P<to>zur|zum|der|dem)\s+(?P<who>[A-ZÄÖÜ][\wäöüß-]+)\s+(?:\w+\s+){0,2}?(?:zum|zur)\s+"
+    r"(?P<what>unterschreiben|unterschrift|unterzeichnen|unterzeichnung|abzeichnen|zeichnen|mitzeichnung|"
+    r"gegenzeichnung|freigabe|freigeben|genehmigung|genehmigen)\b", re.IGNORECASE)
+_SIGN_ACT = {"unterschreiben": "unterschreiben", "unterschrift": "unterschreiben", "unterzeichnen": "unterzeichnen",
+             "unterzeichnung": "unterzeichnen", "abzeichnen": "abzeichnen", "zeichnen": "abzeichnen",
+             "mitzeichnung": "mitzeichnen", "gegenzeichnung": "gegenzeichnen", "freigabe": "freigeben",
+             "freigeben": "freigeben", "genehmigung": "genehmigen", "genehmigen": "genehmigen"}
+
+
+def _routed_for_signature(text: str) -> tuple[str, str, str] | None:
+    """"der geht dann zur Amtsleitung zum Unterschreiben", "leg ich dem Bürgermeister zur Unterschrift vor":
+    (who signs, "vom"/"von der", the signing verb); the document is signed by someone else."""
+    match = _SIGN_ROUTE.search(text)
+    if match is None or not looks_like_actor(match.group("who")):
+        return None
+    by = "von der" if match.group("to").lower() in ("zur", "der") else "vom"
+    return match.group("who"), by, _SIGN_ACT[match.group("what").lower()]
+
+
+_ROLE_PRONOUNS = {"der", "die", "er", "sie"}
+
+
+def _last_role(clause: Clause) -> str | None:
+    """The role or unit a clause names last ("… gibt ihn beim Vorgesetzten ab" → "Vorgesetzten")."""
+    nouns = [t for t in clause.tokens if t.tag in ("NN", "NE", "NNA")]
+    return nouns[-1].text if nouns and looks_like_actor(nouns[-1].text) else None
+
+
 def _sent_by_others(phrases: list[_Phrase], verb: int, own_subject: Token | None, passive: bool, base: str) -> bool:
     """"Die Parteien schicken den Antrag per Mail": someone else sends, so the office receives."""
     if own_subject is not None or passive or base not in _SEND_VERBS | {"schicken"}:
@@ -404,6 +437,8 @@ class DescriptionReader:
     def __init__(self, gazetteer: Gazetteer | None = None, context: str | None = None) -> None:
         self.gazetteer = gazetteer or Gazetteer()
         self.context = context  # the last object named ("den Antrag"), for "den druck ich aus"
+        self.addressee: str | None = None  # a role named last in the previous clause ("beim Vorgesetzten")
+        self.acting: str | None = None  # the role a pronoun subject stood for, for the coordinated clause
 
     def read(self, text: str) -> Reading:
         reading = Reading()
@@ -421,7 +456,10 @@ class DescriptionReader:
             nxt = all_clauses[index + 1] if index + 1 < len(all_clauses) else None
             complement = nxt if nxt is not None and nxt.role == "complement" and nxt.sentence == clause.sentence \
                 else None
+            if not clause.coordinated:
+                self.acting = None
             activity = self._activity(clause, complement, system_names)
+            self.addressee = _last_role(clause) if clause.role == "main" else self.addressee
             if activity is not None and index == 0 and _TOPIC_VERB.search(clause.text):
                 reading.remarks.append(activity.text)  # "Ich bearbeite die Erlaubnisse für …": the process itself
                 continue
@@ -482,6 +520,17 @@ class DescriptionReader:
         verb = _main_verb(tokens)
         if verb is None:
             return None
+        routed = _routed_for_signature(" ".join(t.text for t in tokens))
+        if routed is not None:  # "der geht dann zur Amtsleitung zum Unterschreiben"
+            who, by, signing = routed
+            named = [p for p in _phrases(tokens, {verb}, system_names)
+                     if p.preposition is None and not _is_person(p) and not looks_like_actor(p.head)]
+            thing = _text(named[0].words) if named else (self.context or "Vorgang")
+            self.context = thing
+            label = f"{thing} {by} {who} {signing} lassen"
+            return Activity(label=self._restore(label[:1].upper() + label[1:], system_names)[:300], kind="sign_off",
+                            actor=who, it_system=None, media_break=bool(_PAPER.search(clause.text)),
+                            text=self._restore(clause.text, system_names))
         infinitive = _particle(tokens, verb) + _infinitive(tokens[verb])
         base = _infinitive(tokens[verb])
         tells = base in ("geben", "sagen") and any(t.text == "Bescheid" for t in tokens)  # "sag ich Bescheid"
@@ -497,6 +546,11 @@ class DescriptionReader:
         passive = any(t.lemma.lower() == "werden" and t.tag.startswith("VA") for t in tokens) \
             and tokens[verb].tag == "VV(PP)"
         own_subject = next((t for t in tokens if t.tag == "PPER" and t.text.lower() in ("ich", "wir", "man")), None)
+        if own_subject is None and self.addressee and len(tokens) > 1 and tokens[0].text.lower() in _ROLE_PRONOUNS \
+                and tokens[1].tag.endswith("(FIN)") and tokens[1].text.lower().endswith("t") and not clause.coordinated:
+            self.acting = self.addressee  # "gibt den beim Vorgesetzten ab, der zeichnet ab": the role acts
+        elif not (clause.coordinated and own_subject is None):
+            self.acting = None
         phrases = _phrases(tokens, {verb}, system_names)
         bare = [p for p in phrases if p.preposition is None]
         moves = base in _RECEIVE_VERBS or infinitive in _RECEIVE_VERBS or base == "gehen"
@@ -533,6 +587,8 @@ class DescriptionReader:
             object_words = [*object_words, *_pp_words(pp)]
         if obj is not None:
             self.context = _text(obj.words)
+        if actor is None and self.acting and not passive:
+            actor = self.acting
         entry = administrative(infinitive) or administrative(base)
         verb_text = _VERB_FIXES.get(infinitive) or (entry.administrative if entry else _VERB_FIXES.get(base, infinitive))
         if base == "machen" and obj is not None and _EVENT_HEADS.search(obj.head):
@@ -607,7 +663,11 @@ class DescriptionReader:
                 object_words = self.context.split()  # "ich prüfe, ob er vollständig ist"
             if set(complement.words) & _COMPLETE:
                 verb_text = "auf Vollständigkeit prüfen"
-        if actor and (base in _SIGN_VERBS or infinitive in _SIGN_VERBS):
+        if actor is not None and actor == self.acting:
+            actor = role_name(actor)  # the label keeps "vom Vorgesetzten", the step's actor is "Vorgesetzte"
+            if base in _SIGN_VERBS or infinitive in _SIGN_VERBS:
+                verb_text = f"{'von der' if self.acting.endswith(('ung', 'stelle')) else 'vom'} {self.acting} {verb_text} lassen"
+        elif actor and (base in _SIGN_VERBS or infinitive in _SIGN_VERBS):
             verb_text = f"vom {actor} {verb_text} lassen"
         elif any(t.lemma.lower() == "lassen" and t.tag == "VV(INF)" for t in tokens[verb + 1:]) \
                 and not verb_text.endswith("lassen"):
@@ -641,6 +701,8 @@ class DescriptionReader:
             return None  # "Freunde unterkommen", "Nacht schlafen": not an activity of the office
         if kind == "other" and someone_else and not clause.coordinated:
             return None  # what others do on their own, with no building block of the office: a remark
+        if kind == "receive" and (someone_else or (self.acting and actor == role_name(self.acting))):
+            actor = None  # "die Schulen schicken mir die Liste": what reaches the office is not the sender's step
         if actor is None:  # "… vom Bürgermeister unterschreiben lassen": the one who signs acts
             signer = re.search(r"\bvo(?:m|n der|n)\s+([A-ZÄÖÜ][\wäöüß-]+)\s+(?:\w+\s+)?\w+\s+lassen$", label)
             actor = signer.group(1) if signer and looks_like_actor(signer.group(1)) else None

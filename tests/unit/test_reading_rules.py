@@ -238,3 +238,39 @@ def test_signer_of_a_step_is_its_actor():
 def test_handing_over_to_a_routine_of_the_office():
     assert labels("Ich buch die Anordnung und dann geht's in den Zahllauf.") == [
         "Anordnung buchen", "Zahllauf durchführen"]
+
+
+def actors(text: str) -> list[tuple[str, str | None]]:
+    return [(a.label, a.actor) for a in read_description(text).activities]
+
+
+def test_roles_typed_in_lower_case_stay_nouns():
+    assert orthography.normalise(tokenize("die zeichnet dann der fachbereichsleiter ab"))[4] == "Fachbereichsleiter"
+    assert "Vorgesetzten" in orthography.normalise(tokenize("ich geb den schein beim vorgesetzten ab"))
+    assert "insgesamt" in orthography.normalise(tokenize("das sind insgesamt so drei fälle im monat"))
+
+
+def test_document_sent_to_a_role_for_signature_is_signed_by_that_role():
+    assert actors("Die Verfügung schreib ich, die geht dann zum Bürgermeister zur Unterschrift.") == [
+        ("Verfügung erstellen", None), ("Verfügung vom Bürgermeister unterschreiben lassen", "Bürgermeister")]
+    signed = actors("den vertrag leg ich der amtsleitung zum abzeichnen vor")
+    assert signed == [("Vertrag von der Amtsleitung abzeichnen lassen", "Amtsleitung")]
+
+
+def test_verbless_conjunct_shares_the_motion_verb():
+    assert labels("Das Schreiben geht zur Kämmerei zur Freigabe und dann per Post raus.") == [
+        "Schreiben von der Kämmerei freigeben lassen", "Schreiben per Post versenden"]
+    # alternatives are one means, not a second conjunct
+    assert labels("Den Bescheid schreib ich. Der geht per Mail oder Post raus.") == [
+        "Bescheid erstellen", "Bescheid per Mail oder Post versenden"]
+
+
+def test_pronoun_subject_after_a_role_makes_that_role_act():
+    assert actors("Die Rechnung geht an den Amtsleiter, der zeichnet sie ab.")[-1] == (
+        "Rechnung vom Amtsleiter abzeichnen lassen", "Amtsleiter")
+    steps = actors("Ich gebe den Antrag beim Vorgesetzten ab, der prüft die Vertretung und zeichnet ab.")
+    assert [actor for _, actor in steps[-2:]] == ["Vorgesetzte", "Vorgesetzte"]
+
+
+def test_a_sender_is_not_the_actor_of_the_receipt():
+    assert actors("Die Schulen schicken mir im Herbst die Liste der Kinder.")[0][1] is None
