@@ -300,3 +300,18 @@ def test_a_yes_keeps_the_provisional_title(client, clerk):
                                        "im GIS und schreib dem Eigentümer.")
     body = _say(client, clerk, started["id"], "ja passt erstmal so", answer_to="title")
     assert body["draft"]["title"] == "Hausnummern vergeben"
+
+
+def test_a_step_named_by_the_clerks_own_words_gets_its_actor(client, clerk):
+    """"das Absperren macht …" names the step told as "wird abgesperrt", whatever its label became."""
+    started = _start(client, clerk, retrieval=False)
+    first = _say(client, clerk, started["id"], "Die Meldung kommt per Mail. Ich fahr raus und guck mir das an. "
+                                               "Wenn es gefährlich ist, wird sofort abgesperrt. Danach trag ich "
+                                               "alles in die Liste ein.")
+    told = [s for s in first["draft"]["steps"] if "abgesperrt" in (s.get("description") or "")]
+    assert len(told) == 1, first["draft"]["steps"]
+    after = _say(client, clerk, started["id"], "Das Absperren macht nicht der Kollege, das macht immer der "
+                                               "Bauhof.")
+    step = after["draft"]["steps"][told[0]["n"] - 1]
+    assert step["actor"] == "Bauhof", after["draft"]["steps"]
+    assert f"Schritt {told[0]['n']}" in after["reply"]["text"]

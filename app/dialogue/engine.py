@@ -21,6 +21,7 @@ from app.nlp.figures import case_volume_per_year, minutes_per_case
 from app.nlp.gazetteer import Gazetteer, is_generic_system
 from app.nlp.language import guess
 from app.nlp.steps import activities
+from app.nlp.verbs import participle_infinitive
 from app.nlp.understanding_slots import opening_title
 
 from . import drafting, template_compare
@@ -542,7 +543,7 @@ class Interviewer:
                     notes.append(f"Schritte {correction.step} und {correction.other} sind getauscht.")
                 elif correction.action == "actor" and (correction.step or correction.where == "explicit"
                                                        or state.get("slot") not in ("org_unit", "participants")):
-                    target = correction.step or step_by_content(draft, correction.about) \
+                    target = correction.step or step_by_content(draft, correction.about, told=True) \
                         or state.get("focus_step") or (len(draft.steps) or None)
                     if target:
                         draft = drafting.update_step(draft, target, actor=correction.text[:200])
@@ -691,15 +692,26 @@ def _same_step(told: str, label: str) -> bool:
     return score >= 0.67 or (score >= 0.5 and told.split()[-1:] == label.split()[-1:])
 
 
-def step_by_content(draft: ProcessProfile, words: str) -> int | None:
-    """The one step whose label the words name ("das Ablegen", "den Präsentkorb"), if exactly one fits best."""
+def step_by_content(draft: ProcessProfile, words: str, told: bool = False) -> int | None:
+    """The one step whose label the words name ("das Ablegen", "den Präsentkorb"), if exactly one fits best;
+    with ``told``, also by the clerk's own words for the step when no label fits."""
     wanted = drafting.content_stems(words, _NOT_CONTENT)
     if not wanted or not draft.steps:
         return None
     scores = [(len(wanted & drafting.content_stems(s.label, _NOT_CONTENT)), s.n) for s in draft.steps]
     best = max(score for score, _ in scores)
+    if not best and told:  # "das Absperren" for "Sichern": the clerk names the step by the words it was told in
+        scores = [(len(wanted & _told_stems(s.description or "")), s.n) for s in draft.steps]
+        best = max(score for score, _ in scores)
     winners = [n for score, n in scores if score == best]
     return winners[-1] if best and len(winners) == 1 else (winners[-1] if best >= 2 else None)
+
+
+def _told_stems(text: str) -> set[str]:
+    """Content stems of what the clerk said for a step, participles also by their infinitive
+    ("wird abgesperrt" is named again as "das Absperren")."""
+    infinitives = [participle_infinitive(word) for word in re.findall(r"[a-zäöüß]{6,}", text.lower())]
+    return drafting.content_stems(" ".join([text, *(i for i in infinitives if i)]), _NOT_CONTENT)
 
 
 _CARD_NUMBER = re.compile(r"\b(?:vorlage|vorschlag|karte|beispiel|nummer|nr\.?)\s*(?P<n>[1-3])\b|\b(?P<ord>erste|zweite|dritte)[nr]?\s+"

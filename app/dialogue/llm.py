@@ -62,6 +62,7 @@ class StepUpdate(BaseModel):
     actor: str | None = None
     it_system: str | None = None
     media_break: bool = False
+    description: str | None = Field(default=None, max_length=4000)  # the clerk's own words for the step
 
 
 class DraftUpdate(BaseModel):

@@ -50,7 +50,7 @@ class MessageReader(Protocol):
 
 def step_updates(activities: list[Activity]) -> list[StepUpdate]:
     return [StepUpdate(label=a.label[:300], kind=a.kind, actor=a.actor, it_system=a.it_system,
-                       media_break=a.media_break) for a in activities]
+                       media_break=a.media_break, description=a.text[:4000] or None) for a in activities]
 
 
 def _numbered(decisions: list[Decision], count: int) -> list[Decision]:
