@@ -125,6 +125,44 @@ def case_volume_per_year(text: str, *, asked: bool = False) -> int | None:
     return yearly_volume(lowered, need_period=not asked)
 
 
+_LOW_OF_RANGE = re.compile(r"(?:(?:zwischen\s+)?" + _NUM + r"\s*(?:-|–|bis|oder|,)\s*|zwischen\s+" + _NUM +
+                           r"\s+und\s+)$")
+
+
+def _spoken_range(before: str, high: float | None) -> float | None:
+    """ "zwei bis zweieinhalb Stunden", "eine bis zwei", "drei, vier Stunden": a range of durations means its
+    middle; the low end may be a word the digit pass keeps ("eine", "anderthalb")."""
+    match = _LOW_OF_RANGE.search(before)
+    if high is None or not match:
+        return high
+    low = parse_number(match.group(1) or match.group(2))
+    return (low + high) / 2 if low is not None and low < high <= low * 3 else high
+
+
+# "zwei Stunden für alle zehn zusammen", "eine Stunde für 4 Anträge": a time shared by several cases.
+_SHARED_BY = re.compile(r"^\s*(?:\w+\s+){0,2}?für\s+(?:alle\s+|die\s+|diese\s+|insgesamt\s+)?(\d+)\s*"
+                        r"(?:zusammen|fälle|anträge|vorgänge|akten|stück|bescheide|anmeldungen|leute|personen)\b")
+
+
+def _cases_shared(after: str) -> float:
+    """How many cases a stated time is for (1 unless "für alle zehn zusammen" follows it)."""
+    match = _SHARED_BY.match(after)
+    count = parse_number(match.group(1)) if match else None
+    return count if count and count > 1 else 1.0
+
+
+_ADDED_BARE = re.compile(r"^[^.;!?\d]{0,30}?\b(?:und|plus|dazu)\s+(?:nochmal\s+|noch mal\s+|noch\s+|so\s+|ca\.?\s+)*"
+                         r"(\d+(?:,\d+)?)(?!\s*(?:minute|min|stunde|std|h\b|tage|arbeitstage|%|prozent|euro))")
+
+
+def _added_without_unit(after: str, minutes_per_unit: float) -> float:
+    """ "zehn Minuten fürs Prüfen und nochmal fünf fürs Erfassen": an added number without unit has the unit
+    of the duration before it."""
+    match = _ADDED_BARE.match(after)
+    value = parse_number(match.group(1)) if match else None
+    return value * minutes_per_unit if value else 0.0
+
+
 def minutes_per_case(text: str) -> float | None:
     """Working minutes per case from phrases like "so 20 Minuten", "eine halbe Stunde"."""
     lowered = digits(text.lower())
@@ -137,9 +175,10 @@ def minutes_per_case(text: str) -> float | None:
         later = minutes_per_case(rest)
         if later is not None:
             return later
-        bare = re.match(r"\W*(?:so\s+|ca\.?\s+|etwa\s+)?(\d+(?:,\d+)?)\b", rest)
-        if bare and _DURATION.search(lowered[:settled.start()]):
-            unit = _DURATION.search(lowered[:settled.start()]).group("unit")
+        bare = re.match(r"\W*(?:(?:so|ca\.?|etwa|vielleicht|rund|knapp|gut|um die)\s+)*(\d+(?:,\d+)?)\b", rest)
+        units = [m.group("unit") for m in _DURATION.finditer(lowered[:settled.start()])]
+        if bare and units:
+            unit = units[-1]  # "ne Stunde, ohne fünf Minuten, im Schnitt zwanzig": the unit spoken last
             number = parse_number(bare.group(1)) or 0
             return number * 60 if unit.startswith(("stunde", "std", "h")) else number
     best: float | None = None
@@ -158,17 +197,22 @@ def minutes_per_case(text: str) -> float | None:
             number = 0.75
         elif re.search(r"viertel\s*$", span):
             number = 0.25
+        stated = number
         if raw and re.match(r"\d", raw):
             number = _range_middle(lowered, match.start()) or number
             before = re.search(r"(\d+)\s*(?:-|–|bis|oder|/)\s*$", lowered[:match.start()])
             if before is not None:
                 number = _range_middle(lowered, before.start()) or number
+        if number == stated:
+            number = _spoken_range(lowered[:match.start()], number)
         if unit.startswith(("stunde", "std", "h")):
             minutes = number * 60
         elif unit.startswith(("arbeitstag", "tage")):
             continue  # waiting time, not working time
         else:
             minutes = number
+        minutes /= _cases_shared(lowered[match.end():])
+        minutes += _added_without_unit(lowered[match.end():], minutes / number if number else 1.0)
         best = minutes if best is None else best + minutes
         if re.search(r"\b(?:und|plus|dazu|nochmal|noch mal|noch)\b", lowered[match.end(): match.end() + 40]) is None:
             break

@@ -61,3 +61,21 @@ def test_unasked_answers_need_a_period():
 def test_a_listing_head_is_no_part():
     assert case_volume_per_year("zwei Standorte, Rathaus und Bürgerbüro. Im Rathaus so 700 Anträge, im Bürgerbüro "
                                 "500, und die laufen jeweils ein Jahr", asked=True) == 1200
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("zehn Minuten fürs Prüfen und nochmal fünf fürs Erfassen", 15),
+    ("eine Stunde und dann nochmal 20 Minuten", 80),
+    ("zwei Stunden für alle zehn zusammen", 12),
+    ("eine Stunde für 4 Anträge", 15),
+    ("zwei bis zweieinhalb Stunden", 135),
+    ("eine bis zwei Stunden je Anfrage", 90),
+    ("über alles drei, vier Stunden", 210),
+    ("15 bis 25 Minuten", 20),
+    ("zwischen 20 und 30 Minuten", 25),
+    ("am Telefon ne Stunde, sonst fünf Minuten, im Schnitt vielleicht zwölf", 12),
+    ("zehn Minuten am Schalter und 3 Tage Wartezeit", 10),
+    ("zwei Stunden pro Woche", None),
+])
+def test_minutes_arithmetic(text, expected):
+    assert minutes_per_case(text) == expected
