@@ -10,6 +10,8 @@ import re
 
 from text_to_num import text2num
 
+from .quantities import CASE_NOUN, yearly_volume
+
 NUMBER_WORDS = {
     "ein": 1, "eine": 1, "einen": 1, "einem": 1, "einer": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5,
     "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "fünfzehn": 15,
@@ -86,14 +88,15 @@ def parse_number(raw: str) -> float | None:
         return None
 
 
-_CASE_NOUN = re.compile(r"\b(fallzahl|fallzahlen|fälle|fall|anträge|vorgänge|anmeldungen|meldungen|bescheide|mal|stück|rechnungen|"
-                        r"sitzungen|beurkundungen|anfragen|verfahren|genehmigungen|anzeigen|tickets|störungen)\b")
+_CASE_NOUN = CASE_NOUN
 
 
 # Where the clerk settles on one figure after thinking aloud.
 _SETTLED = re.compile(r"\b(?:sagen wir|aufs jahr gerechnet|aufs jahr|insgesamt|alles in allem|unterm strich|im schnitt|"
                       r"durchschnittlich|"
-                      r"also (?:rechne mal,?\s*)?(?:ca\.?|circa|etwa|so|rund)|im endeffekt)\b")
+                      r"also (?:rechne mal,?\s*)?(?:ca\.?|circa|etwa|so|rund)|im endeffekt|"
+                      r"(?:das (?:macht|ergibt|sind)|(?<=, )macht|ergibt)(?: dann| also| zusammen| insgesamt)?(?=\s+(?:so |ca\.? |etwa |rund |"
+                      r"knapp |gut )?\d))\b")
 
 
 def _range_middle(text: str, start: int) -> float | None:
@@ -108,9 +111,9 @@ def _range_middle(text: str, start: int) -> float | None:
 
 
 def case_volume_per_year(text: str, *, asked: bool = False) -> int | None:
-    """Cases per year mentioned in ``text``; unless asked for, a case noun must be there
-    ("eine Woche warten" is not a volume). Ranges count with their middle; a negated
-    number ("keine zwei am selben Tag") is not a volume."""
+    """Cases per year mentioned in ``text``; unless asked for, a case noun and a period must be there
+    ("eine Woche warten" is not a volume). The figure the clerk settles on wins; otherwise the quantity
+    mentions are combined (``quantities.yearly_volume``: per-unit products, parallel parts summed)."""
     lowered = digits(text.lower())
     if not asked and not _CASE_NOUN.search(lowered):
         return None
@@ -119,56 +122,45 @@ def case_volume_per_year(text: str, *, asked: bool = False) -> int | None:
         later = case_volume_per_year(lowered[settled.end():], asked=True)
         if later is not None:
             return later
-    for match in _VOLUME.finditer(lowered):
-        if _NEGATED.search(lowered[max(0, match.start() - 12): match.start()]):
-            continue
-        number = parse_number(match.group(1))
-        middle = _range_middle(lowered, max(0, match.start() - 12)) if number is not None else None
-        before = re.search(r"(\d+(?:[.\s]\d{3})*)\s*(?:,|-|–|bis|oder|/)?\s*$", lowered[:match.start()])
-        if before is not None:
-            middle = _range_middle(lowered, before.start()) or middle
-        if middle is not None and number is not None and abs(middle - number) <= number:
-            number = middle
-        period = match.group(2).lower()
-        if number is None:
-            continue
-        context = text.lower()[max(0, match.start() - 3): match.end() + 12]
-        if re.search(r"minute|stunde", match.group(0)):
-            continue
-        factor = next((f for key, f in _PERIODS.items() if period.startswith(key)), 1)
-        if "pro woche" in context and "stunden" in context:
-            continue
-        return int(round(number * factor))
-    if asked:
-        return _bare_volume(lowered)
-    return None
+    return yearly_volume(lowered, need_period=not asked)
 
 
-_PERIOD_FIRST = re.compile(r"(?:(?:im|pro|je)\s+)?(jahr|monat|quartal|woche|tag|täglich|wöchentlich|monatlich|jährlich)"
-                           r"\b\D{0,25}?" + _NUM, re.IGNORECASE)
+_LOW_OF_RANGE = re.compile(r"(?:(?:zwischen\s+)?" + _NUM + r"\s*(?:-|–|bis|oder|,)\s*|zwischen\s+" + _NUM +
+                           r"\s+und\s+)$")
 
 
-def _bare_volume(lowered: str) -> int | None:
-    """An answer to "Wie viele Fälle im Jahr?" without a period ("so um die vierhundert", "60 70 Stück")."""
-    first = _PERIOD_FIRST.search(lowered)
-    if first:
-        number = _range_middle(lowered, first.start(2)) or parse_number(first.group(2))
-        if number:
-            factor = next((f for key, f in _PERIODS.items() if first.group(1).startswith(key)), 1)
-            return int(round(number * factor))
-    for match in re.finditer(r"(?<![\wäöüß])" + _NUM + r"(?![\wäöüß])", lowered):
-        word = match.group(1)
-        if word in ("ein", "eine", "einen", "einem", "einer", "halbe", "paar", "viertel", "dreiviertel"):
-            continue
-        if re.fullmatch(r"(?:19|20)\d\d", word) and not _CASE_NOUN.match(lowered[match.end():].strip()):
-            continue  # "2025 waren es 37 Anträge": a year, not a volume
-        if _NEGATED.search(lowered[max(0, match.start() - 12): match.start()]):
-            continue
-        if re.match(r"\s*(?:minuten|minute|stunden|stunde|tage|wochen|jahre|%|prozent|euro)", lowered[match.end():]):
-            continue
-        number = _range_middle(lowered, match.start()) or parse_number(word)
-        return int(round(number)) if number else None
-    return None
+def _spoken_range(before: str, high: float | None) -> float | None:
+    """ "zwei bis zweieinhalb Stunden", "eine bis zwei", "drei, vier Stunden": a range of durations means its
+    middle; the low end may be a word the digit pass keeps ("eine", "anderthalb")."""
+    match = _LOW_OF_RANGE.search(before)
+    if high is None or not match:
+        return high
+    low = parse_number(match.group(1) or match.group(2))
+    return (low + high) / 2 if low is not None and low < high <= low * 3 else high
+
+
+# "zwei Stunden für alle zehn zusammen", "eine Stunde für 4 Anträge": a time shared by several cases.
+_SHARED_BY = re.compile(r"^\s*(?:\w+\s+){0,2}?für\s+(?:alle\s+|die\s+|diese\s+|insgesamt\s+)?(\d+)\s*"
+                        r"(?:zusammen|fälle|anträge|vorgänge|akten|stück|bescheide|anmeldungen|leute|personen)\b")
+
+
+def _cases_shared(after: str) -> float:
+    """How many cases a stated time is for (1 unless "für alle zehn zusammen" follows it)."""
+    match = _SHARED_BY.match(after)
+    count = parse_number(match.group(1)) if match else None
+    return count if count and count > 1 else 1.0
+
+
+_ADDED_BARE = re.compile(r"^[^.;!?\d]{0,30}?\b(?:und|plus|dazu)\s+(?:nochmal\s+|noch mal\s+|noch\s+|so\s+|ca\.?\s+)*"
+                         r"(\d+(?:,\d+)?)(?!\s*(?:minute|min|stunde|std|h\b|tage|arbeitstage|%|prozent|euro))")
+
+
+def _added_without_unit(after: str, minutes_per_unit: float) -> float:
+    """ "zehn Minuten fürs Prüfen und nochmal fünf fürs Erfassen": an added number without unit has the unit
+    of the duration before it."""
+    match = _ADDED_BARE.match(after)
+    value = parse_number(match.group(1)) if match else None
+    return value * minutes_per_unit if value else 0.0
 
 
 def minutes_per_case(text: str) -> float | None:
@@ -183,9 +175,10 @@ def minutes_per_case(text: str) -> float | None:
         later = minutes_per_case(rest)
         if later is not None:
             return later
-        bare = re.match(r"\W*(?:so\s+|ca\.?\s+|etwa\s+)?(\d+(?:,\d+)?)\b", rest)
-        if bare and _DURATION.search(lowered[:settled.start()]):
-            unit = _DURATION.search(lowered[:settled.start()]).group("unit")
+        bare = re.match(r"\W*(?:(?:so|ca\.?|etwa|vielleicht|rund|knapp|gut|um die)\s+)*(\d+(?:,\d+)?)\b", rest)
+        units = [m.group("unit") for m in _DURATION.finditer(lowered[:settled.start()])]
+        if bare and units:
+            unit = units[-1]  # "ne Stunde, ohne fünf Minuten, im Schnitt zwanzig": the unit spoken last
             number = parse_number(bare.group(1)) or 0
             return number * 60 if unit.startswith(("stunde", "std", "h")) else number
     best: float | None = None
@@ -204,17 +197,22 @@ def minutes_per_case(text: str) -> float | None:
             number = 0.75
         elif re.search(r"viertel\s*$", span):
             number = 0.25
+        stated = number
         if raw and re.match(r"\d", raw):
             number = _range_middle(lowered, match.start()) or number
             before = re.search(r"(\d+)\s*(?:-|–|bis|oder|/)\s*$", lowered[:match.start()])
             if before is not None:
                 number = _range_middle(lowered, before.start()) or number
+        if number == stated:
+            number = _spoken_range(lowered[:match.start()], number)
         if unit.startswith(("stunde", "std", "h")):
             minutes = number * 60
         elif unit.startswith(("arbeitstag", "tage")):
             continue  # waiting time, not working time
         else:
             minutes = number
+        minutes /= _cases_shared(lowered[match.end():])
+        minutes += _added_without_unit(lowered[match.end():], minutes / number if number else 1.0)
         best = minutes if best is None else best + minutes
         if re.search(r"\b(?:und|plus|dazu|nochmal|noch mal|noch)\b", lowered[match.end(): match.end() + 40]) is None:
             break
