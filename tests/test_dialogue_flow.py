@@ -315,3 +315,24 @@ def test_a_step_named_by_the_clerks_own_words_gets_its_actor(client, clerk):
     step = after["draft"]["steps"][told[0]["n"] - 1]
     assert step["actor"] == "Bauhof", after["draft"]["steps"]
     assert f"Schritt {told[0]['n']}" in after["reply"]["text"]
+
+
+def test_a_branch_told_in_words_is_placed_on_the_step_it_names(client, clerk):
+    """Asked for branches, the clerk names no step number: the check it is about gets the decision."""
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], "Der Antrag kommt per Post. Ich prüfe, ob alles dabei ist. Dann "
+                                              "schreibe ich den Bescheid und schicke ihn raus. Zum Schluss lege "
+                                              "ich alles ab.")
+    for _ in range(8):
+        if body["reply"]["slot"] == "decisions":
+            break
+        answer = "passt" if body["reply"]["slot"] in ("steps", "title") else "Dazu kann ich nichts sagen."
+        body = _say(client, clerk, started["id"], answer)
+    assert body["reply"]["slot"] == "decisions", body["reply"]
+    labels = {s["n"]: s["label"] for s in body["draft"]["steps"]}
+    check = next(n for n, label in labels.items() if "prüfen" in label)
+    after = _say(client, clerk, started["id"], "Wenn was fehlt, ist der Fall für mich erledigt, die müssen "
+                                               "dann neu beantragen.")
+    [decision] = after["draft"]["decisions"]
+    assert decision["after_step"] == check, (labels, decision)
+    assert sorted(b["goto_step"] or 0 for b in decision["branches"]) == [0, check + 1]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.domain import Decision, ProcessProfile
+from app.nlp.branching import KnownStep, place_decisions
 from app.nlp.decisions import parse_decisions
 from app.nlp.gazetteer import Gazetteer
 from app.nlp.steps import Activity, read_description
@@ -88,8 +89,8 @@ class RuleReader:
             found.it_systems = list(dict.fromkeys([*found.it_systems, *systems]))
         elif slot == "decisions" and not nothing:
             decisions = parse_decisions(text, len(draft.steps)) or implicit_decisions(text, draft, self.gazetteer)
-            if decisions:
-                update.decisions = decisions
+            if decisions:  # added to the branches read back
+                update.decisions = with_decisions(draft.decisions, decisions)
 
         if slot == "title" and not nothing:
             kept = _KEEPS_NAME.match(text) and draft.title and draft.title != PLACEHOLDER_TITLE
@@ -153,40 +154,32 @@ def _step_named(draft: ProcessProfile, words: str) -> int | None:
     return best[1] if best[0] else None
 
 
-def implicit_decisions(text: str, draft: ProcessProfile, gazetteer: Gazetteer) -> list[Decision]:
-    """Decisions told without step numbers, placed on the draft's steps.
-
-    "ohne Verstöße ist nach dem Bericht Schluss" ends the process after the step it names;
-    "wenn was fehlt, fordere ich es nach" branches to the step that does it, or past it.
-    """
-    from app.domain import Branch
-
-    from app.domain.comparison import label_similarity
-
-    if not draft.steps:
-        return []
-    condition_match = _CONDITION.search(text)
-    condition = condition_match.group(1).strip() if condition_match else "ja"
-    question = (condition[:1].upper() + condition[1:] + "?")[:300]
-    count = len(draft.steps)
-    if _END_MARK.search(text):
-        named = _AFTER_STEP.search(text)
-        after = _step_named(draft, named.group(1)) if named else _step_named(draft, condition)
-        if after is not None and after < count:
-            return [Decision(after_step=after, question=question,
-                             branches=[Branch(condition="ja", goto_step=after + 1),
-                                       Branch(condition=condition[:300] or "nein", goto_step=None)])]
-    reading = read_description(text, gazetteer)
-    for activity in reading.activities:
-        scores = [label_similarity(activity.label, s.label) for s in draft.steps]
-        best = max(range(count), key=scores.__getitem__)
-        if scores[best] < 0.5 or best == 0:
+def with_decisions(known: list[Decision], told: list[Decision]) -> list[Decision]:
+    """``known`` with ``told`` added; a told decision at a step that already branches adds its branch there
+    ("wenn was fehlt …" and "wenn er zurückzieht …" after the same check: one gateway, three ways)."""
+    by_step = {d.after_step: d for d in known}
+    for decision in told:
+        old = by_step.get(decision.after_step)
+        if old is None:
+            by_step[decision.after_step] = decision
             continue
-        target = best + 1
-        return [Decision(after_step=target - 1, question=question,
-                         branches=[Branch(condition=condition[:300], goto_step=target),
-                                   Branch(condition="sonst", goto_step=target + 1 if target < count else None)])]
-    return []
+        targets = {b.goto_step for b in old.branches}
+        added = [b for b in decision.branches if b.condition != "sonst" and b.goto_step not in targets]
+        if not added:
+            continue
+        kept = [b for b in old.branches if b.condition != "sonst"]
+        otherwise = [b for b in old.branches if b.condition == "sonst"]
+        by_step[decision.after_step] = old.model_copy(update={
+            "question": f"{old.question} {decision.question}"[:300],
+            "branches": [*kept, *added, *otherwise][:10]})
+    return [by_step[n] for n in sorted(by_step)]
+
+
+def implicit_decisions(text: str, draft: ProcessProfile, gazetteer: Gazetteer) -> list[Decision]:
+    """Decisions told without step numbers, placed on the draft's steps (``app.nlp.branching``):
+    "wenn was fehlt, fordere ich es nach", "ohne Verstöße ist nach dem Bericht Schluss"."""
+    known = [KnownStep(s.label, s.description or "", s.kind) for s in draft.steps]
+    return place_decisions(text, known)
 
 
 class LLMReader:

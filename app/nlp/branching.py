@@ -1,0 +1,266 @@
+"""Decisions told in words, placed on steps that are already known.
+
+Asked about exceptions, clerks do not name step numbers: "Wenn der Weg kürzer ist, gibt's
+keine Karte, dann schreib ich gleich den Bescheid als Ablehnung", "wenn wir keinen antreffen,
+gehen wir an nem anderen Tag nochmal hin", "hat er ne Wohnung, zieht er aus und gut, sonst
+gibt's eine neue Verfügung und das Ganze geht von vorne los". Each such telling is a condition
+with a consequence (and perhaps a "sonst" consequence). The decision sits at the step the
+condition is about (the check, the waiting, the visit); a consequence ends the process, loops
+back to a step, or jumps forward to the step it names; the other branch goes on as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.domain import Branch, Decision
+
+from .clauses import Clause, retag, sentences, split_clauses
+from .orthography import normalise
+from .steps import read_description
+from .tagger import tag, tokenize
+from .verbs import participle_infinitive
+
+# Where the decision is taken: the kinds of steps a condition is about.
+DECIDING_KINDS = ("check_formal", "check_content", "decide", "wait", "appointment", "search")
+_ENDS = re.compile(r"\b(?:schluss|ende|beendet|erledigt|fertig|"
+                   r"das war'?s|war'?s das|und gut|nicht weiter|nix weiter|nichts weiter|nix extra|nichts extra|"
+                   r"(?:nehmen|zieht|ziehen)\s+(?:\w+\s+){0,4}zurück|zurück(?:nehmen|genommen|ziehen))\b",
+                   re.IGNORECASE)
+_LOOPS = re.compile(r"\b(?:von vorn(?:e)?|nochmal|noch mal|noch einmal|wieder|erneut|neuen?\s+termin|"
+                    r"zurück an|zurück zu|zurück zum|zurück zur)\b", re.IGNORECASE)
+# Words that name no step: condition and consequence words of every telling.
+_NOT_NAMING = frozenset({"wenn", "dann", "nicht", "kein", "keine", "keinen", "machen", "mache", "haben", "wird",
+                         "werden", "gibt", "gibt's", "gibts", "halt", "natürlich", "einfach", "direkt", "gleich",
+                         "schon", "immer", "meistens", "sonst", "also", "eben", "nochmal", "wieder", "einen",
+                         "einem", "einer", "eine", "noch", "auch", "alles", "nur", "erst", "sind", "ist", "muss",
+                         "müssen", "kann", "können", "bleibt", "kommt", "geht", "gehts", "geht's", "falls"})
+_KIND_CUES = (
+    (re.compile(r"\b(?:fehlt|fehlen|vollständig|unvollständig|ausgefüllt|unterschrieben|dabei)\b", re.I),
+     ("check_formal", "check_content")),
+    (re.compile(r"\b(?:zurück(?:kommt|kommen|gegeben)|meldet|melden|antwort\w*|zahlt|zahlen|bezahlt|eingeht|"
+                r"eingegangen|reagier\w*|rückmeldung|will|wollen|möchte|möchten|wünscht|wünschen)\b", re.I),
+     ("wait",)),  # what the customer answers or wants is known after waiting for it
+    (re.compile(r"\b(?:antreff\w*|angetroffen|niemand da|keiner da|keinen da|vor ort)\b", re.I), ("appointment",)),
+    (re.compile(r"\b(?:beschließt|beschlossen|ablehnt|abgelehnt|zustimmt|genehmigt|entscheidet)\b", re.I),
+     ("decide",)),
+)
+
+
+@dataclass(frozen=True)
+class KnownStep:
+    """A step as the draft holds it: its label, the clerk's words for it and its building block."""
+
+    label: str
+    told: str = ""
+    kind: str = "other"
+
+
+@dataclass
+class _Telling:
+    condition: str
+    consequence: list[str]  # its clauses, in order
+    otherwise: list[str]  # the clauses of its "sonst" branch
+    later: list[str]  # clauses of the following sentences, until the next condition
+
+
+def _stems(text: str) -> set[str]:
+    """Crude content stems (first five letters), participles also by their infinitive."""
+    words = [w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", text)]
+    words += [i for i in (participle_infinitive(w) for w in words) if i]
+    return {w[:5] for w in words if w not in _NOT_NAMING}
+
+
+def _tellings(text: str) -> list[_Telling]:
+    """Condition, consequence and "sonst" consequence of each conditional telling in ``text``."""
+    found: list[_Telling] = []
+    for number, sentence in enumerate(sentences(text)):
+        clauses = split_clauses(retag(tag(normalise(tokenize(sentence)) + ["."])), number)
+        current: _Telling | None = None
+        before: list[str] = []
+        for index, clause in enumerate(clauses):
+            told = _joined(clause.text)
+            opening = current is None and not any(c.role != "main" or _has_verb(c) for c in clauses[:index])
+            if _is_condition(clause, first=opening or (current is None and not before)):
+                if current is not None:
+                    found.append(current)
+                current = _Telling(told, [], [], [])
+            elif clause.role == "else" and current is not None:
+                current.otherwise.append(told)
+            elif current is not None and current.otherwise:
+                current.otherwise.append(told)
+            elif current is not None:
+                current.consequence.append(told)
+            else:
+                before.append(told)
+        if current is not None:
+            if not current.consequence and before:  # "absperren nur, wenn's wirklich gefährlich ist"
+                current.consequence = before
+            found.append(current)
+        elif found and before:  # "Wenn kein aG drin ist, gibt's den nicht. … dann ist da Schluss."
+            found[-1].later.extend(before)
+    return [t for t in found if t.consequence or t.otherwise or t.later]
+
+
+def _has_verb(clause: Clause) -> bool:
+    return any(t.tag.startswith(("VV", "VA", "VM")) for t in clause.tokens)
+
+
+def _joined(text: str) -> str:
+    """Tokens back to words: "gibt ' s" → "gibt's"."""
+    return re.sub(r"\s*'\s*s\b", "'s", text)
+
+
+def _is_condition(clause: Clause, first: bool) -> bool:
+    words = [t.text.lower() for t in clause.tokens]
+    while words and words[0] in ("und", "oder", "aber", "also", "ja", "nur", "und"):
+        words = words[1:]
+    if clause.role == "condition" or words[:1] in (["ohne"], ["bei"]) and first:
+        return True
+    if first and words[:1] == ["wer"]:
+        return True  # "Wer über der Einkommensgrenze liegt, kriegt direkt eine Absage"
+    # "hat er ne Wohnung, zieht er aus": a condition told verb first
+    return first and bool(clause.tokens) and clause.tokens[0].tag.endswith("(FIN)") and len(clause.tokens) > 2 \
+        and clause.tokens[1].text.lower() in ("er", "sie", "es", "der", "die", "das", "jemand", "man")
+
+
+def _named(text: str, steps: list[KnownStep], kinds: tuple[str, ...] = (), exclude: int | None = None,
+           earliest: bool = False) -> int | None:
+    """The one step (1-based) that the words name best, by label first and the clerk's words second;
+    among equals a step of ``kinds``, or with ``earliest`` the first of them."""
+    wanted = _stems(text)
+    if not wanted:
+        return None
+    for source in ("label", "told"):
+        scores = [0 if i + 1 == exclude else len(wanted & _stems(getattr(step, source))) for i, step in enumerate(steps)]
+        best = max(scores, default=0)
+        if not best:
+            continue
+        winners = [i for i, score in enumerate(scores) if score == best]
+        preferred = [i for i in winners if steps[i].kind in kinds]
+        if len(preferred) == 1 or (len(winners) > 1 and preferred):
+            return preferred[0] + 1
+        if len(winners) == 1 or earliest:
+            return winners[0] + 1
+    return None
+
+
+def _cued_kinds(condition: str) -> tuple[str, ...]:
+    for cue, kinds in _KIND_CUES:
+        if cue.search(condition):
+            return kinds
+    return ()
+
+
+_NEGATED = re.compile(r"\b(?:nicht|kein\w*|nie|gar nicht)\b", re.IGNORECASE)
+_AFTER_NAMED = re.compile(r"\bnach (?:dem|der|den)\s+([\wÄÖÜäöüß\-]+)", re.IGNORECASE)
+# A refusal ends the case unless the clerk names the step that writes it ("eine Absage, die schreib ich als Bescheid").
+_REFUSAL = re.compile(r"\b(?:absage|ablehnung|abgelehnt|ablehnen|lehn\w*\s+(?:\w+\s+){0,3}ab|"
+                      r"gibt'?s\s+(?:\w+\s+){0,3}nicht|kein(?:e|en)?\s+(?:bescheid|erlaubnis|genehmigung|"
+                      r"karte|ausweis|zuschuss|platz|auszahlung|geld))\b", re.IGNORECASE)
+
+
+_GOES_ON = re.compile(r"\b(?:genehmig\w*|bewillig\w*|erteil\w*|geht (?:ganz )?normal weiter|läuft (?:ganz )?normal|"
+                      r"ganz normal|wie immer)\b", re.IGNORECASE)
+
+
+def _said(clause: str) -> str:
+    """A clause with the labels the step reader makes of it ("fordere ich die an" → "… anfordern")."""
+    return " ".join([clause, *(a.label for a in read_description(clause).activities)])
+
+
+def _action(clauses: list[str], steps: list[KnownStep], after: int) -> tuple[str, int | None] | None:
+    """Where a branch goes, from the first of its clauses that says so: ("end", None), ("loop", step)
+    or ("jump", step); None when the clauses do not say."""
+    refused = False
+    for clause in clauses:
+        if _GOES_ON.search(clause) and not _NEGATED.search(clause):
+            return "next", after + 1 if after < len(steps) else None  # "sonst wird genehmigt"
+        if _LOOPS.search(clause):
+            named = _named(clause, steps, earliest=True)
+            return "loop", named if named is not None and named <= after else _loop_target(clause, steps, after)
+        if _ENDS.search(clause):
+            return "end", None
+        refused = refused or bool(_REFUSAL.search(clause))
+        if not _NEGATED.search(clause):
+            named = _named(_said(clause), steps, earliest=True, exclude=after)
+            if named is not None:
+                return ("loop" if named < after else "jump"), named
+    return ("end", None) if refused else None
+
+
+def _loop_target(clause: str, steps: list[KnownStep], after: int) -> int:
+    """Where "nochmal"/"von vorn" leads back to when no step is named."""
+    if re.search(r"\btermin", clause, re.IGNORECASE):
+        visits = [i + 1 for i, s in enumerate(steps) if s.kind == "appointment" and i + 1 <= after]
+        if visits:
+            return visits[0]
+    if re.search(r"\bvon vorn", clause, re.IGNORECASE):
+        return next((i + 1 for i, s in enumerate(steps) if s.kind != "receive"), 1)
+    return after
+
+
+def _decided_at(telling: _Telling, steps: list[KnownStep]) -> list[int]:
+    """The step(s) the condition is about: named by it, cued by its verb ("zurückkommen": the waiting),
+    or the last deciding step before the step the consequence names."""
+    said = re.sub(r"^\W*(?:und\s+)?(?:wenn|falls|sofern|bei|ohne|wer)\b", "", telling.condition, flags=re.I)
+    target = next((n for n in (_named(_said(c), steps, earliest=True) for c in telling.consequence
+                               if not _NEGATED.search(c)) if n), None)
+    cues = _cued_kinds(telling.condition)
+    cued = [i + 1 for i, step in enumerate(steps) if step.kind in cues]
+    if cued:
+        named = _named(said, [s if i + 1 in cued else KnownStep("") for i, s in enumerate(steps)])
+        return [named] if named else cued
+    named = _named(said, steps, DECIDING_KINDS, exclude=target)
+    if named is not None and steps[named - 1].kind != "receive" and (target is None or named < target):
+        return [named]
+    hint = next((m for m in map(_AFTER_NAMED.search, telling.consequence) if m), None)
+    if hint:  # "ohne Verstöße ist nach dem Bericht Schluss"
+        named = _named(hint.group(1), steps)
+        if named is not None:
+            return [named]
+    if target is not None:
+        deciding = [i + 1 for i in range(target - 2, -1, -1) if steps[i].kind in DECIDING_KINDS]
+        return deciding[:1]
+    return []
+
+
+def place_decisions(text: str, steps: list[KnownStep]) -> list[Decision]:
+    """Decisions for the conditional tellings of ``text`` on the known ``steps``."""
+    count = len(steps)
+    decisions: list[Decision] = []
+    for telling in _tellings(text):
+        places = _decided_at(telling, steps)
+        if not places:
+            continue
+        after = places[0]
+        action = _action(telling.consequence, steps, after) or _action(telling.later, steps, after)
+        other = _action(telling.otherwise, steps, after) if telling.otherwise else None
+        if action is None and other is None:
+            continue
+        if len(places) > 1 and (action is None or action[0] != "end"):
+            places = places[:1]  # one waiting is meant unless the telling ends every one of them
+        for after in places:
+            goto = action[1] if action else (after + 1 if after < count else None)
+            following = after + 1 if after < count else None
+            if action and action[0] == "jump" and goto == following:
+                following = goto + 1 if goto < count else None  # "wenn was fehlt, fordere ich nach": else skips it
+            if other is not None:
+                following = other[1]
+            if goto is None and following is None:
+                continue
+            _add(decisions, after, telling.condition, goto, following)
+    return sorted(decisions, key=lambda d: d.after_step)
+
+
+def _add(decisions: list[Decision], after: int, told: str, goto: int | None, following: int | None) -> None:
+    """One decision per step: the told condition leads to ``goto``, anything else to ``following``."""
+    if goto == following or any(d.after_step == after for d in decisions):
+        return
+    condition = re.sub(r"^\W*(?:(?:ja|und|also|aber|nur)\W+)*(?:wenn|falls|sofern)\s+", "", _joined(told),
+                       flags=re.I).strip() or "ja"
+    question = (condition[:1].upper() + condition[1:] + "?")[:300]
+    decisions.append(Decision(after_step=after, question=question,
+                              branches=[Branch(condition=condition[:300], goto_step=goto),
+                                        Branch(condition="sonst", goto_step=following)]))

@@ -1,0 +1,78 @@
+"""Decisions told in words and placed on known steps (app.nlp.branching).
+
+Each sentence is written for these tests, not taken from any evaluation case.
+"""
+
+from __future__ import annotations
+
+from app.nlp.branching import KnownStep, place_decisions
+
+STEPS = [
+    KnownStep("Antrag entgegennehmen", "der Antrag kommt per Post", "receive"),
+    KnownStep("Antrag auf Vollständigkeit prüfen", "ich guck ob alles dabei ist", "check_formal"),
+    KnownStep("Fehlende Unterlagen nachfordern", "", "search"),
+    KnownStep("Standort vor Ort besichtigen", "ich fahr raus und schau mir das an", "appointment"),
+    KnownStep("Bescheid erstellen", "den Bescheid schreib ich in Word", "create_document"),
+    KnownStep("Bescheid versenden", "", "send"),
+    KnownStep("Vorgang ablegen", "", "archive"),
+]
+
+
+def placed(text: str, steps: list[KnownStep] = STEPS) -> list[tuple[int, list[int | None]]]:
+    return [(d.after_step, sorted((b.goto_step or 0) for b in d.branches)) for d in place_decisions(text, steps)]
+
+
+def test_a_missing_document_sends_the_case_to_the_step_that_asks_for_it():
+    # the check decides; the "sonst" branch skips the request
+    assert placed("Wenn was fehlt, fordere ich die Unterlagen nach.") == [(2, [3, 4])]
+
+
+def test_a_consequence_naming_a_later_step_jumps_there():
+    assert placed("Falls die Unterlagen unvollständig sind, gibt es keine Prüfung vor Ort, dann schreib ich "
+                  "direkt den Bescheid.") == [(2, [3, 5])]
+
+
+def test_an_end_ends_the_process_on_that_branch():
+    assert placed("Wenn was fehlt und nix nachkommt, ist der Fall erledigt.") == [(2, [0, 3])]
+
+
+def test_a_repeated_visit_loops_back_to_the_visit():
+    assert placed("Wenn ich keinen antreffe, fahr ich an einem anderen Tag nochmal hin.") == [(4, [4, 5])]
+
+
+def test_an_approval_on_the_other_branch_goes_on_as_usual():
+    steps = [KnownStep("Antrag entgegennehmen", "", "receive"), KnownStep("Bei der Polizei anfragen", "", "search"),
+             KnownStep("Erlaubnis erstellen", "", "create_document"), KnownStep("Gebühr kassieren", "", "payment")]
+    assert placed("Wenn die Polizei Einwände hat, lehn ich ab, sonst wird genehmigt.", steps) == [(2, [0, 3])]
+
+
+def test_every_waiting_step_ends_when_the_thing_comes_back():
+    steps = [KnownStep("Erinnerung versenden", "", "send"), KnownStep("Rückgabe abwarten", "", "wait"),
+             KnownStep("Mahnung versenden", "", "send"), KnownStep("Rückgabe abwarten", "", "wait"),
+             KnownStep("Fall an die Kasse abgeben", "", "coordinate_internal")]
+    assert placed("Wenn das Buch zurückkommt, ist die Sache erledigt.", steps) == [(2, [0, 3]), (4, [0, 5])]
+
+
+def test_a_condition_told_verb_first_with_its_otherwise():
+    steps = [KnownStep("Verfügung schreiben", "", "create_document"), KnownStep("Frist abwarten", "", "wait"),
+             KnownStep("Gespräch zur Wohnungssuche führen", "", "appointment")]
+    assert placed("Nach drei Monaten: hat er eine Wohnung, zieht er aus und gut, sonst gibt's eine neue "
+                  "Verfügung und alles geht von vorne los.", steps) == [(3, [0, 1])]
+
+
+def test_telling_without_a_condition_places_nothing():
+    assert placed("Der Bescheid geht immer per Post raus.") == []
+
+
+def test_a_told_branch_at_a_step_that_already_branches_joins_that_gateway():
+    from app.dialogue.reading import with_decisions
+    from app.domain import Branch, Decision
+
+    known = [Decision(after_step=2, question="Fehlt was?", branches=[Branch(condition="fehlt was", goto_step=3),
+                                                                      Branch(condition="sonst", goto_step=4)])]
+    told = place_decisions("Und wenn er den Antrag zurückzieht, ist der Fall erledigt.", STEPS[:2] + [
+        KnownStep("Unterlagen nachfordern", "", "search"), KnownStep("Bescheid erstellen", "", "create_document")])
+    assert [d.after_step for d in told] == [2]
+    [joined] = with_decisions(known, told)
+    assert [b.goto_step for b in joined.branches] == [3, None, 4]  # the new way out before "sonst"
+    assert with_decisions(known, []) == known
