@@ -42,7 +42,7 @@ _NO_COMMA_SUBORDINATORS = {"ob", "wenn", "falls", "weil", "sofern", "sobald", "w
 @dataclass
 class Clause:
     tokens: list[Token]
-    role: str  # main | condition | else | reason | relative | complement | until
+    role: str  # main | condition | else | reason | relative | complement | until | aside
     sentence: int
     coordinated: bool = False  # joined to the previous clause by "und"/"oder" (shares its subject)
 
@@ -166,6 +166,7 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
     """Cut one tagged sentence where a new clause starts."""
     cuts: list[tuple[int, bool]] = [(0, False)]
     gapped: dict[int, Token] = {}  # cut → the finite verb its verbless conjunct shares
+    asides: set[int] = set()  # cuts that start a remark after a finished clause
     has_verb = False
     has_participle = False
     for i, token in enumerate(tokens):
@@ -174,6 +175,11 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
             subordinate = lower in CONDITION | ELSE | REASON | COMPLEMENT | UNTIL or token.tag in ("PRELS", "KOUS")
             if subordinate or _any_finite(tokens, i, i + 4):
                 cuts.append((i, False))
+                has_verb = has_participle = False
+            elif has_verb and _ends_clause(tokens, cuts[-1][0], i - 1) and _aside(tokens, i):
+                # "Urkunden druck ich aus, meistens drei bis fünf Stück": after a finished clause, an aside
+                cuts.append((i, False))
+                asides.add(i)
                 has_verb = has_participle = False
         elif lower in _NO_COMMA_SUBORDINATORS and has_verb and i and tokens[i].tag in ("KOUS", "APPR", "PWAV", "KON"):
             cuts.append((i, False))  # "ich prüfe ob er vollständig ist": clerks leave out the comma
@@ -199,7 +205,7 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
         if start in gapped and piece:
             piece.insert(1, gapped[start])
         if piece:
-            role = _role(piece)
+            role = "aside" if start in asides else _role(piece)
             inner = _main_after_condition(piece) if role in ("condition", "else") else None
             if inner:
                 clauses.append(Clause(piece[:inner], role, sentence, coordinated))
@@ -211,6 +217,28 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
 
 _GAP_VERBS = {"gehen", "kommen", "schicken", "geben", "bringen"}
 _GAP_PARTICLES = {"raus", "heraus", "hinaus", "weg", "zurück", "rüber", "hinüber", "weiter"}
+
+
+def _ends_clause(tokens: list[Token], start: int, stop: int) -> bool:
+    """The stretch before ``stop`` is a finished clause: its verb or separated particle comes last
+    ("druck ich aus", "Gebühren ausrechnen"), so what follows the comma is not its object."""
+    words = [t for t in tokens[start:stop] if t.text not in _CLAUSE_PUNCT]
+    return len(words) >= 2 and (words[-1].tag == "PTKVZ" or (words[-1].tag.startswith("VV") and is_verb(words, len(words) - 1)))
+
+
+def _aside(tokens: list[Token], start: int) -> bool:
+    """What follows a comma or bracket is a remark, not more of the clause: in brackets, or it starts with an
+    adverb ("meistens drei bis fünf Stück", "je nachdem"), or it holds a number or a participle of its own
+    ("Grab frei bzw. Nutzungsrecht erloschen")."""
+    if tokens[start - 1].text == "(":
+        return True
+    stretch = []
+    for token in tokens[start:]:
+        if token.text in _CLAUSE_PUNCT or token.text in _SENTENCE_PUNCT:
+            break
+        stretch.append(token)
+    return bool(stretch) and (stretch[0].tag in ("ADV", "ADJD", "ADJ(D)") or any(
+        t.tag in ("CARD", "VV(PP)") for t in stretch))
 
 
 def _shared_verb(conjunct: list[Token]) -> Token | None:

@@ -450,7 +450,7 @@ class DescriptionReader:
         step_of_clause: dict[int, int] = {}
         for index, clause in enumerate(all_clauses):
             if clause.role != "main" and clause.role != "else":
-                if clause.role in ("reason", "relative"):
+                if clause.role in ("reason", "relative", "aside"):
                     reading.remarks.append(self._restore(clause.text, system_names))
                 continue
             nxt = all_clauses[index + 1] if index + 1 < len(all_clauses) else None
@@ -558,9 +558,12 @@ class DescriptionReader:
         obj: _Phrase | None = None
         person_subject = own_subject is None and bool(bare) and _is_person(bare[0]) and bare[0].start < verb
         someone_else = False  # a third party does it ("die Poststelle stempelt", "der Hausmeister holt das")
+        customer_acts = False  # … and it is the customer ("die Eltern füllen den Antrag aus")
         if own_subject is None and not passive and not moves and bare:
             subject = next((p for p in bare if _is_person(p) or looks_like_actor(p.head)), None)
             someone_else = subject is not None
+            customer_acts = subject is not None and _is_person(subject) and subject.start < verb \
+                and tokens[verb].tag.endswith("(FIN)")  # "Halter und Hund anlegen": an object, no subject
             if subject is None and len(bare) > 1:
                 subject = next((p for p in bare if not _accusative(p)), bare[0])
             if subject is not None:
@@ -571,7 +574,8 @@ class DescriptionReader:
             (p for p in bare if not (moves and _is_person(p))), None)
         pronoun = any(t.text.lower() in OBJECT_PRONOUNS and t.tag in ("PPER", "PDS", "PIS", "ART", "PRELS")
                       for t in tokens if t is not own_subject) \
-            or (moves and any(t.text.lower() in ("der", "die", "das", "er", "sie", "es") for t in tokens[:2]))
+            or (moves and any(t.text.lower() in ("der", "die", "das", "er", "sie", "es") for t in tokens[:2])) \
+            or (passive and any(t.text.lower() in ("er", "sie", "es") and t.tag == "PPER" for t in tokens))
         object_words: list[str] = obj.words if obj else []
         calls = infinitive in ("anrufen", "telefonieren") or base in ("anrufen", "telefonieren")
         borrowed = False  # the object is the one named before ("den druck ich aus")
@@ -699,6 +703,9 @@ class DescriptionReader:
         if kind == "other" and entry is None and infinitive not in infinitives() \
                 and base not in infinitives() and infinitive not in _VERB_FIXES:
             return None  # "Freunde unterkommen", "Nacht schlafen": not an activity of the office
+        if customer_acts and kind not in ("receive", "send", "sign_off", "payment", "appointment") \
+                and verb_text != "entgegennehmen":
+            return None  # "die Eltern füllen den Antrag aus": the customer's doing, not a step of the office
         if kind == "other" and someone_else and not clause.coordinated:
             return None  # what others do on their own, with no building block of the office: a remark
         if kind == "receive" and (someone_else or (self.acting and actor == role_name(self.acting))):

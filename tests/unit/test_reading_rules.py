@@ -274,3 +274,22 @@ def test_pronoun_subject_after_a_role_makes_that_role_act():
 
 def test_a_sender_is_not_the_actor_of_the_receipt():
     assert actors("Die Schulen schicken mir im Herbst die Liste der Kinder.")[0][1] is None
+
+
+def test_what_the_customer_does_on_their_own_is_no_step_of_the_office():
+    assert labels("Die Eltern füllen den Antrag aus und geben ihn im Sekretariat ab.") == [
+        "Antrag im Sekretariat entgegennehmen"]
+    assert labels("- Halter und Hund im Steuerprogramm anlegen") != []  # an infinitive item has no subject
+    assert labels("Die Eltern kriegen von mir einen Bescheid.") == ["Bescheid an Eltern versenden"]
+
+
+def test_a_passive_pronoun_names_the_object_told_before():
+    assert labels("Den Bescheid schreib ich, und dann wird er ausgedruckt.") == [
+        "Bescheid erstellen", "Bescheid ausdrucken"]
+
+
+def test_an_aside_after_a_finished_clause_is_no_object_and_no_figure():
+    assert labels("Urkunden druck ich aus, meistens drei bis fünf Stück.") == ["Urkunden ausdrucken"]
+    assert labels("- Gebühren ausrechnen (Umbettung, Ausgrabung, je nachdem)\n- Bescheid versenden") == [
+        "Gebühren berechnen", "Bescheid versenden"]
+    assert labels("Ich prüfe den Antrag, die Nachweise und die Vollmacht.")[0].startswith("Antrag")
