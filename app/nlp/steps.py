@@ -103,7 +103,8 @@ _IDIOM = re.compile(r"(?i)\bdas war'?s\b|\bgeht(?:'s|\s+es|\s*'\s*s)?\s+(?:hier\
 _LIST_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
 _FILED = re.compile(r"\b(?:ab in|ablage (?:im|in|in der|in den)) (?:die|den|das|der)?\s*((?:E-)?Akte|Ordner|Ablage|Archiv|"
                     r"Registratur)\b", re.IGNORECASE)
-_COMPLETE = {"da", "vollständig", "komplett", "ausgefüllt", "dabei", "fehlt", "beiliegt", "unterschrieben"}
+_COMPLETE = {"da", "vollständig", "komplett", "ausgefüllt", "dabei", "fehlt", "beiliegt", "unterschrieben",
+             "beisammen"}
 _ASK_VERBS = {"nachfragen", "fragen", "erfragen", "nachhaken"}
 _ARCHIVE_NOUNS = re.compile(r"akte|ordner|archiv|registratur|ablage|dms", re.IGNORECASE)
 
@@ -388,6 +389,43 @@ def _last_role(clause: Clause) -> str | None:
     return nouns[-1].text if nouns and looks_like_actor(nouns[-1].text) else None
 
 
+_MISSING = re.compile(r"\b(?:fehlt|fehlen|unvollständig|nicht vollständig|nicht komplett|nicht dabei|nicht da)\b",
+                      re.IGNORECASE)
+_ASKS_FOR = re.compile(r"\b(?:mail\w*|e-mail|schreib\w*|anschreib\w*|brief|ruf\w*|anruf\w*|telefon\w*|"
+                       r"nachfrag\w*|nachforder\w*|anforder\w*|forder\w*|frag\w*|schick\w*|meld\w*)\b",
+                       re.IGNORECASE)
+
+
+def _told_missing(clause: Clause, before: Clause | None) -> str | None:
+    """What is missing, when the clause says something is: "wenn die Vollmacht fehlt" → "Vollmacht",
+    "Fehlt was" → "Unterlagen", "wenn nicht" after "ob alles da ist" → "Unterlagen"."""
+    words = [t.text.lower() for t in clause.tokens]
+    verb_first = clause.role == "main" and words[:1] in (["fehlt"], ["fehlen"])
+    negated_check = clause.role in ("condition", "else") and words[:2] in (["wenn", "nicht"], ["falls", "nicht"]) \
+        and before is not None and before.role == "complement" and bool(set(before.words) & _COMPLETE)
+    if not (verb_first or negated_check or (clause.role == "condition" and _MISSING.search(clause.text))):
+        return None
+    named = [t.text for t in clause.tokens if t.tag in ("NN", "NE") and t.text not in _SKIP_NOUNS]
+    return named[0] if named and not verb_first or (verb_first and named) else "Unterlagen"
+
+
+def _request_missing(activity: Activity, what: str) -> None:
+    """A contact told as the consequence of something missing requests it ("Fehlende Unterlagen per E-Mail
+    nachfordern"), by the means the clerk named."""
+    told = activity.text.lower()
+    if activity.label.startswith("Angaben ") and activity.label.endswith(" erfragen"):
+        activity.label = "Fehlende " + activity.label  # "ruf den Halter an und frag nach"
+        return
+    if not _ASKS_FOR.search(told) or activity.kind not in ("send", "create_document", "other", "search",
+                                                           "coordinate_external", "appointment"):
+        return
+    means = "per E-Mail" if re.search(r"\bmail|e-mail", told) else "telefonisch" if re.search(
+        r"\bruf|anruf|telefon", told) else "schriftlich" if re.search(r"brief|schreib|schriftlich", told) else ""
+    thing = what if what[:1].isupper() else "Unterlagen"
+    activity.label = " ".join(["Fehlende", thing, *([means] if means else []), "nachfordern"])
+    activity.kind = "send"
+
+
 def _sent_by_others(phrases: list[_Phrase], verb: int, own_subject: Token | None, passive: bool, base: str) -> bool:
     """"Die Parteien schicken den Antrag per Mail": someone else sends, so the office receives."""
     if own_subject is not None or passive or base not in _SEND_VERBS | {"schicken"}:
@@ -448,7 +486,14 @@ class DescriptionReader:
             tokens = retag(tag(normalise(tokenize(sentence)) + ["."]))
             all_clauses.extend(split_clauses(tokens, number))
         step_of_clause: dict[int, int] = {}
+        missing: tuple[int, str] | None = None  # (sentence, what) after "wenn was fehlt", "fehlt die Vollmacht"
+        requested: list[tuple[Activity, str]] = []
         for index, clause in enumerate(all_clauses):
+            told_missing = _told_missing(clause, all_clauses[index - 1] if index else None)
+            if told_missing is not None:
+                missing = (clause.sentence, told_missing)
+                if clause.role == "main":
+                    continue  # "Fehlt was, schreib ich ne Mail": the condition, told verb first
             if clause.role != "main" and clause.role != "else":
                 if clause.role in ("reason", "relative", "aside"):
                     reading.remarks.append(self._restore(clause.text, system_names))
@@ -495,6 +540,9 @@ class DescriptionReader:
                     nouns = [t.text for t in clause.tokens if t.tag in ("NN",) and t.text not in _SKIP_NOUNS]
                     if nouns and not self.context and not _GREETING.match(clause.text):
                         self.context = nouns[-1]  # "Abbruchanzeigen. Die kommen vom Bauherrn …"
+            if activity is not None and missing is not None and missing[0] == clause.sentence:
+                requested.append((activity, missing[1]))  # "wenn was fehlt, schreib ich ne Mail": requested
+                missing = None
             if activity is not None and reading.activities and activity.kind == "receive" \
                     and not activity.told_object:
                 continue  # "die kommen meistens mit", "irgendwann kommt's wieder": no new receipt mid-process
@@ -505,6 +553,8 @@ class DescriptionReader:
             if activity is not None:
                 step_of_clause[index] = len(reading.activities)
                 reading.activities.append(activity)
+        for activity, what in requested:  # after "ruf an und frag nach" became one enquiry
+            _request_missing(activity, what)
         reading.decisions = self._decisions(all_clauses, step_of_clause, reading.activities)
         return reading
 
@@ -661,12 +711,14 @@ class DescriptionReader:
             verb_text = "weiterleiten"  # "den Antrag schick ich gleich weiter ans Landratsamt"
         if complement is not None and verb_text.endswith("prüfen"):
             told = [t.text for t in complement.tokens if t.tag == "NN" and t.text not in _SKIP_NOUNS]
+            if complement.words[1:2] == ["alles"] and self.context:
+                told = self.context.split()  # "ob alles drin ist, Standort, Uhrzeit …": what came in is checked
             if not object_words and told:
                 object_words = told[:1]  # "prüf ob alle Unterlagen da sind"
             if not object_words and self.context:
                 object_words = self.context.split()  # "ich prüfe, ob er vollständig ist"
-            if set(complement.words) & _COMPLETE:
-                verb_text = "auf Vollständigkeit prüfen"
+            if set(complement.words) & _COMPLETE or {"alles", "drin"} <= set(complement.words):
+                verb_text = "auf Vollständigkeit prüfen"  # "ob alles drin ist", not "ob ne Sperre drin ist"
         if actor is not None and actor == self.acting:
             actor = role_name(actor)  # the label keeps "vom Vorgesetzten", the step's actor is "Vorgesetzte"
             if base in _SIGN_VERBS or infinitive in _SIGN_VERBS:

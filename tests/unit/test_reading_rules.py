@@ -293,3 +293,20 @@ def test_an_aside_after_a_finished_clause_is_no_object_and_no_figure():
     assert labels("- Gebühren ausrechnen (Umbettung, Ausgrabung, je nachdem)\n- Bescheid versenden") == [
         "Gebühren berechnen", "Bescheid versenden"]
     assert labels("Ich prüfe den Antrag, die Nachweise und die Vollmacht.")[0].startswith("Antrag")
+
+
+def test_a_contact_because_something_is_missing_requests_it():
+    assert labels("Ich guck ob alles dabei ist. Fehlt was, schreib ich ne Mail.") == [
+        "Auf Vollständigkeit prüfen", "Fehlende Unterlagen per E-Mail nachfordern"]
+    assert labels("Wenn die Vollmacht fehlt, ruf ich den Notar an.")[-1] == "Fehlende Vollmacht telefonisch nachfordern"
+    assert labels("ich prüf ob der antrag vollständig ist, wenn nicht schick ich nen brief raus") == [
+        "Antrag auf Vollständigkeit prüfen", "Fehlende Unterlagen schriftlich nachfordern"]
+    assert labels("wenn was fehlt ruf ich den Halter an und frag nach") == [
+        "Fehlende Angaben beim Halter telefonisch erfragen"]
+    assert labels("Wenn alles passt, schick ich den Bescheid raus.") == ["Bescheid versenden"]  # nothing missing
+
+
+def test_whether_everything_is_there_checks_what_came_in():
+    assert labels("Die Anzeige kommt per Mail. Ich guck ob alles drin ist, Standort, Uhrzeit, Brennmaterial.")[-1] \
+        == "Anzeige auf Vollständigkeit prüfen"
+    assert labels("Ich guck ob ne Auskunftssperre drin ist.") == ["Auskunftssperre prüfen"]  # presence, not completeness
