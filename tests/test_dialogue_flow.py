@@ -336,3 +336,37 @@ def test_a_branch_told_in_words_is_placed_on_the_step_it_names(client, clerk):
     [decision] = after["draft"]["decisions"]
     assert decision["after_step"] == check, (labels, decision)
     assert sorted(b["goto_step"] or 0 for b in decision["branches"]) == [0, check + 1]
+
+
+REPLACED_OPENING = ("Der Antrag kommt per Post. Ich prüfe die Unterlagen. Die Gebühr zahlen die Leute an der Kasse. "
+                    "Die Karte bestell ich bei der Druckerei. Zum Schluss kommt der Antrag in die Personalakte.")
+
+
+@pytest.mark.parametrize("said, wanted, gone", [
+    ("der antrag kommt nicht in die personalakte sondern in den urlaubsordner", "Urlaubsordner", "Personalakte"),
+    ("die gebühr zahlen die nicht mehr an der kasse, sondern direkt bei mir mit ec-karte", "EC-Karte", "Kasse"),
+    ("die karte kommt nicht mehr von der druckerei, die drucken wir jetzt selber aus", "ausdrucken", "Druckerei"),
+])
+def test_what_it_is_no_longer_is_replaced_by_what_it_is_now(client, clerk, said, wanted, gone):
+    started = _start(client, clerk, retrieval=False)
+    first = _say(client, clerk, started["id"], REPLACED_OPENING)
+    count = len(first["draft"]["steps"])
+    assert any(gone in label for label in _labels(first)), _labels(first)
+    after = _say(client, clerk, started["id"], said)
+    labels = _labels(after)
+    assert any(wanted in label for label in labels) and not any(gone in label for label in labels), labels
+    assert len(labels) == count  # replaced, not struck
+    assert "Geändert" in after["reply"]["text"]
+
+
+def test_a_changed_threshold_is_changed_where_the_draft_names_it(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    first = _say(client, clerk, started["id"], "Die Spende kommt rein. Ich prüfe sie. Über 1000 Euro lass ich "
+                                               "den Gemeinderat entscheiden. Dann schreib ich die Bestätigung.")
+    told = lambda body: " ".join([*_labels(body), *(d["question"] for d in body["draft"]["decisions"]),  # noqa: E731
+                                  *(b["condition"] for d in body["draft"]["decisions"] for b in d["branches"])])
+    assert "1000" in told(first), first["draft"]
+    asked = first["reply"]["slot"]
+    after = _say(client, clerk, started["id"], "die wertgrenze ist nicht mehr 1000 sondern 500 euro")
+    assert "500" in told(after) and "1000" not in told(after), after["draft"]
+    assert after["reply"]["slot"] == asked and after["draft"]["title"] == first["draft"]["title"]  # no answer

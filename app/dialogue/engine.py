@@ -46,6 +46,12 @@ _ANCHOR = re.compile(r"\b(?P<where>nach|vor)\s+(?:dem|der|den)\s+(?P<what>[\wÄ�
 _UNDO = re.compile(r"\b(?:rückgängig|kommando zurück|undo)\b", re.IGNORECASE)
 _NO_LONGER = re.compile(r"\b(?:gar\s+)?nicht\s+mehr\b|\bkein(?:e|en)?\s+mehr\b|\bni(?:x|chts)\s+mehr\b|"
                         r"\bsagen\s+wir\s+(?:\w+\s+){0,3}?ni(?:x|chts)\b", re.IGNORECASE)
+# "nicht in die Personalakte, sondern in den Urlaubsordner", "nicht vom Amtsleiter, sondern vom Bürgermeister"
+_INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<prep>in|im|ins|an|am|ans|bei|beim|von|vom|mit|per|über|zur|zum)\s+"
+                      r"(?:den|die|das|dem|der|unsere?n?|meine?n?)?\s*(?P<old>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+)?)\s*,?\s+"
+                      r"sondern\s+(?:(?:direkt|gleich|jetzt|immer|bei mir|bei uns)\s+)*(?P<newprep>in|im|ins|an|am|ans|bei|beim|"
+                      r"von|vom|mit|per|über|zur|zum)\s+(?:den|die|das|dem|der|unsere?n?|meine?n?)?\s*"
+                      r"(?!(?:mir|uns|ihm|ihr|ihnen)\b)(?P<new>[\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 _FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", "case_volume": "case_volume_per_year",
                   "processing_time": "minutes_per_case", "it_systems": "it_systems", "steps": "steps"}
 _SLOT_OF_FIELD = {v: k for k, v in _FIELD_OF_SLOT.items()}
@@ -171,7 +177,13 @@ class Interviewer:
         if slot == "confirm_template":
             return self._after_template(draft, state, text, notes)
         draft = self._apply_field_changes(draft, state, text, slot, notes)
+        before = len(notes)
         draft = self._apply_replacement(draft, text, notes)
+        if len(notes) > before:  # the sentences that replaced something answer no question
+            rest = " ".join(_before_change(part) for part in re.split(r"(?<=[.!?])\s+", text)).strip()
+            if not rest and slot not in ("confirm", None) and state.get("phase") != "done":
+                return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
+            text = rest or text
         draft = self._apply_additions(draft, state, text, slot, notes)
         if slot == "confirm" or state.get("phase") == "done":
             if notes:
@@ -237,30 +249,76 @@ class Interviewer:
         return draft
 
     def _apply_replacement(self, draft: ProcessProfile, text: str, notes: list[str]) -> ProcessProfile:
-        """"Die Karte bestell ich nicht mehr beim Land, die druck ich selber aus": the step is replaced."""
-        if not draft.steps or not _NO_LONGER.search(text):
+        """"Die Karte bestell ich nicht mehr beim Land, die druck ich selber aus": the step is replaced;
+        "der Schein kommt nicht in die Personalakte, sondern in den Urlaubsordner": the place is swapped;
+        "dem Beschwerdeführer sagen wir am Ende nix mehr": the step is struck."""
+        if not draft.steps:
             return draft
-        told = activities(_NO_LONGER.sub(" ", text), self.gazetteer)
-        negated = _NO_LONGER.search(text)
-        clause = next((part for part in re.split(r"[,.;!?]|\bund übrigens\b", text)
-                       if _NO_LONGER.search(part)), text) if negated else text
-        scores = [(label_similarity(told[0].label, s.label), s.n) for s in draft.steps] if told else [(0.0, 0)]
+        swapped = _INSTEAD.search(text)
+        if swapped is not None:
+            changed = self._swap_in_step(draft, swapped, notes)
+            if changed is not None:
+                return changed
+        if not _NO_LONGER.search(text):
+            return draft
+        if any(c.action == "actor" for c in find_corrections(text)):
+            return draft  # "den Präsentkorb besorg nicht mehr ich, das macht jetzt das Sekretariat": who, not whether
+        value = _VALUE_INSTEAD.search(text)
+        if value is not None:
+            changed = _with_value(draft, value.group("old"), value.group("new"))
+            if changed is not None:  # "die Wertgrenze ist nicht mehr 1000, sondern 500 Euro"
+                notes.append(f"Geändert: {value.group('old')} ist jetzt {value.group('new')}.")
+                return changed
+        parts = [part for part in re.split(r"[,.;!?]|\bund übrigens\b|\bsondern\b", text) if part.strip()]
+        clause = next((part for part in parts if _NO_LONGER.search(part)), text)
+        rest = ", ".join(part for part in parts[parts.index(clause) + 1:]) if clause in parts else ""
+        negated = activities(_NO_LONGER.sub(" ", clause), self.gazetteer)
+        # read together, so that "die druck ich selber aus" knows what "die" is
+        said = activities(f"{_NO_LONGER.sub(' ', clause)}. {rest}", self.gazetteer)[len(negated):] if rest else []
+        scores = [(label_similarity(negated[0].label, s.label), s.n) for s in draft.steps] if negated else [(0.0, 0)]
         score, number = max(scores)
         if score < 0.5:
             # "an die Kasse melde ich nix mehr", "dem Beschwerdeführer sagen wir am Ende nix": the step the
             # negated clause names by content
             number = step_by_content(draft, _NO_LONGER.sub(" ", clause))
-            if number is None:
-                return draft
-            told = []
-        new = [a for a in told[1:] if max(label_similarity(a.label, s.label) for s in draft.steps) < 0.5]
-        if new:
-            step = drafting.steps_from(new[:1])[0]
+        told = [a for a in said  # the new way, if it is not in the draft yet
+                if not any(label_similarity(a.label, s.label) >= 0.5 and a.label.split()[-1] == s.label.split()[-1]
+                           for s in draft.steps if s.n != number)]
+        instead = re.search(r"\bsondern\s+(?:(?:direkt|gleich|jetzt|immer|bei mir|bei uns|nur)\s+)*"
+                            r"(?P<prep>mit|per|in|im|an|bei|über|vom|von)\s+(?:der|die|das|dem|den)?\s*"
+                            r"(?P<noun>[\wÄÖÜäöüß\-]+)", text, re.IGNORECASE)
+        if number is not None and not told and instead is not None:
+            # "die Gebühr zahlen die nicht mehr an der Kasse, sondern direkt bei mir mit EC-Karte": the way changes
+            label = _with_phrase(draft.steps[number - 1].label, clause, instead.group("prep"), instead.group("noun"))
+            draft = drafting.update_step(draft, number, label=label[:300])
+            notes.append(f"Geändert: Schritt {number} heißt jetzt „{label}“.")
+            return draft
+        if number is None and not told:
+            return draft
+        if number is None:  # what it was is not in the draft: the new way is added ("… sondern mit EC-Karte")
+            step = drafting.steps_from(told[:1])[0]
+            draft = drafting.insert_steps(draft, len(draft.steps) + 1, [step])
+            notes.append(f"Ergänzt: „{step.label}“ als Schritt {len(draft.steps)}.")
+        elif told:
+            step = drafting.steps_from(told[:1])[0]
             draft = drafting.update_step(draft, number, label=step.label, kind=step.kind)
             notes.append(f"Geändert: Schritt {number} heißt jetzt „{step.label}“.")
         else:
             draft = drafting.delete_step(draft, number)
             notes.append(f"Schritt {number} ist gestrichen.")
+        return draft
+
+    def _swap_in_step(self, draft: ProcessProfile, swapped: re.Match, notes: list[str]) -> ProcessProfile | None:
+        """Replace what the clerk said it is not by what it is, in the one step that names it."""
+        old, new = swapped.group("old").strip(), swapped.group("new").strip()
+        wanted = drafting.content_stems(old, _NOT_CONTENT)
+        hits = [s for s in draft.steps if wanted and wanted <= drafting.content_stems(s.label, _NOT_CONTENT)]
+        if len(hits) != 1 or not new:
+            return None
+        step = hits[0]
+        replaced = _with_phrase(step.label, old, swapped.group("newprep"), new)
+        draft = drafting.update_step(draft, step.n, label=replaced[:300])
+        notes.append(f"Geändert: Schritt {step.n} heißt jetzt „{replaced}“.")
         return draft
 
     # -- phases --------------------------------------------------------------
@@ -690,6 +748,59 @@ def _same_step(told: str, label: str) -> bool:
     ("Erlaubnis vom Amtsleiter unterschreiben lassen" is new next to "Erlaubnis erteilen")."""
     score = label_similarity(told, label)
     return score >= 0.67 or (score >= 0.5 and told.split()[-1:] == label.split()[-1:])
+
+
+_VALUE_INSTEAD = re.compile(r"\bnicht\s+mehr\s+(?:bei\s+|ab\s+|über\s+)?(?P<old>\d[\d.,]*)\s*(?:euro|€|tage|wochen|"
+                           r"minuten|%)?\s*,?\s*sondern\s+(?:bei\s+|ab\s+|über\s+)?(?P<new>\d[\d.,]*)", re.IGNORECASE)
+
+
+def _before_change(sentence: str) -> str:
+    """What a sentence says before the clause that changes the draft ("Ordnungsamt, und übrigens an die Kasse
+    melde ich nix mehr" → "Ordnungsamt")."""
+    kept = []
+    for part in re.split(r"\s*,\s*", sentence):
+        if _NO_LONGER.search(part) or _VALUE_INSTEAD.search(part) or re.search(r"\bnicht\b", part, re.I) \
+                and _INSTEAD.search(sentence):
+            break
+        kept.append(part)
+    return re.sub(r"\s*\b(?:ach|und|übrigens|aber)(?:\s+(?:und|übrigens))*\s*$", "", ", ".join(kept), flags=re.I)
+
+
+def _with_value(draft: ProcessProfile, old: str, new: str) -> ProcessProfile | None:
+    """The draft with a figure replaced wherever a step or decision names it (a threshold that changed)."""
+    pattern = re.compile(rf"(?<![\d.,]){re.escape(old)}(?![\d,]|\.\d)")
+    data = draft.model_dump()
+    found = False
+    for step in data["steps"]:
+        if pattern.search(step["label"]):
+            step["label"], found = pattern.sub(new, step["label"]), True
+    for decision in data["decisions"]:
+        for holder, key in [(decision, "question"), *((b, "condition") for b in decision["branches"])]:
+            if pattern.search(holder[key]):
+                holder[key], found = pattern.sub(new, holder[key]), True
+    return ProcessProfile.model_validate(data) if found else None
+
+
+def _with_phrase(label: str, negated: str, preposition: str, noun: str) -> str:
+    """``label`` with the phrase the negated words named ("an Kasse") replaced by the new one ("mit EC-Karte");
+    the new phrase goes before the verb when the old one is not in the label."""
+    words = label.split()
+    named = {w.lower()[:5] for w in re.findall(r"[A-Za-zÄÖÜäöüß\-]{4,}", negated)}
+    parts = noun.split("-")
+    noun = "-".join(part.upper() if i == 0 and len(part) <= 3 and len(parts) > 1 else part[:1].upper() + part[1:]
+                    for i, part in enumerate(parts))  # "ec-karte" → "EC-Karte"
+    phrase = [preposition.lower(), noun]
+    at = next((i for i, w in enumerate(words[1:-1], start=1) if w.lower()[:5] in named
+               and words[i - 1].lower() in _PREPOSITIONS), None)
+    if at is not None:
+        words[at - 1:at + 1] = phrase
+    else:
+        words[-1:-1] = phrase
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+_PREPOSITIONS = {"an", "am", "ans", "in", "im", "ins", "bei", "beim", "mit", "per", "von", "vom", "über", "zur", "zum"}
 
 
 def step_by_content(draft: ProcessProfile, words: str, told: bool = False) -> int | None:
