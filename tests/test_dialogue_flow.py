@@ -370,3 +370,33 @@ def test_a_changed_threshold_is_changed_where_the_draft_names_it(client, clerk):
     after = _say(client, clerk, started["id"], "die wertgrenze ist nicht mehr 1000 sondern 500 euro")
     assert "500" in told(after) and "1000" not in told(after), after["draft"]
     assert after["reply"]["slot"] == asked and after["draft"]["title"] == first["draft"]["title"]  # no answer
+
+
+def test_corrections_a_new_user_typed_in_the_walkthrough(client, clerk):
+    """Found by a tester in the browser: a struck step gives no actor to its successor, "X macht Y, nicht Z"
+    changes who signs (label included), "Schritt N ist …, nicht …" renames, "4 und 5 ist eins" merges."""
+    started = _start(client, clerk, retrieval=False)
+    first = _say(client, clerk, started["id"], "Der Antrag kommt per Mail. Ich prüfe ihn. Ich schreib ne Mail. "
+                                               "Dann schreib ich den Bescheid, der geht zur Amtsleitung zum "
+                                               "Unterschreiben. Dann kommt der Antrag in den Ordner.")
+    labels = _labels(first)
+    signing = next(n for n, label in enumerate(labels, start=1) if "unterschreiben lassen" in label)
+    body = _say(client, clerk, started["id"], "das unterschreiben macht der bürgermeister, nicht die amtsleitung")
+    step = body["draft"]["steps"][signing - 1]
+    assert step["actor"] == "Bürgermeister" and "Bürgermeister" in step["label"], step
+    body = _say(client, clerk, started["id"], "schritt 3 ist antragsteller informieren, nicht mail")
+    assert _labels(body)[2] == "Antragsteller informieren", _labels(body)
+    count = len(_labels(body))
+    body = _say(client, clerk, started["id"], f"schritt {count} machen wir nicht, das macht die kasse selbst")
+    assert len(_labels(body)) == count - 1
+    assert not any((s["actor"] or "").startswith("Kasse") for s in body["draft"]["steps"]), body["draft"]["steps"]
+    body = _say(client, clerk, started["id"], "1 und 2 ist eigentlich eins")
+    assert len(_labels(body)) == count - 2 and "ein Schritt" in body["reply"]["text"]
+
+
+def test_decision_questions_are_asked_as_questions(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], "Der Antrag kommt per Post. Ich fahr raus und guck mir den Baum an, "
+                                              "wenn der gesund ist lehnen wir ab. Sonst schreib ich den Bescheid.")
+    [decision] = body["draft"]["decisions"]
+    assert decision["question"] == "Ist der Baum gesund?"

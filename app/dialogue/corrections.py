@@ -15,8 +15,18 @@ DELETE = re.compile(r"schritt\s+" + _N + r"\s+(?:fällt\s+(?:weg|raus)|entfällt
                     r"(?:den\s+)?schritt\s+" + _N, re.IGNORECASE)
 INSERT = re.compile(r"(?P<where>nach|vor)\s+schritt\s+" + _N + r"\s+(?:kommt|folgt|gibt es|machen wir)\s+(?:noch\s+)?"
                     r"(?:(?:ein(?:en)?|der)\s+(?:weiterer?|zusätzlicher?)?\s*(?:schritt)?:?\s*)?(?P<what>.+)", re.IGNORECASE)
-RENAME = re.compile(r"schritt\s+" + _N + r"\s+(?:heißt|lautet|ist eigentlich|ist eher|sollte heißen)\s*:?\s*(?P<what>.+)",
+RENAME = re.compile(r"schritt\s+" + _N + r"\s+(?:heißt|lautet|ist eigentlich|ist eher|sollte heißen|ist)\s*:?\s*(?P<what>.+)",
                     re.IGNORECASE)
+# "4 und 5 ist eigentlich eins", "Schritt 2 und 3 sind ein Schritt": two steps told as one activity
+MERGE = re.compile(r"(?:schritte?\s+)?" + _N + r"\s+und\s+" + _N + r"\s+(?:ist|sind)\s+(?:eigentlich\s+|doch\s+|bei uns\s+)*"
+                   r"(?:eins|einer|ein schritt|ein einziger schritt|dasselbe|das gleiche|zusammen|derselbe schritt)\b",
+                   re.IGNORECASE)
+# "das Unterschreiben macht der Bürgermeister, nicht die Amtsleitung": who does a step, contrasted afterwards
+ACTOR_RATHER = re.compile(r"(?:das|den|die)\s+(?P<about>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+(?:macht|erledigt|"
+                          r"übernimmt|unterschreibt|zeichnet|bucht)\s+(?:bei uns\s+|jetzt\s+|immer\s+|doch\s+)*"
+                          r"(?:der|die|das|unser\w*)\s+(?P<who>[\wÄÖÜäöüß\-]+)\s*,\s*nicht\s+(?:der|die|das)\s+"
+                          r"(?P<old>[\wÄÖÜäöüß\-]+)", re.IGNORECASE)
+_NOT_A_LABEL = re.compile(r"^(?:eins|einer|zwei|drei|falsch|richtig|gut|ok|okay|doch|nicht|weg|raus|so|das)\W*$", re.IGNORECASE)
 SWAP = re.compile(r"schritt(?:e)?\s+" + _N + r"\s+und\s+" + _N + r"\s+(?:tauschen|vertauschen|sind vertauscht)",
                   re.IGNORECASE)
 ACTOR = re.compile(r"(?:das|den|diesen schritt|schritt\s+" + _N + r")\s+(?:macht|erledigt|übernimmt|bearbeitet)\s+"
@@ -109,7 +119,7 @@ def number(raw: str) -> int:
 
 @dataclass
 class Correction:
-    action: str  # delete | delete_by_content | insert_after | insert_before | rename | swap | actor | move
+    action: str  # delete | delete_by_content | insert_after | insert_before | rename | swap | merge | actor | move
     step: int | None = None
     other: int | None = None
     text: str = ""
@@ -143,14 +153,21 @@ def find_corrections(text: str) -> list[Correction]:
         for match in INSERT_BARE.finditer(text):
             where = "insert_after" if match.group("where").lower() == "nach" else "insert_before"
             found.append(Correction(where, int(match.group("n")), text=match.group("what").strip()))
-    if len(text) <= 300:
+    if len(text) <= 300 and not any(c.action == "merge" for c in found) and not MERGE.search(text):
         for match in RENAME_BARE.finditer(text):
-            found.append(Correction("rename", int(match.group("n")), text=match.group("what").strip(" .")))
+            if not _NOT_A_LABEL.match(match.group("what").strip(" .")):
+                found.append(Correction("rename", int(match.group("n")), text=match.group("what").strip(" .")))
     for match in INSERT.finditer(text):
         where = "insert_after" if match.group("where").lower() == "nach" else "insert_before"
         found.append(Correction(where, number(match.group(2)), text=match.group("what").strip()))
+    for match in MERGE.finditer(text):
+        found.append(Correction("merge", number(match.group(1)), number(match.group(2))))
     for match in RENAME.finditer(text):
-        found.append(Correction("rename", number(match.group(1)), text=match.group("what").strip(" .")))
+        what = re.split(r"\s*,\s*nicht\b|\s+und nicht\b", match.group("what"), maxsplit=1)[0].strip(" .")
+        plain_is = re.match(r"(?i)schritt\s+\S+\s+ist\s*(?!eigentlich|eher)", match.group(0)) is not None
+        if _NOT_A_LABEL.match(what) or (plain_is and not re.search(r"(?:en|ern|eln)\W*$", what)):
+            continue  # "Schritt 3 ist falsch", "Schritt 2 ist gut": no new name
+        found.append(Correction("rename", number(match.group(1)), text=what))
     for match in SWAP.finditer(text):
         found.append(Correction("swap", number(match.group(1)), number(match.group(2))))
     for match in MOVE.finditer(text):
@@ -165,7 +182,14 @@ def find_corrections(text: str) -> list[Correction]:
             what = re.sub(r"(?i)^(?:das|den|die|der)\s+(?:mit\s+(?:dem|der|den)\s+)?", "", match.group("what"))
             found.append(Correction("move", None, text=what, about=match.group("ref"), where=where, loose=True))
             break
+    for match in ACTOR_RATHER.finditer(text):
+        who = actor_name(match.group("who"))
+        if who:
+            found.append(Correction("actor", None, text=who, about=match.group("about"), where="explicit",
+                                    other=None, loose=False))
     for match in ACTOR_NOT.finditer(text):
+        if any(c.action == "actor" for c in found):
+            break
         who = actor_name(match.group("who"))
         if who:
             about = re.sub(r"(?i)^.*?\b(?:das|die|den|der)\s+(?:mit\s+(?:dem|der|den)\s+)?", "", match.group("about"))
@@ -186,6 +210,10 @@ def find_corrections(text: str) -> list[Correction]:
         if not looks_like_actor(who.split()[0][:1].upper() + who.split()[0][1:]):
             continue  # "das macht das Programm inzwischen automatisch" names no one
         before = text[:match.start()]
+        who = re.sub(r"(?i)\s+(?:selbst|selber|allein|auch|jetzt|immer|mit)$", "", who)
         found.append(Correction("actor", step, text=who[:1].upper() + who[1:], other=None,
                                 about=before[-120:]))
+    if any(c.action in ("delete", "delete_by_content") for c in found):
+        # "Schritt 9 machen wir nicht, das macht die Kasse selbst": the reason it is struck, no new actor
+        found = [c for c in found if not (c.action == "actor" and c.step is None and c.where != "explicit")]
     return found

@@ -465,12 +465,11 @@ class Interviewer:
         return ProcessProfile.model_validate(cached) if cached else None
 
     def _adopt(self, draft: ProcessProfile, template: ProcessProfile, state: dict[str, Any]) -> ProcessProfile:
-        steps = [s.model_copy(update={"actor": None}) for s in template.steps]
+        # The other town's people, software and timings are not the clerk's: only the work is taken over.
         own_systems = draft.it_systems
-        if own_systems:
-            # The clerk's own software replaces the other town's where a step uses one.
-            steps = [s.model_copy(update={"it_system": own_systems[0]}) if s.it_system and s.it_system not in
-                     own_systems and not is_generic_system(s.it_system) else s for s in steps]
+        steps = [s.model_copy(update={"actor": None, "minutes": None}) for s in template.steps]
+        steps = [s if not s.it_system or s.it_system in own_systems or is_generic_system(s.it_system) else
+                 s.model_copy(update={"it_system": own_systems[0] if own_systems else None}) for s in steps]
         own = list(draft.steps)
         used: set[int] = set()
         for step in own:  # the clerk's wording where it told the step, the template's building block
@@ -599,12 +598,18 @@ class Interviewer:
                 elif correction.action == "swap":
                     draft = drafting.swap_steps(draft, correction.step, correction.other)
                     notes.append(f"Schritte {correction.step} und {correction.other} sind getauscht.")
+                elif correction.action == "merge":
+                    first, second = sorted((correction.step, correction.other))
+                    kept = draft.steps[first - 1].label if 1 <= first <= len(draft.steps) else None
+                    draft = drafting.delete_step(draft, second)
+                    notes.append(f"Schritte {first} und {second} sind jetzt ein Schritt: „{kept}“.")
                 elif correction.action == "actor" and (correction.step or correction.where == "explicit"
                                                        or state.get("slot") not in ("org_unit", "participants")):
                     target = correction.step or step_by_content(draft, correction.about, told=True) \
                         or state.get("focus_step") or (len(draft.steps) or None)
                     if target:
-                        draft = drafting.update_step(draft, target, actor=correction.text[:200])
+                        label = _signed_by(draft.steps[target - 1].label, correction.text)
+                        draft = drafting.update_step(draft, target, actor=correction.text[:200], label=label[:300])
                         notes.append(f"Schritt {target} erledigt jetzt: {correction.text}.")
             except ValueError as exc:
                 notes.append(str(exc))
@@ -719,12 +724,20 @@ def _describe_change(now: ProcessProfile, restored: ProcessProfile) -> str:
         return f"Zuständig ist wieder: {restored.org_unit or 'nicht angegeben'}."
     if [s.label for s in now.steps] != [s.label for s in restored.steps]:
         return "Die Schritte sind wieder: " + "; ".join(f"{s.n}. {s.label}" for s in restored.steps) + "."
-    names = {"case_volume_per_year": "Die Fallzahl", "minutes_per_case": "Die Bearbeitungszeit",
-             "trigger": "Der Auslöser", "result": "Das Ergebnis", "it_systems": "Die IT-Systeme",
-             "participants": "Die Beteiligten", "decisions": "Die Entscheidungen"}
+    if [(s.actor, s.kind) for s in now.steps] != [(s.actor, s.kind) for s in restored.steps]:
+        changed = next(b for a, b in zip(now.steps, restored.steps) if (a.actor, a.kind) != (b.actor, b.kind))
+        return f"Schritt {changed.n} („{changed.label}“) ist wieder wie vorher."
+    names = {"case_volume_per_year": "Fallzahl", "minutes_per_case": "Bearbeitungszeit", "trigger": "Auslöser",
+             "result": "Ergebnis", "it_systems": "IT-Systeme", "participants": "Beteiligte",
+             "legal_basis": "Rechtsgrundlage", "customer": "Kunde", "documents": "Dokumente", "waiting": "Wartezeiten",
+             "exceptions": "Sonderfälle", "decisions": "Entscheidungen"}
     for field, name in names.items():
-        if getattr(now, field) != getattr(restored, field):
-            return f"{name} ist wieder wie vorher."
+        old = getattr(restored, field)
+        if getattr(now, field) != old:
+            if field == "decisions":
+                return f"Die Entscheidungen sind wieder wie vorher ({len(old)})."
+            shown = ", ".join(old) if isinstance(old, list) else (f"{old:g}" if isinstance(old, float) else old)
+            return f"{name}: wieder „{shown}“." if shown not in (None, "", []) else f"{name}: wieder leer."
     return ""
 
 
@@ -764,6 +777,12 @@ def _before_change(sentence: str) -> str:
             break
         kept.append(part)
     return re.sub(r"\s*\b(?:ach|und|übrigens|aber)(?:\s+(?:und|übrigens))*\s*$", "", ", ".join(kept), flags=re.I)
+
+
+def _signed_by(label: str, actor: str) -> str:
+    """A label that names who signs ("… von der Amtsleitung unterschreiben lassen") names the new actor."""
+    article = "von der" if re.search(r"(?:ung|ei|stelle|kasse|in|e)$", actor) else "vom"
+    return re.sub(r"\bvo(?:m|n der|n den|n)\s+[A-ZÄÖÜ][\wäöüß\-]+(?=\s+\S+\s+lassen$)", f"{article} {actor}", label)
 
 
 def _with_value(draft: ProcessProfile, old: str, new: str) -> ProcessProfile | None:

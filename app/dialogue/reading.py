@@ -33,6 +33,11 @@ __all__ = ["DraftUpdate", "LLMReader", "MessageReader", "ReadContext", "RuleRead
 _REFUSED = re.compile(r"^\W*(?:nee|nein|ne|nö|ohne|kein\w*|gar kein\w*|weiß (?:ich )?nicht)\b|\bweiß ich nicht\b|"
                       r"\bkeine ahnung\b|\bohne (?:software|programm|edv|computer)\b", re.IGNORECASE)
 _TEXT_SLOTS = ("result", "customer", "waiting", "exceptions")
+# Not what starts the process: a refusal ("nein, das passt bei uns nicht") or a remark on what is missing
+# ("die E-Akte haben wir noch nicht").
+_NO_TRIGGER = re.compile(r"^\W*(?:nee|nein|nö)\b(?!\s*,?\s*(?:der|die|das|ein|eine|wenn|sobald)\b)|"
+                         r"\bpasst\s+(?:bei uns\s+|so\s+)?(?:nicht|gar nicht)\b|"
+                         r"\bhaben wir\s+(?:noch\s+|leider\s+|bisher\s+)*(?:nicht|kein\w*)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -95,7 +100,7 @@ class RuleReader:
         if slot == "title" and not nothing:
             kept = _KEEPS_NAME.match(text) and draft.title and draft.title != PLACEHOLDER_TITLE
             update.title = draft.title if kept else short_title(text)
-        elif slot == "trigger" and not nothing:
+        elif slot == "trigger" and not nothing and not _NO_TRIGGER.search(text):
             update.trigger = trigger_clause(text, context.history)
         elif slot in _TEXT_SLOTS and not nothing:
             setattr(update, slot, clean_answer(text)[:2000] or None)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from app.domain import Branch, Decision
 
-from .clauses import Clause, retag, sentences, split_clauses
+from .clauses import Clause, as_question, retag, sentences, split_clauses
 from .orthography import normalise
 from .steps import read_description
 from .tagger import tag, tokenize
@@ -260,7 +260,7 @@ def _add(decisions: list[Decision], after: int, told: str, goto: int | None, fol
         return
     condition = re.sub(r"^\W*(?:(?:ja|und|also|aber|nur)\W+)*(?:wenn|falls|sofern)\s+", "", _joined(told),
                        flags=re.I).strip() or "ja"
-    question = (condition[:1].upper() + condition[1:] + "?")[:300]
+    question = as_question(condition)[:300]
     decisions.append(Decision(after_step=after, question=question,
                               branches=[Branch(condition=condition[:300], goto_step=goto),
                                         Branch(condition="sonst", goto_step=following)]))

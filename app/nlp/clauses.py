@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .tagger import Token, tag, tokenize
-from .verbs import base_of, participle_infinitive
+from .verbs import PARTICLES, base_of, participle_infinitive
 
 CONDITION = {"wenn", "falls", "sofern", "soweit", "sobald", "wenns", "wann", "solange"}
 ELSE = {"sonst", "ansonsten", "andernfalls", "ansonst"}
@@ -289,3 +289,42 @@ def clauses(text: str) -> list[Clause]:
         tokens = retag(tag(tokenize(sentence) + ["."]))
         out.extend(split_clauses(tokens, number))
     return out
+
+
+_NOT_VERBS = {"nicht", "mehr", "jetzt", "selbst", "oft", "gut", "weit", "bereit", "recht", "schlecht", "echt", "erst",
+              "meist", "fast", "sonst", "halt", "unten", "oben", "hinten", "vorne", "morgen", "gestern", "intern",
+              "extern", "modern", "selten", "ebenfalls"}
+
+
+def _separated(verb: str) -> tuple[str, str]:
+    """"zurückkommen" → ("zurück", "kommen"), a finite form keeps its ending ("zurückkommt" → "kommt")."""
+    for particle in sorted(PARTICLES, key=len, reverse=True):
+        rest = verb[len(particle):]
+        if verb.startswith(particle) and len(rest) >= 3 and base_of(rest) is not None:
+            return particle, rest
+    return "", ""
+
+
+_AUX = {"ist", "sind", "hat", "haben", "wird", "werden", "kann", "können", "muss", "müssen", "gibt", "war", "waren"}
+_LOWER_FIRST = {"der", "die", "das", "den", "dem", "ein", "eine", "einer", "es", "er", "sie", "was", "jemand", "alles",
+                "alle", "man", "wir", "ich", "kein", "keine", "keiner", "nichts", "nix"}
+
+
+def as_question(condition: str) -> str:
+    """A condition as the yes/no question of a decision: "wenn der Entsorger keinen Termin frei hat" →
+    "Hat der Entsorger keinen Termin frei?", "was fehlt" → "Fehlt was?"; without a final verb as told."""
+    text = re.sub(r"^\W*(?:(?:und|aber|also|ja)\s+)*(?:wenn|falls|sofern|ob)\s+", "", condition.strip(" ?.,"),
+                  flags=re.IGNORECASE)
+    text = re.sub(r"^'\s*s\s+|^'s\s+", "es ", re.sub(r"\s+'\s*s\b", "'s", text))
+    words = text.split()
+    last = words[-1] if words else ""
+    verb_final = last.islower() and last not in _NOT_VERBS and (
+        last in _AUX or re.search(r"(?:[^e]t|en|ern|eln)$", last) is not None)
+    if len(words) >= 2 and verb_final and not is_verb(tag(words), 0):
+        first = words[0].lower() if words[0].lower() in _LOWER_FIRST else words[0]
+        particle, rest = _separated(last)
+        verb = rest or last
+        question = " ".join([verb[:1].upper() + verb[1:], first, *words[1:-1], *([particle] if particle else [])])
+    else:
+        question = text[:1].upper() + text[1:]
+    return question + "?" if question else "?"

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from app.domain import Branch, Decision
 
-from .clauses import OBJECT_PRONOUNS, SUBJECT_PRONOUNS, Clause, is_finite, is_verb, retag, sentences, split_clauses
+from .clauses import (OBJECT_PRONOUNS, SUBJECT_PRONOUNS, Clause, as_question, is_finite, is_verb, retag, sentences,
+                      split_clauses)
 from .gazetteer import Gazetteer, is_generic_system, looks_like_actor, role_name
 from .orthography import normalise
 from .step_kind import classify_step
@@ -361,7 +362,7 @@ def _granted(tokens: list[Token], verb: int) -> str | None:
 
 
 _SIGN_ROUTE = re.compile(
-    r"\b(?P<to>zur|zum|der|dem)\s+(?P<who>[A-ZÄÖÜ][\wäöüß-]+)\s+(?:\w+\s+){0,2}?(?:zum|zur)\s+"
+    r"\b(?P<to>zur|zum|der|dem)\s+(?P<who>(?-i:[A-ZÄÖÜ])[\wäöüß-]+)\s+(?:\w+\s+){0,2}?(?:zum|zur)\s+"
     r"(?P<what>unterschreiben|unterschrift|unterzeichnen|unterzeichnung|abzeichnen|zeichnen|mitzeichnung|"
     r"gegenzeichnung|freigabe|freigeben|genehmigung|genehmigen)\b", re.IGNORECASE)
 _SIGN_ACT = {"unterschreiben": "unterschreiben", "unterschrift": "unterschreiben", "unterzeichnen": "unterzeichnen",
@@ -373,8 +374,8 @@ _SIGN_ACT = {"unterschreiben": "unterschreiben", "unterschrift": "unterschreiben
 def _routed_for_signature(text: str) -> tuple[str, str, str] | None:
     """"der geht dann zur Amtsleitung zum Unterschreiben", "leg ich dem Bürgermeister zur Unterschrift vor":
     (who signs, "vom"/"von der", the signing verb); the document is signed by someone else."""
-    match = _SIGN_ROUTE.search(text)
-    if match is None or not looks_like_actor(match.group("who")):
+    match = next((m for m in _SIGN_ROUTE.finditer(text) if looks_like_actor(m.group("who"))), None)
+    if match is None:
         return None
     by = "von der" if match.group("to").lower() in ("zur", "der") else "vom"
     return match.group("who"), by, _SIGN_ACT[match.group("what").lower()]
@@ -520,7 +521,14 @@ class DescriptionReader:
                 continue
             if activity is not None and clause.coordinated and reading.activities and \
                     reading.activities[-1].kind == "appointment" and activity.kind.startswith("check"):
-                _absorb(reading.activities[-1], activity)  # "fahr ich raus und guck's mir an": one visit
+                visit = reading.activities[-1]
+                _absorb(visit, activity)  # "fahr ich raus und guck's mir an": one visit
+                looked_at = activity.label.rsplit(" ", 1)[0] if " " in activity.label and activity.told_object else ""
+                at = visit.label.find("vor Ort") if not visit.label.startswith("Vor Ort") else 0
+                if at >= 0 and looked_at and not visit.told_object:  # "fahr raus und guck mir den Baum an"
+                    place = visit.label[at:]
+                    visit.label = f"{looked_at} {place[:1].lower()}{place[1:]}"
+                    visit.told_object = True
                 step_of_clause[index] = len(reading.activities) - 1
                 continue
             if activity is not None and clause.coordinated and reading.activities and \
@@ -737,6 +745,7 @@ class DescriptionReader:
                 object_words = ["Gebühr"]
         if verb_text.startswith("vor Ort") and not object_words and self.context:
             object_words = self.context.split()  # "fahr ich raus": to see what was just named
+            borrowed = True
         core = " ".join([*(obj.words if obj else []), verb_text]).strip()
         manner = [t.text.lower() for t in tokens if t.tag in ("ADJD", "ADJ(D)") and _MANNER.match(t.text)
                   and t.text.lower() not in verb_text]
@@ -822,6 +831,12 @@ class DescriptionReader:
                 continue  # "wenn jemand seinen Hund anmeldet, kommt das Formular": the trigger, not a decision
             words = clause.tokens if threshold else clause.tokens[1:]
             condition = " ".join(t.text for t in (words[:3] if threshold else words)).strip() or "ja"
+            named = [a for a in activities[:first] if a.told_object]
+            if not threshold and words and words[0].tag in ("PDS", "ART", "PRELS") and words[0].text.lower() in ("der", "die", "das") \
+                    and named and len(words) > 1 and words[1].tag not in ("NN", "NE"):
+                thing = _object_head(named[-1].label)  # "wenn der gesund ist" after "guck mir den Baum an"
+                if thing:
+                    condition = f"{words[0].text} {thing[:1].upper()}{thing[1:]} " + " ".join(t.text for t in words[1:])
             condition = re.sub(r"^'\s*s\s+", "", condition)
             condition = re.sub(r"\s+'\s*s\b", "'s", condition)  # "gibt ' s" → "gibt's"
             bare_answer = clause.words[1:2] in (["nicht"], ["ja"], ["nein"], ["doch"])  # "wenn nicht", "wenn ja"
@@ -831,7 +846,7 @@ class DescriptionReader:
             if asked:  # "Wohnen die wirklich im Gebiet?" – "wenn nicht …" / "wenn ja …"
                 said, otherwise = ("ja", "nein") if clause.words[1:2] in (["ja"], ["doch"]) else ("nein", "ja")
             branches = [Branch(condition=said, goto_step=first + 1), Branch(condition=otherwise, goto_step=other)]
-            question = asked or condition[:1].upper() + condition[1:] + "?"
+            question = asked or as_question(condition)
             if all(d.after_step != first for d in decisions):
                 decisions.append(Decision(after_step=first, question=question[:300], branches=branches))
         return decisions

@@ -29,8 +29,8 @@ _INNER_FILLER = re.compile(r"\s+\b(?:halt|eben|doch|ja|mal)\b(?=\s|$)", re.IGNOR
 _BACK_REFERENCE = re.compile(r"\b(?:hab(?:e)? ich (?:doch )?(?:oben|vorhin|schon|eben|bereits)|wie (?:oben|gesagt|"
                              r"schon gesagt|vorhin)|siehe oben|s\. o\.)", re.IGNORECASE)
 _NEGATED_AFTER = re.compile(r"(?P<what>[\wÄÖÜäöüß\-.]+(?:\s+[\wÄÖÜäöüß\-.]+)?)\s+(?:brauchen|braucht|benötigen|haben|"
-                            r"nutzen|benutzen|verwenden|machen)\s+wir\s+(?:dafür\s+|da\s+|hier\s+|auch\s+)?"
-                            r"(?:nicht|nie|gar nicht|keine?n?)\b", re.IGNORECASE)
+                            r"nutzen|benutzen|verwenden|machen)\s+wir\s+(?:dafür\s+|da\s+|hier\s+|auch\s+|noch\s+|bisher\s+|"
+                            r"leider\s+|überhaupt\s+)*(?:nicht|nie|gar nicht|keine?n?)\b", re.IGNORECASE)
 _NEGATED_BEFORE = re.compile(r"\b(?:kein(?:e|en)?|nicht (?:die|der|das|den)|ohne)\s+(?P<what>[\wÄÖÜäöüß\-.]+)",
                              re.IGNORECASE)
 _TRIGGER_NOUN = re.compile(r"\b(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+|den\s+)?(?:[\wÄÖÜäöüß\-]+\s+){0,2}?"

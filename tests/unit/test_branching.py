@@ -76,3 +76,15 @@ def test_a_told_branch_at_a_step_that_already_branches_joins_that_gateway():
     [joined] = with_decisions(known, told)
     assert [b.goto_step for b in joined.branches] == [3, None, 4]  # the new way out before "sonst"
     assert with_decisions(known, []) == known
+
+
+def test_conditions_become_yes_no_questions():
+    from app.nlp.clauses import as_question
+
+    assert as_question("wenn der Entsorger keinen Termin frei hat") == "Hat der Entsorger keinen Termin frei?"
+    assert as_question("was fehlt") == "Fehlt was?"
+    assert as_question("'s gefährlich ist") == "Ist es gefährlich?"
+    assert as_question("die Sachen zurückkommen") == "Kommen die Sachen zurück?"
+    assert as_question("alle Angehörigen zugestimmt haben") == "Haben alle Angehörigen zugestimmt?"
+    assert as_question("Zahlt er nicht") == "Zahlt er nicht?"  # already a question's order
+    assert as_question("bei über 1000 Euro") == "Bei über 1000 Euro?"  # no verb to move
