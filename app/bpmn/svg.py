@@ -199,8 +199,10 @@ def render_svg(profile: ProcessProfile, *, id_prefix: str = "dgm", standalone: b
             (x1, y1), (x2, y2) = points[0], points[1]
             if y1 == y2:
                 lx, ly = x1 + 6, y1 - 7
-            else:
-                lx, ly = x1 + 7, y1 + (16 if y2 > y1 else -8)
+            elif y2 > y1:
+                lx, ly = x1 + 7, y1 + 16
+            else:  # upwards: halfway up the arrow, clear of the gateway's question above its tip
+                lx, ly = x1 + 7, min(y1 - 8, (y1 + y2) / 2 + 4)
             out.append(_text(lx, ly, _wrap(label, 24, 1)[0], size=11, anchor="start", halo=True))
 
     for shape in shapes.values():
@@ -238,8 +240,9 @@ def _node(shape: _Shape) -> list[str]:
                f'<polygon points="{points}" fill="#fff7d6" stroke="{STROKE}" stroke-width="1.5"/>',
                _text(cx, cy + 6, "×", size=18, weight="700")]
         lines = _wrap(shape.name, 26, 2) if shape.name else []
-        for j, line in enumerate(lines):
-            out.append(_text(cx, shape.y - 8 - 13 * (len(lines) - 1 - j), line, size=11, fill=MUTED, halo=True))
+        for j, line in enumerate(lines):  # left of the top tip: a branch may leave the gateway upwards
+            out.append(_text(cx - 6, shape.y - 4 - 13 * (len(lines) - 1 - j), line, size=11, fill=MUTED,
+                             anchor="end", halo=True))
         return out + ["</g>"]
     step = shape.step or {}
     n = step.get("n", "")

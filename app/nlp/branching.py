@@ -261,6 +261,7 @@ def _add(decisions: list[Decision], after: int, told: str, goto: int | None, fol
     condition = re.sub(r"^\W*(?:(?:ja|und|also|aber|nur)\W+)*(?:wenn|falls|sofern)\s+", "", _joined(told),
                        flags=re.I).strip() or "ja"
     question = as_question(condition)[:300]
+    asked = question.rstrip("?").lower() != condition.lower()  # a yes/no question: its branches are ja and nein
     decisions.append(Decision(after_step=after, question=question,
-                              branches=[Branch(condition=condition[:300], goto_step=goto),
-                                        Branch(condition="sonst", goto_step=following)]))
+                              branches=[Branch(condition="ja" if asked else condition[:300], goto_step=goto),
+                                        Branch(condition="nein" if asked else "sonst", goto_step=following)]))

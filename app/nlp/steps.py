@@ -548,6 +548,12 @@ class DescriptionReader:
                     nouns = [t.text for t in clause.tokens if t.tag in ("NN",) and t.text not in _SKIP_NOUNS]
                     if nouns and not self.context and not _GREETING.match(clause.text):
                         self.context = nouns[-1]  # "Abbruchanzeigen. Die kommen vom Bauherrn …"
+            if activity is not None and clause.coordinated and requested and reading.activities \
+                    and requested[-1][0] is reading.activities[-1] \
+                    and activity.label.split()[-1] in ("nachfordern", "anfordern", "nachfragen", "erfragen"):
+                _absorb(reading.activities[-1], activity)  # "schreib ich ne Mail und fordere das nach": one request
+                step_of_clause[index] = len(reading.activities) - 1
+                continue
             if activity is not None and missing is not None and missing[0] == clause.sentence:
                 requested.append((activity, missing[1]))  # "wenn was fehlt, schreib ich ne Mail": requested
                 missing = None
@@ -743,7 +749,8 @@ class DescriptionReader:
             verb_text, entry = "kassieren", None  # "die zahlen bar": the office takes the fee
             if not object_words:
                 object_words = ["Gebühr"]
-        if verb_text.startswith("vor Ort") and not object_words and self.context:
+        if verb_text.startswith("vor Ort") and not object_words and self.context \
+                and self.context.split()[-1] not in ("Mail", "E-Mail", "Brief", "Post", "Anruf", "Fax", "Nachricht"):
             object_words = self.context.split()  # "fahr ich raus": to see what was just named
             borrowed = True
         core = " ".join([*(obj.words if obj else []), verb_text]).strip()
@@ -847,6 +854,9 @@ class DescriptionReader:
                 said, otherwise = ("ja", "nein") if clause.words[1:2] in (["ja"], ["doch"]) else ("nein", "ja")
             branches = [Branch(condition=said, goto_step=first + 1), Branch(condition=otherwise, goto_step=other)]
             question = asked or as_question(condition)
+            if not asked and question.rstrip("?").lower() != condition.lower():
+                said, otherwise = "ja", "nein"  # "Ist der Baum gesund?": yes or no
+                branches = [Branch(condition=said, goto_step=first + 1), Branch(condition=otherwise, goto_step=other)]
             if all(d.after_step != first for d in decisions):
                 decisions.append(Decision(after_step=first, question=question[:300], branches=branches))
         return decisions

@@ -310,3 +310,9 @@ def test_whether_everything_is_there_checks_what_came_in():
     assert labels("Die Anzeige kommt per Mail. Ich guck ob alles drin ist, Standort, Uhrzeit, Brennmaterial.")[-1] \
         == "Anzeige auf Vollständigkeit prüfen"
     assert labels("Ich guck ob ne Auskunftssperre drin ist.") == ["Auskunftssperre prüfen"]  # presence, not completeness
+
+
+def test_a_request_told_twice_is_one_step_and_a_mail_is_not_visited():
+    assert labels("Ich prüfe ob alles da ist, wenn was fehlt schreib ich ne Mail und fordere das nach. Dann fahr "
+                  "ich raus.") == ["Auf Vollständigkeit prüfen", "Fehlende Unterlagen per E-Mail nachfordern",
+                                   "Vor Ort besichtigen"]
