@@ -400,3 +400,20 @@ def test_decision_questions_are_asked_as_questions(client, clerk):
                                               "wenn der gesund ist lehnen wir ab. Sonst schreib ich den Bescheid.")
     [decision] = body["draft"]["decisions"]
     assert decision["question"] == "Ist der Baum gesund?"
+
+
+def test_a_trigger_already_told_is_proposed_not_asked_again(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    _say(client, clerk, started["id"], "Der Antrag kommt per Mail, ich prüfe ihn und schreib den Bescheid.")
+    body = _say(client, clerk, started["id"], "Baumfällung")
+    assert body["reply"]["slot"] == "trigger" and "„Antrag per Mail geht ein“" in body["reply"]["text"]
+    body = _say(client, clerk, started["id"], "passt")
+    assert body["draft"]["trigger"] == "Antrag per Mail geht ein" and body["reply"]["slot"] != "trigger"
+
+
+def test_a_proposed_trigger_can_be_refused_and_told(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    _say(client, clerk, started["id"], "Der Antrag kommt per Mail, ich prüfe ihn und schreib den Bescheid.")
+    _say(client, clerk, started["id"], "Baumfällung")
+    body = _say(client, clerk, started["id"], "Nein, das startet mit einer Beschwerde von Nachbarn.")
+    assert "Beschwerde" in (body["draft"]["trigger"] or ""), body["draft"]["trigger"]

@@ -176,6 +176,11 @@ class Interviewer:
             return self._after_compare(draft, state, text, notes)
         if slot == "confirm_template":
             return self._after_template(draft, state, text, notes)
+        if slot == "trigger" and state.get("proposed_trigger") and _YES.match(text) and len(text.split()) <= 4:
+            draft = draft.model_copy(update={"trigger": state.pop("proposed_trigger")})
+            if "trigger" not in state["filled"]:
+                state["filled"].append("trigger")
+            return self._ask(draft, state, prefix=" ".join(notes))
         draft = self._apply_field_changes(draft, state, text, slot, notes)
         before = len(notes)
         draft = self._apply_replacement(draft, text, notes)
@@ -656,6 +661,14 @@ class Interviewer:
         if slot == "title" and state.get("title_provisional") and has_value(draft, "title"):
             question = (f"Ich habe den Ablauf vorläufig „{draft.title}“ genannt. Wie heißt er in Ihrer Verwaltung? "
                         "Wenn der Name passt, antworten Sie einfach mit „passt“.")
+        state.pop("proposed_trigger", None)
+        proposal = _trigger_from_steps(draft) if slot == "trigger" and not draft.trigger \
+            and not state.get("trigger_proposed") else None
+        if proposal:  # "der Antrag kommt per Mail" was told already: the clerk confirms instead of repeating it
+            state["proposed_trigger"] = proposal
+            state["trigger_proposed"] = True  # proposed once; a "nein" gets the plain question
+            question = (f"Ausgelöst wird der Vorgang wohl durch: „{proposal}“. Stimmt das? Wenn ja, antworten Sie "
+                        "einfach mit „passt“, sonst nennen Sie den Auslöser.")
         if slot == "steps" and draft.steps:
             listed = "\n".join(f"{s.n}. {s.label}" for s in draft.steps)
             question = (f"Diese Schritte habe ich bisher verstanden:\n{listed}\nStimmt das so? Ergänzen oder "
@@ -714,6 +727,16 @@ def summarise(draft: ProcessProfile) -> str:
     if draft.minutes_per_case:
         parts.append(f"{counted(float(draft.minutes_per_case), 'minute')} pro Fall")
     return "Zusammengefasst: " + ", ".join(parts) + "."
+
+
+def _trigger_from_steps(draft: ProcessProfile) -> str | None:
+    """The receipt that starts the steps as a trigger ("Antrag per Mail entgegennehmen" → "Antrag per Mail geht
+    ein"), when the first step is one."""
+    first = draft.steps[0] if draft.steps else None
+    if first is None or first.kind != "receive" or not first.label.endswith(" entgegennehmen"):
+        return None
+    what = first.label[: -len(" entgegennehmen")].strip()
+    return f"{what} geht ein" if what and what[:1].isupper() else None
 
 
 def _describe_change(now: ProcessProfile, restored: ProcessProfile) -> str:
