@@ -417,3 +417,19 @@ def test_a_proposed_trigger_can_be_refused_and_told(client, clerk):
     _say(client, clerk, started["id"], "Baumfällung")
     body = _say(client, clerk, started["id"], "Nein, das startet mit einer Beschwerde von Nachbarn.")
     assert "Beschwerde" in (body["draft"]["trigger"] or ""), body["draft"]["trigger"]
+
+
+def test_a_branch_told_after_the_summary_is_placed(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], "Der Antrag kommt per Mail. Ich frage bei der Polizei an. Dann "
+                                              "schreibe ich den Bescheid und kassiere die Gebühr.")
+    for _ in range(20):
+        if body["reply"]["slot"] == "confirm":
+            break
+        reply = "passt" if body["reply"]["slot"] in ("title", "steps", "trigger") else "Dazu kann ich nichts sagen."
+        body = _say(client, clerk, started["id"], reply)
+    assert body["reply"]["slot"] == "confirm", body["reply"]
+    police = next(s["n"] for s in body["draft"]["steps"] if "Polizei" in s["label"])
+    body = _say(client, clerk, started["id"], "wenn die polizei bedenken hat lehn ich ab, sonst wird genehmigt")
+    [decision] = body["draft"]["decisions"]
+    assert decision["after_step"] == police and "Verzweigung" in body["reply"]["text"]

@@ -29,7 +29,7 @@ from .drafting import PLACEHOLDER_TITLE
 from .corrections import find_corrections, without_corrections
 from .field_changes import confirmation, find_field_changes
 from .questions import LABELS, ORDER, QUESTIONS
-from .reading import LLMReader, ReadContext, RuleReader, combine, merge
+from .reading import LLMReader, ReadContext, RuleReader, combine, implicit_decisions, merge, with_decisions
 from .understanding import clean_answer, says_none, says_nothing
 
 MAX_TEXT = 4000
@@ -55,6 +55,7 @@ _INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<prep>in|im|ins|an|am|ans|bei|b
 _FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", "case_volume": "case_volume_per_year",
                   "processing_time": "minutes_per_case", "it_systems": "it_systems", "steps": "steps"}
 _SLOT_OF_FIELD = {v: k for k, v in _FIELD_OF_SLOT.items()}
+_TELLS_BRANCH = re.compile(r"\b(?:wenn|wenns|falls|sofern|sonst|ansonsten)\b", re.IGNORECASE)
 _DONE = re.compile(r"\b(fertig|das war's|das wars|abschließen|zur prüfung|nichts weiter|das ist alles)\b", re.IGNORECASE)
 
 
@@ -198,6 +199,13 @@ class Interviewer:
                 state["phase"] = "done"
                 return self._ask(draft, state)
             state["phase"] = "confirm"
+            branches = implicit_decisions(text, draft, self.gazetteer) if draft.steps and _TELLS_BRANCH.search(text) \
+                else []
+            if branches:  # "wenn die Polizei Bedenken hat, lehn ich ab, sonst wird genehmigt", after the summary
+                draft = draft.model_copy(update={"decisions": with_decisions(draft.decisions, branches)})
+                places = ", ".join(str(d.after_step) for d in branches)
+                return self._ask(draft, state, prefix=f"Eingetragen: eine Verzweigung nach Schritt {places} "
+                                                      f"({branches[0].question}).", keep_slot=None)
             told = self._absorb(draft, state, text, None, notes)  # "übrigens fallzahl sind so 200 im jahr …"
             added = _describe_additions(draft, told)
             if added:
