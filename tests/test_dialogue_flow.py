@@ -433,3 +433,34 @@ def test_a_branch_told_after_the_summary_is_placed(client, clerk):
     body = _say(client, clerk, started["id"], "wenn die polizei bedenken hat lehn ich ab, sonst wird genehmigt")
     [decision] = body["draft"]["decisions"]
     assert decision["after_step"] == police and "Verzweigung" in body["reply"]["text"]
+
+
+def test_more_corrections_from_the_second_walkthrough(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    _say(client, clerk, started["id"], "Der Antrag kommt per Mail. Ich prüfe ob alles da ist, wenn was fehlt fordere "
+                                       "ich es nach. Dann schreib ich den Bescheid, der geht zur Amtsleitung zum "
+                                       "Unterschreiben und dann per Post raus.")
+    body = _say(client, clerk, started["id"], "das unterschreiben macht der bürgermeister, nicht die amtsleitung")
+    signed = [s for s in body["draft"]["steps"] if "unterschreiben lassen" in s["label"]]
+    assert [s["actor"] for s in signed] == ["Bürgermeister"], body["draft"]["steps"]  # not "Unterlagen nachfordern"
+    count = len(body["draft"]["steps"])
+    body = _say(client, clerk, started["id"], "antrag entgegennehmen und vollständigkeit prüfen ist eigentlich eins")
+    assert len(body["draft"]["steps"]) == count - 1
+    assert body["draft"]["steps"][0]["label"] == "Antrag per Mail entgegennehmen und auf Vollständigkeit prüfen"
+    body = _say(client, clerk, started["id"], "nach schritt 2 kommt noch: gebührenbescheid an die kasse geben")
+    assert body["draft"]["steps"][2]["label"] == "Gebührenbescheid an die Kasse geben", _labels(body)
+    body = _say(client, clerk, started["id"], "schritt 1 prüft die kollegin aus dem bürgerbüro")
+    assert body["draft"]["steps"][0]["actor"] and "Bürgerbüro" in body["draft"]["steps"][0]["actor"]
+
+
+def test_an_open_figure_named_after_the_summary_is_taken(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], "Der Antrag kommt per Mail. Ich prüfe ihn und schreibe den Bescheid.")
+    for _ in range(20):
+        if body["reply"]["slot"] == "confirm":
+            break
+        reply = "passt" if body["reply"]["slot"] in ("title", "steps", "trigger") else "Dazu kann ich nichts sagen."
+        body = _say(client, clerk, started["id"], reply)
+    assert body["reply"]["slot"] == "confirm" and "Fallzahl" in body["reply"]["text"]
+    body = _say(client, clerk, started["id"], "in der altstadt so 200, im neubaugebiet 50")
+    assert body["draft"]["case_volume_per_year"] == 250 and "250" in body["reply"]["text"]

@@ -13,7 +13,7 @@ _N = r"(\d+|" + "|".join(w for w, v in NUMBER_WORDS.items() if isinstance(v, int
 DELETE = re.compile(r"schritt\s+" + _N + r"\s+(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|brauchen wir nicht|"
                     r"gibt es (?:bei uns )?nicht|machen wir nicht|kann weg)|(?:streich|lösch|entfern)\w*\s+(?:bitte\s+)?"
                     r"(?:den\s+)?schritt\s+" + _N, re.IGNORECASE)
-INSERT = re.compile(r"(?P<where>nach|vor)\s+schritt\s+" + _N + r"\s+(?:kommt|folgt|gibt es|machen wir)\s+(?:noch\s+)?"
+INSERT = re.compile(r"(?P<where>nach|vor)\s+schritt\s+" + _N + r"\s+(?:kommt|folgt|gibt es|machen wir)\s+(?:noch\b\s*:?\s*)?"
                     r"(?:(?:ein(?:en)?|der)\s+(?:weiterer?|zusätzlicher?)?\s*(?:schritt)?:?\s*)?(?P<what>.+)", re.IGNORECASE)
 RENAME = re.compile(r"schritt\s+" + _N + r"\s+(?:heißt|lautet|ist eigentlich|ist eher|sollte heißen|ist)\s*:?\s*(?P<what>.+)",
                     re.IGNORECASE)
@@ -21,6 +21,11 @@ RENAME = re.compile(r"schritt\s+" + _N + r"\s+(?:heißt|lautet|ist eigentlich|is
 MERGE = re.compile(r"(?:schritte?\s+)?" + _N + r"\s+und\s+" + _N + r"\s+(?:ist|sind)\s+(?:eigentlich\s+|doch\s+|bei uns\s+)*"
                    r"(?:eins|einer|ein schritt|ein einziger schritt|dasselbe|das gleiche|zusammen|derselbe schritt)\b",
                    re.IGNORECASE)
+# "Antrag entgegennehmen und Vollständigkeit prüfen ist eigentlich eins": two steps named by content told as one
+MERGE_CONTENT = re.compile(r"(?P<first>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+und\s+(?P<second>[\wÄÖÜäöüß\-]+"
+                           r"(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+(?:ist|sind)\s+(?:eigentlich\s+|doch\s+|bei uns\s+)*"
+                           r"(?:eins|ein schritt|ein einziger schritt|dasselbe|das gleiche|derselbe schritt)\b",
+                           re.IGNORECASE)
 # "das Unterschreiben macht der Bürgermeister, nicht die Amtsleitung": who does a step, contrasted afterwards
 ACTOR_RATHER = re.compile(r"(?:das|den|die)\s+(?P<about>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+(?:macht|erledigt|"
                           r"übernimmt|unterschreibt|zeichnet|bucht)\s+(?:bei uns\s+|jetzt\s+|immer\s+|doch\s+)*"
@@ -29,7 +34,8 @@ ACTOR_RATHER = re.compile(r"(?:das|den|die)\s+(?P<about>[\wÄÖÜäöüß\-]+(?:
 _NOT_A_LABEL = re.compile(r"^(?:eins|einer|zwei|drei|falsch|richtig|gut|ok|okay|doch|nicht|weg|raus|so|das)\W*$", re.IGNORECASE)
 SWAP = re.compile(r"schritt(?:e)?\s+" + _N + r"\s+und\s+" + _N + r"\s+(?:tauschen|vertauschen|sind vertauscht)",
                   re.IGNORECASE)
-ACTOR = re.compile(r"(?:das|den|diesen schritt|schritt\s+" + _N + r")\s+(?:macht|erledigt|übernimmt|bearbeitet)\s+"
+ACTOR = re.compile(r"(?:das|den|diesen schritt|schritt\s+" + _N + r")\s+(?:macht|erledigt|übernimmt|bearbeitet|"
+                   r"unterschreibt|unterzeichnet|zeichnet|prüft|bucht)\s+"
                    r"(?:(?:jetzt|inzwischen|mittlerweile|neuerdings|eigentlich|immer|bei uns|aber|doch)\s+)*"
                    r"(?:(?:die|der|das|unsere?)\s+)?(?P<who>[\wÄÖÜäöüß\-]+(?:\s+[A-ZÄÖÜ][\wäöüß\-]+)?)",
                    re.IGNORECASE)
@@ -119,7 +125,8 @@ def number(raw: str) -> int:
 
 @dataclass
 class Correction:
-    action: str  # delete | delete_by_content | insert_after | insert_before | rename | swap | merge | actor | move
+    action: str  # delete | delete_by_content | insert_after | insert_before | rename | swap | merge |
+    # merge_by_content | actor | move
     step: int | None = None
     other: int | None = None
     text: str = ""
@@ -162,6 +169,9 @@ def find_corrections(text: str) -> list[Correction]:
         found.append(Correction(where, number(match.group(2)), text=match.group("what").strip()))
     for match in MERGE.finditer(text):
         found.append(Correction("merge", number(match.group(1)), number(match.group(2))))
+    if not any(c.action == "merge" for c in found):
+        for match in MERGE_CONTENT.finditer(text):
+            found.append(Correction("merge_by_content", None, text=match.group("first"), about=match.group("second")))
     for match in RENAME.finditer(text):
         what = re.split(r"\s*,\s*nicht\b|\s+und nicht\b", match.group("what"), maxsplit=1)[0].strip(" .")
         plain_is = re.match(r"(?i)schritt\s+\S+\s+ist\s*(?!eigentlich|eher)", match.group(0)) is not None
@@ -208,7 +218,10 @@ def find_corrections(text: str) -> list[Correction]:
         step = number(match.group(1)) if match.group(1) else None
         who = match.group("who").strip()
         if not looks_like_actor(who.split()[0][:1].upper() + who.split()[0][1:]):
-            continue  # "das macht das Programm inzwischen automatisch" names no one
+            tail = re.split(r"[,.;!?]", text[match.start("who"):], maxsplit=1)[0]
+            who = actor_name(" ".join(tail.split()[:6])) or ""  # "die Kollegin aus dem Bürgerbüro"
+            if not who:
+                continue  # "das macht das Programm inzwischen automatisch" names no one
         before = text[:match.start()]
         who = re.sub(r"(?i)\s+(?:selbst|selber|allein|auch|jetzt|immer|mit)$", "", who)
         found.append(Correction("actor", step, text=who[:1].upper() + who[1:], other=None,

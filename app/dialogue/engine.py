@@ -13,13 +13,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from app.domain import InterviewMessage, ProcessProfile, SearchResult
+from app.domain import InterviewMessage, ProcessProfile, SearchResult, Step
 from app.domain.comparison import label_similarity
 from app.domain.wording import counted
 from app.nlp.decisions import says_no_decisions
 from app.nlp.figures import case_volume_per_year, minutes_per_case
 from app.nlp.gazetteer import Gazetteer, is_generic_system
 from app.nlp.language import guess
+from app.nlp.orthography import normalise
+from app.nlp.step_kind import classify_step
+from app.nlp.tagger import tokenize
 from app.nlp.steps import activities
 from app.nlp.verbs import participle_infinitive
 from app.nlp.understanding_slots import opening_title
@@ -207,6 +210,8 @@ class Interviewer:
                 return self._ask(draft, state, prefix=f"Eingetragen: eine Verzweigung nach Schritt {places} "
                                                       f"({branches[0].question}).", keep_slot=None)
             told = self._absorb(draft, state, text, None, notes)  # "übrigens fallzahl sind so 200 im jahr …"
+            if told == draft:  # the summary named open figures: "in der Altstadt so 200, im Neubaugebiet 50"
+                told = _open_figure(draft, text)
             added = _describe_additions(draft, told)
             if added:
                 return self._ask(told, state, prefix=f"Übernommen: {added}.", keep_slot=None)
@@ -598,6 +603,11 @@ class Interviewer:
                         notes.append(f"Schritt {number} („{label}“) ist gestrichen.")
                 elif correction.action in ("insert_after", "insert_before"):
                     new = drafting.steps_from(activities(correction.text, self.gazetteer))
+                    told = clean_answer(correction.text).strip(" .:")
+                    if not new and len(told.split()) >= 2:  # told as a label: "Gebührenbescheid an die Kasse geben"
+                        label = " ".join(normalise(tokenize(told)))
+                        label = label[:1].upper() + label[1:]
+                        new = [Step(n=1, label=label[:300], kind=classify_step(label, told))]
                     if new:
                         position = correction.step + (1 if correction.action == "insert_after" else 0)
                         draft = drafting.insert_steps(draft, position, new)
@@ -611,6 +621,19 @@ class Interviewer:
                 elif correction.action == "swap":
                     draft = drafting.swap_steps(draft, correction.step, correction.other)
                     notes.append(f"Schritte {correction.step} und {correction.other} sind getauscht.")
+                elif correction.action == "merge_by_content":
+                    one, other = step_by_content(draft, correction.text), step_by_content(draft, correction.about)
+                    if one is None or other is None or one == other:
+                        notes.append("Welche zwei Schritte soll ich zusammenfassen? Nennen Sie bitte die Nummern, "
+                                     "z. B. „2 und 3 ist eins“.")
+                        continue
+                    first, second = sorted((one, other))
+                    one_label, other_label = draft.steps[first - 1].label, draft.steps[second - 1].label
+                    if other_label.split()[0] == one_label.split()[0]:  # "Antrag …" twice: the object once
+                        other_label = " ".join(other_label.split()[1:])
+                    label = f"{one_label} und {other_label[:1].lower() + other_label[1:]}"
+                    draft = drafting.update_step(drafting.delete_step(draft, second), first, label=label[:300])
+                    notes.append(f"Schritte {first} und {second} sind jetzt ein Schritt: „{label}“.")
                 elif correction.action == "merge":
                     first, second = sorted((correction.step, correction.other))
                     kept = draft.steps[first - 1].label if 1 <= first <= len(draft.steps) else None
@@ -619,7 +642,10 @@ class Interviewer:
                 elif correction.action == "actor" and (correction.step or correction.where == "explicit"
                                                        or state.get("slot") not in ("org_unit", "participants")):
                     target = correction.step or step_by_content(draft, correction.about, told=True) \
-                        or state.get("focus_step") or (len(draft.steps) or None)
+                        or (None if correction.where == "explicit" else state.get("focus_step") or (len(draft.steps) or None))
+                    if target is None and correction.where == "explicit":
+                        notes.append(f"Welchen Schritt erledigt {correction.text}? Nennen Sie bitte die Nummer, z. B. "
+                                     f"„Schritt 3 macht {correction.text}“.")
                     if target:
                         label = _signed_by(draft.steps[target - 1].label, correction.text)
                         draft = drafting.update_step(draft, target, actor=correction.text[:200], label=label[:300])
@@ -735,6 +761,17 @@ def summarise(draft: ProcessProfile) -> str:
     if draft.minutes_per_case:
         parts.append(f"{counted(float(draft.minutes_per_case), 'minute')} pro Fall")
     return "Zusammengefasst: " + ", ".join(parts) + "."
+
+
+def _open_figure(draft: ProcessProfile, text: str) -> ProcessProfile:
+    """A bare figure after the summary fills the open one: minutes when a duration is named, else the volume."""
+    minutes = minutes_per_case(text)
+    if minutes is not None and not draft.minutes_per_case:
+        return draft.model_copy(update={"minutes_per_case": minutes})
+    volume = case_volume_per_year(text, asked=True) if minutes is None else None
+    if volume is not None and not draft.case_volume_per_year:
+        return draft.model_copy(update={"case_volume_per_year": volume})
+    return draft
 
 
 def _trigger_from_steps(draft: ProcessProfile) -> str | None:
@@ -865,6 +902,12 @@ def step_by_content(draft: ProcessProfile, words: str, told: bool = False) -> in
         scores = [(len(wanted & _told_stems(s.description or "")), s.n) for s in draft.steps]
         best = max(score for score, _ in scores)
     winners = [n for score, n in scores if score == best]
+    if best and len(winners) > 1:  # "das Unterschreiben": "unterschreiben lassen" before "Unterlagen nachfordern"
+        longer = {w.lower()[:8] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{8,}", words)}
+        close = [n for n in winners if longer & {w.lower()[:8] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{8,}",
+                                                                                  draft.steps[n - 1].label)}]
+        if len(close) == 1:
+            return close[0]
     return winners[-1] if best and len(winners) == 1 else (winners[-1] if best >= 2 else None)
 
 
