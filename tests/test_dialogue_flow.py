@@ -464,3 +464,13 @@ def test_an_open_figure_named_after_the_summary_is_taken(client, clerk):
     assert body["reply"]["slot"] == "confirm" and "Fallzahl" in body["reply"]["text"]
     body = _say(client, clerk, started["id"], "in der altstadt so 200, im neubaugebiet 50")
     assert body["draft"]["case_volume_per_year"] == 250 and "250" in body["reply"]["text"]
+
+
+def test_undo_names_the_step_that_came_back(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    first = _say(client, clerk, started["id"], "Der Antrag kommt per Mail. Ich prüfe ihn und schreibe den Bescheid. "
+                                               "Dann lege ich alles ab.")
+    gone = _labels(first)[1]
+    _say(client, clerk, started["id"], "schritt 2 fällt weg")
+    body = _say(client, clerk, started["id"], "rückgängig")
+    assert body["reply"]["text"].startswith(f"Rückgängig gemacht: Schritt 2 („{gone}“) ist wieder da.")

@@ -9,6 +9,7 @@ clerk corrects instead of dictating.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -784,6 +785,21 @@ def _trigger_from_steps(draft: ProcessProfile) -> str | None:
     return f"{what} geht ein" if what and what[:1].isupper() else None
 
 
+def _steps_back(now: ProcessProfile, restored: ProcessProfile) -> str:
+    """What undoing did to the steps, in one sentence: a step back, gone again, or named as before."""
+    before, after = [s.label for s in now.steps], [s.label for s in restored.steps]
+    changes = [op for op in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if len(changes) == 1:
+        tag, i1, i2, j1, j2 = changes[0]
+        if tag == "insert" and j2 - j1 == 1:
+            return f"Schritt {j1 + 1} („{after[j1]}“) ist wieder da."
+        if tag == "delete" and i2 - i1 == 1:
+            return f"„{before[i1]}“ ist wieder heraus."
+        if tag == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
+            return f"Schritt {j1 + 1} heißt wieder „{after[j1]}“."
+    return "Die Schritte sind wieder: " + "; ".join(f"{s.n}. {s.label}" for s in restored.steps) + "."
+
+
 def _describe_change(now: ProcessProfile, restored: ProcessProfile) -> str:
     """One sentence on what undoing brought back."""
     if now.title != restored.title:
@@ -791,7 +807,7 @@ def _describe_change(now: ProcessProfile, restored: ProcessProfile) -> str:
     if now.org_unit != restored.org_unit:
         return f"Zuständig ist wieder: {restored.org_unit or 'nicht angegeben'}."
     if [s.label for s in now.steps] != [s.label for s in restored.steps]:
-        return "Die Schritte sind wieder: " + "; ".join(f"{s.n}. {s.label}" for s in restored.steps) + "."
+        return _steps_back(now, restored)
     if [(s.actor, s.kind) for s in now.steps] != [(s.actor, s.kind) for s in restored.steps]:
         changed = next(b for a, b in zip(now.steps, restored.steps) if (a.actor, a.kind) != (b.actor, b.kind))
         return f"Schritt {changed.n} („{changed.label}“) ist wieder wie vorher."

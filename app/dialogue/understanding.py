@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from app.nlp.figures import case_volume_per_year, minutes_per_case
 from app.nlp.gazetteer import Gazetteer, looks_like_actor
 from app.nlp.legal import legal_references
+from app.nlp.orthography import normalise, typed_lower
+from app.nlp.tagger import tokenize
 
 _UNIT_PHRASE = re.compile(
     r"(?i:\b(?:ich (?:bin|arbeite|sitze|mache(?= im| in der| beim)|mach(?= im| in der| beim))|wir sind|das (?:machen|erledigen|bearbeiten) wir|zuständig (?:ist|sind)|"
@@ -40,9 +42,13 @@ class Facts:
 
 
 def clean_answer(text: str) -> str:
-    """A free-text answer without lead-in phrases and closing punctuation."""
+    """A free-text answer without lead-in phrases and closing punctuation; typed in lower case, its nouns get
+    their capitals and "ne"/"nen" their full forms ("der antrag vom bürger" → "Der Antrag vom Bürger")."""
     value = _LEAD_IN.sub("", text.strip()).strip()
     value = re.sub(r"\s+", " ", value).strip(" .!")
+    tokens = tokenize(value)
+    if typed_lower(tokens):
+        value = re.sub(r"\s+([,.;:!?)])|(\()\s+", r"\1\2", " ".join(normalise(tokens)))
     return value[:1].upper() + value[1:] if value else value
 
 
