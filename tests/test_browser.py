@@ -244,6 +244,9 @@ def test_small_screen(live_server, browser):
     page.get_by_role("button", name=re.compile("^Entwurf")).click()  # phones: chat and draft are two views
     page.get_by_role("button", name="Fertig – zur Prüfung geben").click()
     expect(page.locator("#finished")).to_contain_text("Zur Prüfung gegeben")
+    # a draft in review is no longer edited in the chat's panel
+    expect(page.locator("#draft .step-tools")).to_have_count(0)
+    expect(page.locator("#add-step")).to_have_count(0)
     clerk.no_horizontal_overflow()
     clerk.shot("22-chat-abgeschlossen")
     clerk.nav("Prozesse suchen")

@@ -585,6 +585,8 @@
     if (finishBox) finishBox.remove();
     removeAdoptButtons();
     data.can_write = false;
+    editing = null;
+    renderDraft(currentDraft);  // without the edit tools: a draft in review is changed on its own page
     var status = document.getElementById("interview-status");
     if (status) status.textContent = "abgeschlossen";
     finished.focus();
