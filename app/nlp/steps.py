@@ -382,6 +382,7 @@ def _routed_for_signature(text: str) -> tuple[str, str, str] | None:
 
 
 _ROLE_PRONOUNS = {"der", "die", "er", "sie"}
+_DECIDES = {"ablehnen", "genehmigen", "bewilligen", "zurückweisen", "versagen", "befürworten"}
 
 
 def _last_role(clause: Clause) -> str | None:
@@ -478,6 +479,7 @@ class DescriptionReader:
         self.context = context  # the last object named ("den Antrag"), for "den druck ich aus"
         self.addressee: str | None = None  # a role named last in the previous clause ("beim Vorgesetzten")
         self.acting: str | None = None  # the role a pronoun subject stood for, for the coordinated clause
+        self.case: str | None = None  # what came in first ("Antrag"): what is granted or refused
 
     def read(self, text: str) -> Reading:
         reading = Reading()
@@ -567,6 +569,8 @@ class DescriptionReader:
             if activity is not None:
                 step_of_clause[index] = len(reading.activities)
                 reading.activities.append(activity)
+                if activity.kind == "receive" and self.case is None and activity.label[:1].isupper():
+                    self.case = activity.label.split()[0] if activity.told_object else None
         for activity, what in requested:  # after "ruf an und frag nach" became one enquiry
             _request_missing(activity, what)
         reading.decisions = self._decisions(all_clauses, step_of_clause, reading.activities)
@@ -749,6 +753,9 @@ class DescriptionReader:
             verb_text, entry = "kassieren", None  # "die zahlen bar": the office takes the fee
             if not object_words:
                 object_words = ["Gebühr"]
+        if not object_words and self.case and (infinitive in _DECIDES or base in _DECIDES):
+            object_words = [self.case]  # "wenn der Baum gesund ist, lehnen wir ab": the application is refused
+            borrowed = True
         if verb_text.startswith("vor Ort") and not object_words and self.context \
                 and self.context.split()[-1] not in ("Mail", "E-Mail", "Brief", "Post", "Anruf", "Fax", "Nachricht"):
             object_words = self.context.split()  # "fahr ich raus": to see what was just named
@@ -829,6 +836,11 @@ class DescriptionReader:
             before = [i for i in same if i < index]
             # A threshold governs its clause and what follows it in the sentence ("bei den 90ern ruf ich an,
             # mach einen Termin aus, bestell den Präsentkorb").
+            otherwise_at = next((j for j in range(index + 1, len(all_clauses)) if all_clauses[j].sentence == clause.sentence
+                                 and all_clauses[j].role == "else" and all_clauses[j].words[:1] not in (["wenn"], ["falls"])),
+                                None) if clause.role == "condition" else None
+            otherwise = [i for i in after if otherwise_at is not None and i >= otherwise_at]
+            after = [i for i in after if i not in otherwise]  # "…, sonst genehmigen wir": the other branch's step
             consequence = [i for i in same if i >= index] if threshold else (after or before[-1:])
             if not consequence:
                 continue
@@ -839,16 +851,18 @@ class DescriptionReader:
             words = clause.tokens if threshold else clause.tokens[1:]
             condition = " ".join(t.text for t in (words[:3] if threshold else words)).strip() or "ja"
             named = [a for a in activities[:first] if a.told_object]
-            if not threshold and words and words[0].tag in ("PDS", "ART", "PRELS") and words[0].text.lower() in ("der", "die", "das") \
+            article = {"der": "der", "die": "die", "das": "das", "er": "der", "sie": "die", "es": "das"}.get(
+                words[0].text.lower()) if words else None
+            if not threshold and article and words[0].tag in ("PDS", "ART", "PRELS", "PPER") \
                     and named and len(words) > 1 and words[1].tag not in ("NN", "NE"):
                 thing = _object_head(named[-1].label)  # "wenn der gesund ist" after "guck mir den Baum an"
                 if thing:
-                    condition = f"{words[0].text} {thing[:1].upper()}{thing[1:]} " + " ".join(t.text for t in words[1:])
+                    condition = f"{article} {thing[:1].upper()}{thing[1:]} " + " ".join(t.text for t in words[1:])
             condition = re.sub(r"^'\s*s\s+", "", condition)
             condition = re.sub(r"\s+'\s*s\b", "'s", condition)  # "gibt ' s" → "gibt's"
             bare_answer = clause.words[1:2] in (["nicht"], ["ja"], ["nein"], ["doch"])  # "wenn nicht", "wenn ja"
             asked = _yes_no_question(all_clauses[:index]) if negated_condition or bare_answer else None
-            other = last + 2 if last + 1 < count else None
+            other = step_of_clause[otherwise[0]] + 1 if otherwise else (last + 2 if last + 1 < count else None)
             said, otherwise = condition[:300], "sonst"
             if asked:  # "Wohnen die wirklich im Gebiet?" – "wenn nicht …" / "wenn ja …"
                 said, otherwise = ("ja", "nein") if clause.words[1:2] in (["ja"], ["doch"]) else ("nein", "ja")

@@ -316,3 +316,13 @@ def test_a_request_told_twice_is_one_step_and_a_mail_is_not_visited():
     assert labels("Ich prüfe ob alles da ist, wenn was fehlt schreib ich ne Mail und fordere das nach. Dann fahr "
                   "ich raus.") == ["Auf Vollständigkeit prüfen", "Fehlende Unterlagen per E-Mail nachfordern",
                                    "Vor Ort besichtigen"]
+
+
+def test_what_is_granted_or_refused_is_what_came_in():
+    told = read_description("Der Antrag kommt per Mail. Dann fahr ich raus und guck mir den Baum an, wenn der gesund "
+                            "ist lehnen wir ab, sonst genehmigen wir.")
+    assert [a.label for a in told.activities] == ["Antrag per Mail entgegennehmen", "Baum vor Ort besichtigen",
+                                                  "Antrag ablehnen", "Antrag genehmigen"]
+    [decision] = told.decisions  # the "sonst" step is the other branch, not the continuation
+    assert decision.question == "Ist der Baum gesund?"
+    assert [(b.condition, b.goto_step) for b in decision.branches] == [("ja", 3), ("nein", 4)]
