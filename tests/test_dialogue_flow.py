@@ -474,3 +474,19 @@ def test_undo_names_the_step_that_came_back(client, clerk):
     _say(client, clerk, started["id"], "schritt 2 fällt weg")
     body = _say(client, clerk, started["id"], "rückgängig")
     assert body["reply"]["text"].startswith(f"Rückgängig gemacht: Schritt 2 („{gone}“) ist wieder da.")
+
+
+def test_who_does_a_step_said_inside_the_answer_on_the_unit(client, clerk):
+    """Asked for the unit, the clerk answers and adds who does one step: the unit is the answer, the actor
+    goes to the step the clause names (by content, or by how the clause reads)."""
+    started = _start(client, clerk, retrieval=False)
+    _say(client, clerk, started["id"], "Die Schadensmeldung kommt per Mail. Ich fülle das Formular für den KSA aus. "
+                                       "Dann setz ich die Nutzungsgebühr fest und die Gebühr wird übernommen.")
+    body = _say(client, clerk, started["id"], "Hauptamt. und übrigens das Ausfüllen vom Formular macht bei uns die "
+                                              "Kämmerei, nicht ich", answer_to="org_unit")
+    assert body["draft"]["org_unit"] == "Hauptamt"
+    filled = next(s for s in body["draft"]["steps"] if "ausfüllen" in s["label"])
+    assert filled["actor"] == "Kämmerei", body["draft"]["steps"]
+    body = _say(client, clerk, started["id"], "die gebühr setzt nicht das hauptamt fest sondern die stadtkasse")
+    fixed = next(s for s in body["draft"]["steps"] if "festsetzen" in s["label"])
+    assert fixed["actor"] == "Stadtkasse", body["draft"]["steps"]

@@ -226,6 +226,9 @@ def find_corrections(text: str) -> list[Correction]:
         who = re.sub(r"(?i)\s+(?:selbst|selber|allein|auch|jetzt|immer|mit)$", "", who)
         found.append(Correction("actor", step, text=who[:1].upper() + who[1:], other=None,
                                 about=before[-120:]))
+    for correction in found:
+        if correction.action == "actor" and correction.text[:1].islower():
+            correction.text = correction.text[:1].upper() + correction.text[1:]  # "die stadtkasse" typed in lower case
     if any(c.action in ("delete", "delete_by_content") for c in found):
         # "Schritt 9 machen wir nicht, das macht die Kasse selbst": the reason it is struck, no new actor
         found = [c for c in found if not (c.action == "actor" and c.step is None and c.where != "explicit")]

@@ -59,6 +59,7 @@ _INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<prep>in|im|ins|an|am|ans|bei|b
 _FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", "case_volume": "case_volume_per_year",
                   "processing_time": "minutes_per_case", "it_systems": "it_systems", "steps": "steps"}
 _SLOT_OF_FIELD = {v: k for k, v in _FIELD_OF_SLOT.items()}
+_NEGATIONS = re.compile(r"\b(?:nicht|nie|kein\w*)\b", re.IGNORECASE)
 _TELLS_BRANCH = re.compile(r"\b(?:wenn|wenns|falls|sofern|sonst|ansonsten)\b", re.IGNORECASE)
 _DONE = re.compile(r"\b(fertig|das war's|das wars|abschließen|zur prüfung|nichts weiter|das ist alles)\b", re.IGNORECASE)
 
@@ -266,6 +267,35 @@ class Interviewer:
             draft = drafting.insert_steps(draft, position, new)
             notes.append(f"Ergänzt: „{new[0].label}“ als Schritt {position}.")
         return draft
+
+    def _step_read(self, draft: ProcessProfile, text: str, about: str) -> int | None:
+        """The step the clause around ``about`` reads as ("die Gebühr setzt nicht das Ordnungsamt fest" →
+        "Gebühr festsetzen" → "Nutzungsgebühr festsetzen"), when one step resembles that reading."""
+        words = {w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", about)}
+        if not words or not draft.steps:
+            return None
+        told = [a for a in activities(_NEGATIONS.sub(" ", text), self.gazetteer)
+                if words & {w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", a.text)}]
+        thing = told[0].label.split()[0].lower()[:5] if told else ""  # the object must be the step's too
+        scores = sorted(((label_similarity(a.label, s.label), s.n) for a in told[:1] for s in draft.steps
+                         if thing in {w.lower()[:5] for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", s.label)}
+                         or any(thing in w.lower() for w in s.label.split())), reverse=True)
+        if scores and scores[0][0] >= 0.5 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+            return scores[0][1]
+        return None
+
+    def _step_told(self, draft: ProcessProfile, text: str) -> int | None:
+        """The step a phrase names by content, or else the step its own reading resembles ("die Gebühr setzt nicht
+        das Ordnungsamt fest" reads as "Gebühr festsetzen")."""
+        if not draft.steps or not text.strip():
+            return None
+        named = step_by_content(draft, text, told=True)
+        if named is not None:
+            return named
+        told = activities(_NEGATIONS.sub(" ", text), self.gazetteer)
+        scores = [(label_similarity(a.label, s.label), s.n) for a in told for s in draft.steps]
+        score, number = max(scores, default=(0.0, None))
+        return number if score >= 0.5 else None
 
     def _apply_replacement(self, draft: ProcessProfile, text: str, notes: list[str]) -> ProcessProfile:
         """"Die Karte bestell ich nicht mehr beim Land, die druck ich selber aus": the step is replaced;
@@ -640,9 +670,12 @@ class Interviewer:
                     kept = draft.steps[first - 1].label if 1 <= first <= len(draft.steps) else None
                     draft = drafting.delete_step(draft, second)
                     notes.append(f"Schritte {first} und {second} sind jetzt ein Schritt: „{kept}“.")
-                elif correction.action == "actor" and (correction.step or correction.where == "explicit"
-                                                       or state.get("slot") not in ("org_unit", "participants")):
-                    target = correction.step or step_by_content(draft, correction.about, told=True) \
+                elif correction.action == "actor" and (
+                        correction.step or correction.where == "explicit" or state.get("slot") not in ("org_unit",
+                                                                                                        "participants")
+                        or self._step_told(draft, correction.about) is not None):  # "… den Präsentkorb … macht das Sekretariat"
+                    target = correction.step or self._step_read(draft, text, correction.about) \
+                        or step_by_content(draft, correction.about, told=True) or self._step_told(draft, text) \
                         or (None if correction.where == "explicit" else state.get("focus_step") or (len(draft.steps) or None))
                     if target is None and correction.where == "explicit":
                         notes.append(f"Welchen Schritt erledigt {correction.text}? Nennen Sie bitte die Nummer, z. B. "
