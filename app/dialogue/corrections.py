@@ -17,15 +17,13 @@ INSERT = re.compile(r"(?P<where>nach|vor)\s+schritt\s+" + _N + r"\s+(?:kommt|fol
                     r"(?:(?:ein(?:en)?|der)\s+(?:weiterer?|zusätzlicher?)?\s*(?:schritt)?:?\s*)?(?P<what>.+)", re.IGNORECASE)
 RENAME = re.compile(r"schritt\s+" + _N + r"\s+(?:heißt|lautet|ist eigentlich|ist eher|sollte heißen|ist)\s*:?\s*(?P<what>.+)",
                     re.IGNORECASE)
+_TOLD_AS_ONE = (r"\s+(?:ist|sind)\s+(?:eigentlich\s+|doch\s+|bei uns\s+)*"
+                r"(?:eins|ein schritt|ein einziger schritt|dasselbe|das gleiche|derselbe schritt)\b")
 # "4 und 5 ist eigentlich eins", "Schritt 2 und 3 sind ein Schritt": two steps told as one activity
-MERGE = re.compile(r"(?:schritte?\s+)?" + _N + r"\s+und\s+" + _N + r"\s+(?:ist|sind)\s+(?:eigentlich\s+|doch\s+|bei uns\s+)*"
-                   r"(?:eins|einer|ein schritt|ein einziger schritt|dasselbe|das gleiche|zusammen|derselbe schritt)\b",
-                   re.IGNORECASE)
+MERGE = re.compile(r"(?:schritte?\s+)?" + _N + r"\s+und\s+" + _N + _TOLD_AS_ONE, re.IGNORECASE)
 # "Antrag entgegennehmen und Vollständigkeit prüfen ist eigentlich eins": two steps named by content told as one
-MERGE_CONTENT = re.compile(r"(?P<first>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+und\s+(?P<second>[\wÄÖÜäöüß\-]+"
-                           r"(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+(?:ist|sind)\s+(?:eigentlich\s+|doch\s+|bei uns\s+)*"
-                           r"(?:eins|ein schritt|ein einziger schritt|dasselbe|das gleiche|derselbe schritt)\b",
-                           re.IGNORECASE)
+MERGE_CONTENT = re.compile(r"(?P<first>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+und\s+"
+                           r"(?P<second>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)" + _TOLD_AS_ONE, re.IGNORECASE)
 # "das Unterschreiben macht der Bürgermeister, nicht die Amtsleitung": who does a step, contrasted afterwards
 ACTOR_RATHER = re.compile(r"(?:das|den|die)\s+(?P<about>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+(?:macht|erledigt|"
                           r"übernimmt|unterschreibt|zeichnet|bucht)\s+(?:bei uns\s+|jetzt\s+|immer\s+|doch\s+)*"
