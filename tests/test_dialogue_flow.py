@@ -490,3 +490,15 @@ def test_who_does_a_step_said_inside_the_answer_on_the_unit(client, clerk):
     body = _say(client, clerk, started["id"], "die gebühr setzt nicht das hauptamt fest sondern die stadtkasse")
     fixed = next(s for s in body["draft"]["steps"] if "festsetzen" in s["label"])
     assert fixed["actor"] == "Stadtkasse", body["draft"]["steps"]
+
+
+def test_who_does_a_template_step_taken_over_is_set_on_that_step(client, corpus, clerk):
+    started = _start(client, clerk)
+    first = _say(client, clerk, started["id"], OPENING_WITH_STEPS)
+    assert first["reply"]["slot"] == "compare_template"
+    extras = [line[2:] for line in first["reply"]["text"].splitlines() if line.startswith("- ")]
+    after = _say(client, clerk, started["id"], f"Ja, „{extras[0]}“ machen wir auch, das macht bei uns der "
+                                               f"Bürgermeister persönlich.")
+    steps = {s["label"]: s for s in after["draft"]["steps"]}
+    assert steps[extras[0]]["actor"] == "Bürgermeister", after["draft"]["steps"]
+    assert [s for s in after["draft"]["steps"] if s["actor"] == "Bürgermeister"] == [steps[extras[0]]]

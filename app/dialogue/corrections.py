@@ -221,7 +221,7 @@ def find_corrections(text: str) -> list[Correction]:
             if not who:
                 continue  # "das macht das Programm inzwischen automatisch" names no one
         before = text[:match.start()]
-        who = re.sub(r"(?i)\s+(?:selbst|selber|allein|auch|jetzt|immer|mit)$", "", who)
+        who = re.sub(r"(?i)\s+(?:selbst|selber|allein|auch|jetzt|immer|mit|persönlich|meistens|bei uns)$", "", who)
         found.append(Correction("actor", step, text=who[:1].upper() + who[1:], other=None,
                                 about=before[-120:]))
     for correction in found:

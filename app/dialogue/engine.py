@@ -468,6 +468,14 @@ class Interviewer:
             state["reused"] = sorted(set(state.get("reused", [])) | {state.get("template_id")} - {None})
             names = ", ".join(f"„{e.label}“" for e in chosen)
             notes.append(f"Übernommen aus {compare.get('town', 'der Vorlage')}: {names}.")
+            # "… dass einer die Urkunde unterschreibt, das macht der Bürgermeister": who does a step just taken over
+            for correction in find_corrections(text):
+                target = self._step_read(draft, text, correction.about) or step_by_content(draft, correction.about) \
+                    if correction.action == "actor" and correction.step is None else None
+                if target is not None:
+                    label = _signed_by(draft.steps[target - 1].label, correction.text)
+                    draft = drafting.update_step(draft, target, actor=correction.text[:200], label=label[:300])
+                    notes.append(f"Schritt {target} erledigt jetzt: {correction.text}.")
         else:
             notes.append("Gut, dann bleibt es bei Ihren Schritten.")
         state["template_decision"] = "compared"
@@ -670,6 +678,9 @@ class Interviewer:
                     kept = draft.steps[first - 1].label if 1 <= first <= len(draft.steps) else None
                     draft = drafting.delete_step(draft, second)
                     notes.append(f"Schritte {first} und {second} sind jetzt ein Schritt: „{kept}“.")
+                elif correction.action == "actor" and state.get("slot") in ("compare_template", "confirm_template") \
+                        and state.get("compare") and not correction.step:
+                    continue  # it may name a step of the other town's, placed once the answer is read
                 elif correction.action == "actor" and (
                         correction.step or correction.where == "explicit" or state.get("slot") not in ("org_unit",
                                                                                                         "participants")
