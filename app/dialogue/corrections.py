@@ -123,8 +123,8 @@ def number(raw: str) -> int:
 
 @dataclass
 class Correction:
-    action: str  # delete | delete_by_content | insert_after | insert_before | rename | swap | merge |
-    # merge_by_content | actor | move
+    # delete | delete_by_content | insert_after | insert_before | rename | swap | merge | merge_by_content | actor | move
+    action: str
     step: int | None = None
     other: int | None = None
     text: str = ""

@@ -17,16 +17,17 @@ from typing import Any, Callable
 from app.domain import InterviewMessage, ProcessProfile, SearchResult, Step
 from app.domain.comparison import label_similarity
 from app.domain.wording import counted
+from app.nlp.branching import NEGATED
 from app.nlp.decisions import says_no_decisions
 from app.nlp.figures import case_volume_per_year, minutes_per_case
 from app.nlp.gazetteer import Gazetteer, is_generic_system
 from app.nlp.language import guess
 from app.nlp.orthography import normalise
 from app.nlp.step_kind import classify_step
+from app.nlp.steps import PP_KEEP, activities
 from app.nlp.tagger import tokenize
-from app.nlp.steps import activities
-from app.nlp.verbs import participle_infinitive
 from app.nlp.understanding_slots import opening_title
+from app.nlp.verbs import participle_infinitive
 
 from . import drafting, template_compare
 from .drafting import PLACEHOLDER_TITLE
@@ -59,7 +60,6 @@ _INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<prep>in|im|ins|an|am|ans|bei|b
 _FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", "case_volume": "case_volume_per_year",
                   "processing_time": "minutes_per_case", "it_systems": "it_systems", "steps": "steps"}
 _SLOT_OF_FIELD = {v: k for k, v in _FIELD_OF_SLOT.items()}
-_NEGATIONS = re.compile(r"\b(?:nicht|nie|kein\w*)\b", re.IGNORECASE)
 _TELLS_BRANCH = re.compile(r"\b(?:wenn|wenns|falls|sofern|sonst|ansonsten)\b", re.IGNORECASE)
 _DONE = re.compile(r"\b(fertig|das war's|das wars|abschließen|zur prüfung|nichts weiter|das ist alles)\b", re.IGNORECASE)
 
@@ -274,7 +274,7 @@ class Interviewer:
         words = {w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", about)}
         if not words or not draft.steps:
             return None
-        told = [a for a in activities(_NEGATIONS.sub(" ", text), self.gazetteer)
+        told = [a for a in activities(NEGATED.sub(" ", text), self.gazetteer)
                 if words & {w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", a.text)}]
         thing = told[0].label.split()[0].lower()[:5] if told else ""  # the object must be the step's too
         scores = sorted(((label_similarity(a.label, s.label), s.n) for a in told[:1] for s in draft.steps
@@ -292,7 +292,7 @@ class Interviewer:
         named = step_by_content(draft, text, told=True)
         if named is not None:
             return named
-        told = activities(_NEGATIONS.sub(" ", text), self.gazetteer)
+        told = activities(NEGATED.sub(" ", text), self.gazetteer)
         scores = [(label_similarity(a.label, s.label), s.n) for a in told for s in draft.steps]
         score, number = max(scores, default=(0.0, None))
         return number if score >= 0.5 else None
@@ -473,9 +473,7 @@ class Interviewer:
                 target = self._step_read(draft, text, correction.about) or step_by_content(draft, correction.about) \
                     if correction.action == "actor" and correction.step is None else None
                 if target is not None:
-                    label = _signed_by(draft.steps[target - 1].label, correction.text)
-                    draft = drafting.update_step(draft, target, actor=correction.text[:200], label=label[:300])
-                    notes.append(f"Schritt {target} erledigt jetzt: {correction.text}.")
+                    draft = _with_actor(draft, target, correction.text, notes)
         else:
             notes.append("Gut, dann bleibt es bei Ihren Schritten.")
         state["template_decision"] = "compared"
@@ -692,9 +690,7 @@ class Interviewer:
                         notes.append(f"Welchen Schritt erledigt {correction.text}? Nennen Sie bitte die Nummer, z. B. "
                                      f"„Schritt 3 macht {correction.text}“.")
                     if target:
-                        label = _signed_by(draft.steps[target - 1].label, correction.text)
-                        draft = drafting.update_step(draft, target, actor=correction.text[:200], label=label[:300])
-                        notes.append(f"Schritt {target} erledigt jetzt: {correction.text}.")
+                        draft = _with_actor(draft, target, correction.text, notes)
             except ValueError as exc:
                 notes.append(str(exc))
         return draft
@@ -907,6 +903,13 @@ def _before_change(sentence: str) -> str:
     return re.sub(r"\s*\b(?:ach|und|übrigens|aber)(?:\s+(?:und|übrigens))*\s*$", "", ", ".join(kept), flags=re.I)
 
 
+def _with_actor(draft: ProcessProfile, n: int, actor: str, notes: list[str]) -> ProcessProfile:
+    """Step ``n`` done by ``actor`` (a label naming who signs names the new one), confirmed in one sentence."""
+    label = _signed_by(draft.steps[n - 1].label, actor)
+    notes.append(f"Schritt {n} erledigt jetzt: {actor}.")
+    return drafting.update_step(draft, n, actor=actor[:200], label=label[:300])
+
+
 def _signed_by(label: str, actor: str) -> str:
     """A label that names who signs ("… von der Amtsleitung unterschreiben lassen") names the new actor."""
     article = "von der" if re.search(r"(?:ung|ei|stelle|kasse|in|e)$", actor) else "vom"
@@ -938,7 +941,7 @@ def _with_phrase(label: str, negated: str, preposition: str, noun: str) -> str:
                     for i, part in enumerate(parts))  # "ec-karte" → "EC-Karte"
     phrase = [preposition.lower(), noun]
     at = next((i for i, w in enumerate(words[1:-1], start=1) if w.lower()[:5] in named
-               and words[i - 1].lower() in _PREPOSITIONS), None)
+               and words[i - 1].lower() in PP_KEEP), None)
     if at is not None:
         words[at - 1:at + 1] = phrase
     else:
@@ -946,8 +949,6 @@ def _with_phrase(label: str, negated: str, preposition: str, noun: str) -> str:
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
-
-_PREPOSITIONS = {"an", "am", "ans", "in", "im", "ins", "bei", "beim", "mit", "per", "von", "vom", "über", "zur", "zum"}
 
 
 def step_by_content(draft: ProcessProfile, words: str, told: bool = False) -> int | None:

@@ -23,7 +23,7 @@ from app.nlp.steps import Activity, read_description
 from app.nlp.understanding_slots import (named_products, negated_mentions, opening_title, org_unit_name,
                                          participant_names, short_title, trigger_clause, without_negated)
 
-from .drafting import PLACEHOLDER_TITLE, content_stems
+from .drafting import PLACEHOLDER_TITLE
 from .llm import DraftUpdate, StepUpdate, merge
 from .understanding import clean_answer, facts, says_nothing, split_list
 
@@ -141,23 +141,6 @@ class RuleReader:
 _KEEPS_NAME = re.compile(r"^\W*(?:(?:ja|jo|jep|ok(?:ay)?|gut|passt|genau|stimmt|richtig|kann so bleiben|lass(?:en Sie)? "
                          r"(?:es|das) so|so ist (?:es|das) gut|so passt das|passt schon|erstmal|so|das|ist|auch|"
                          r"ganz|gut|danke)[\s,.!]*){1,6}$", re.IGNORECASE)
-
-_END_MARK = re.compile(r"\b(?:schluss|ende|beendet|abgelehnt|ablehnen|ablehnung|zurück(?:nehmen|genommen|ziehen)|"
-                       r"erledigt|hört .* auf|nicht weiter|kein(?:e|en)? (?:bescheid|erlaubnis|genehmigung))\b",
-                       re.IGNORECASE)
-_CONDITION = re.compile(r"\b(?:wenn|falls|sofern|sobald|bei|ohne|wer)\s+([^,.;]+)", re.IGNORECASE)
-_AFTER_STEP = re.compile(r"\bnach (?:dem|der|den)\s+([\wÄÖÜäöüß\-]+)", re.IGNORECASE)
-
-
-_NOT_NAMING = frozenset({"wenn", "dann", "nicht", "kein", "keine", "machen", "haben", "wird"})
-
-
-def _step_named(draft: ProcessProfile, words: str) -> int | None:
-    wanted = content_stems(words, _NOT_NAMING)
-    scores = [(len(wanted & content_stems(s.label, _NOT_NAMING)), s.n) for s in draft.steps]
-    best = max(scores, default=(0, None))
-    return best[1] if best[0] else None
-
 
 def with_decisions(known: list[Decision], told: list[Decision]) -> list[Decision]:
     """``known`` with ``told`` added; a told decision at a step that already branches adds its branch there

@@ -153,7 +153,8 @@ def _cued_kinds(condition: str) -> tuple[str, ...]:
     return ()
 
 
-_NEGATED = re.compile(r"\b(?:nicht|kein\w*|nie|gar nicht)\b", re.IGNORECASE)
+# A negated clause names no step it leads to ("kommt gar nicht erst in die Kommission").
+NEGATED = re.compile(r"\b(?:nicht|kein\w*|nie)\b", re.IGNORECASE)
 _AFTER_NAMED = re.compile(r"\bnach (?:dem|der|den)\s+([\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 # A refusal ends the case unless the clerk names the step that writes it ("eine Absage, die schreib ich als Bescheid").
 _REFUSAL = re.compile(r"\b(?:absage|ablehnung|abgelehnt|ablehnen|lehn\w*\s+(?:\w+\s+){0,3}ab|"
@@ -175,7 +176,7 @@ def _action(clauses: list[str], steps: list[KnownStep], after: int) -> tuple[str
     or ("jump", step); None when the clauses do not say."""
     refused = False
     for clause in clauses:
-        if _GOES_ON.search(clause) and not _NEGATED.search(clause):
+        if _GOES_ON.search(clause) and not NEGATED.search(clause):
             return "next", after + 1 if after < len(steps) else None  # "sonst wird genehmigt"
         if _LOOPS.search(clause):
             named = _named(clause, steps, earliest=True)
@@ -183,7 +184,7 @@ def _action(clauses: list[str], steps: list[KnownStep], after: int) -> tuple[str
         if _ENDS.search(clause):
             return "end", None
         refused = refused or bool(_REFUSAL.search(clause))
-        if not _NEGATED.search(clause):
+        if not NEGATED.search(clause):
             named = _named(_said(clause), steps, earliest=True, exclude=after)
             if named is not None:
                 return ("loop" if named < after else "jump"), named
@@ -206,7 +207,7 @@ def _decided_at(telling: _Telling, steps: list[KnownStep]) -> list[int]:
     or the last deciding step before the step the consequence names."""
     said = re.sub(r"^\W*(?:und\s+)?(?:wenn|falls|sofern|bei|ohne|wer)\b", "", telling.condition, flags=re.I)
     target = next((n for n in (_named(_said(c), steps, earliest=True) for c in telling.consequence
-                               if not _NEGATED.search(c)) if n), None)
+                               if not NEGATED.search(c)) if n), None)
     cues = _cued_kinds(telling.condition)
     cued = [i + 1 for i, step in enumerate(steps) if step.kind in cues]
     if cued:

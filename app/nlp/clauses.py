@@ -187,10 +187,10 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
         elif (lower in ("und", "oder") or token.text == ",") and has_participle and _next_participle(tokens, i + 1):
             cuts.append((i, True))  # "der Schein wird gedruckt, unterschrieben und ausgehändigt": three steps
         elif lower == "und" and has_verb and _gapped_direction(tokens, i + 1) \
-                and _shared_verb(tokens[cuts[-1][0]:i]) is not None:
+                and (shared := _shared_verb(tokens[cuts[-1][0]:i])) is not None:
             # "der geht zur Amtsleitung und dann per Post raus": the second conjunct shares the verb
             cuts.append((i, True))
-            gapped[i] = _shared_verb(tokens[cuts[-2][0]:i])
+            gapped[i] = shared
         elif lower in ("und", "oder", "aber", "sonst", "ansonsten") and has_verb and i + 1 < len(tokens):
             if lower in ("sonst", "ansonsten") or _any_finite(tokens, i + 1, i + 5):
                 cuts.append((i, lower != "sonst"))
@@ -243,8 +243,7 @@ def _aside(tokens: list[Token], start: int) -> bool:
 
 def _shared_verb(conjunct: list[Token]) -> Token | None:
     """The finite motion verb a following verbless conjunct can share."""
-    return next((t for t in reversed(conjunct) if t.tag.endswith("(FIN)") and t.lemma.lower() in _GAP_VERBS
-                ), None)
+    return next((t for t in reversed(conjunct) if t.tag.endswith("(FIN)") and t.lemma.lower() in _GAP_VERBS), None)
 
 
 def _gapped_direction(tokens: list[Token], start: int) -> bool:

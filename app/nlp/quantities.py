@@ -35,9 +35,9 @@ _NEGATION = re.compile(r"(?:keine?n?|nicht mal|nicht einmal|kaum)\s+(?:so\s+)?$"
 _TIME_UNIT = re.compile(
     rf"\s*(?:(?:gute|ganze|volle|knappe|halbe|weitere)n?\s+)?(?:minuten?|min\b|stunden?|std\b|sekunden?|"
     rf"(?:arbeits|werk)?tage?n?|wochen?|monate?n?|quartale?n?|jahre?n?|jährig)(?![{_W}])")
-_NOT_A_COUNT_AFTER = re.compile(rf"\s*(?:%|prozent|€|euro|eur\b|cent|uhr\b|jahre?n?\s+alt|km|kilometer|meter|"
-                                rf"seiten|mal so)|\.\d|\.\s*(?:januar|februar|märz|april|mai|juni|juli|august|"
-                                rf"september|oktober|november|dezember)")
+_NOT_A_COUNT_AFTER = re.compile(r"\s*(?:%|prozent|€|euro|eur\b|cent|uhr\b|jahre?n?\s+alt|km|kilometer|meter|"
+                                r"seiten|mal so)|\.\d|\.\s*(?:januar|februar|märz|april|mai|juni|juli|august|"
+                                r"september|oktober|november|dezember)")
 _NOT_A_COUNT_BEFORE = re.compile(r"(?:§|art\.|artikel|absatz|abs\.|nr\.|nummer|€|seit|ab|bis zum|am|vom|um)\s*$")
 # Words after a number that do not name what is counted.
 _FUNCTION_WORDS = {"im", "pro", "je", "per", "am", "in", "und", "oder", "bis", "so", "ca", "etwa", "rum", "herum",
@@ -47,7 +47,7 @@ _FUNCTION_WORDS = {"im", "pro", "je", "per", "am", "in", "und", "oder", "bis", "
                    "kommen", "stellt", "stellen", "machen", "macht", "haben", "hat", "von", "für", "bei", "aus",
                    "nach", "vor", "zu", "zum", "zur", "ungefähr", "circa", "rund", "schätze", "schätzungsweise",
                    "grob", "maximal", "mindestens", "höchstens", "neue", "neuen", "weitere", "weiteren"}
-_ADJECTIVES = re.compile(rf"(?:neue|weitere|größere|kleinere|reine|echte|einzelne|verschiedene)[nrs]?\s+")
+_ADJECTIVES = re.compile(r"(?:neue|weitere|größere|kleinere|reine|echte|einzelne|verschiedene)[nrs]?\s+")
 # "pro Wahl", "je Zone", "für jede Schule": the figure counts per one of that unit.
 _PER_UNIT = re.compile(rf"(?<![{_W}])(?:pro|je|per|für jede[nrs]?|bei jede[mrn]|in jede[mrn]|auf jede[nrs]?)\s+"
                        rf"([{_W}]{{3,}})(?![{_W}])")
