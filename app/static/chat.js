@@ -369,7 +369,12 @@
         settleCard(card, null, offer && round === cardRound);  // not known: shown, the assistant will say
       }));
     });
-    if (lookups.length) Promise.all(lookups).then(function () { if (messages.lastElementChild === node) reveal(node); });
+    // data-cards="settled" once every card is shown or left out (what the browser tests wait for).
+    if (!lookups.length) { node.dataset.cards = "settled"; return; }
+    Promise.all(lookups).then(function () {
+      node.dataset.cards = "settled";
+      if (messages.lastElementChild === node) reveal(node);
+    });
   }
 
   /** Once the clerk has answered, the buttons of older messages go (the cards stay as links). */
