@@ -502,3 +502,32 @@ def test_who_does_a_template_step_taken_over_is_set_on_that_step(client, corpus,
     steps = {s["label"]: s for s in after["draft"]["steps"]}
     assert steps[extras[0]]["actor"] == "Bürgermeister", after["draft"]["steps"]
     assert [s for s in after["draft"]["steps"] if s["actor"] == "Bürgermeister"] == [steps[extras[0]]]
+
+
+def test_template_steps_named_by_their_quoted_labels_are_changed_where_they_stand(client, corpus, clerk):
+    """A clerk copies the offered template's labels into its corrections: each applies to that step, in place,
+    also while another question is open, and none becomes the answer to that question."""
+    started = _start(client, clerk)
+    offer = _say(client, clerk, started["id"], "Hallo, untere Bauaufsicht. Ich mach die Baulastenauskünfte.")["reply"]
+    assert offer["slot"] == "confirm_template"
+    proposal = [line.split(". ", 1)[1] for line in offer["text"].splitlines() if line[:1].isdigit() and ". " in line]
+    assert len(proposal) >= 5, offer["text"]
+    first, second, third = proposal[0], proposal[2], proposal[-2]
+    accepted = _say(client, clerk, started["id"], f"Im Großen und Ganzen ja. Statt „{second}“ machen wir: "
+                                                  "Vollmacht des Eigentümers anfordern.")
+    labels = _labels(accepted)
+    assert labels[2] == "Vollmacht des Eigentümers anfordern" and second not in labels
+    assert "Schritt 3 heißt jetzt „Vollmacht des Eigentümers anfordern“" in accepted["reply"]["text"]
+    asked = accepted["reply"]["slot"]
+    assert asked == "title"
+    inserted = _say(client, clerk, started["id"], f"Nach „{first}“ kommt bei uns noch: Karteikarte heraussuchen und "
+                                                  f"danach Baulastenblatt einscannen. Das mit „{third}“ gibt's bei uns "
+                                                  "gar nicht.")
+    labels = _labels(inserted)
+    assert labels[1:3] == ["Karteikarte heraussuchen", "Baulastenblatt einscannen"], labels
+    assert third not in labels and len(labels) == len(proposal) + 1
+    assert inserted["reply"]["slot"] == "title"  # the corrections answered nothing: the question stays open
+    assert inserted["draft"]["title"] != "Karteikarte"
+    unknown = _say(client, clerk, started["id"], "Statt „Kaffee kochen“ machen wir: Tee kochen.")
+    assert _labels(unknown) == labels
+    assert "Einen Schritt „Kaffee kochen“ finde ich im Entwurf nicht" in unknown["reply"]["text"]

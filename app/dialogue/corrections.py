@@ -43,7 +43,8 @@ ORDINALS = {"ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "fünften": 5
             "achten": 8, "neunten": 9, "zehnten": 10, "elften": 11, "zwölften": 12, "letzten": -1}
 _ORD = r"(?:den|der|dem)\s+(" + "|".join(ORDINALS) + r")\s+schritt"
 _GONE = (r"(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|rausnehmen|weglassen|kann\s+weg|brauchen wir nicht|"
-         r"gibt'?s\s+(?:es\s+)?(?:bei uns\s+)?nicht|gibt es (?:bei uns )?nicht|machen wir (?:nicht|nicht mehr|gar nicht)|"
+         r"gibt'?s\s+(?:es\s+)?(?:bei uns\s+)?(?:gar\s+)?nicht|gibt es (?:bei uns )?(?:gar )?nicht|"
+         r"machen wir (?:nicht|nicht mehr|gar nicht)|"
          r"(?:kannst du|können sie|könnt ihr|bitte)\s+(?:\w+\s+)?(?:streichen|löschen|rausnehmen|"
          r"weglassen))")
 DELETE_ORDINAL = re.compile(_ORD + r"\b.{0,40}?" + _GONE, re.IGNORECASE)
@@ -109,12 +110,84 @@ RENAME_BARE = re.compile(_AT + r"(?P<n>\d{1,2})\s+(?:heißt|lautet|ist)\s+(?:eig
                          re.IGNORECASE)
 
 
+# A step named by its label in quotes, as the clerk copies it from a template's list: "Statt „Gebühr nach
+# Tarifstelle berechnen“ machen wir: Gebühr festsetzen", "Nach „Flurstück recherchieren“ kommt bei uns noch: …",
+# "Bevor wir „Antrag entgegennehmen“ machen, müssen wir erst …", "Zum Schluss kommt bei uns noch: …".
+_Q = r"[„\"](?P<ref>[^“\"„]{3,160})[“\"]"
+_UNTIL = r"(?P<what>.+?)\s*(?:(?<!\bbzw)(?<!\bca)(?<!\bggf)(?<!\bz\.B)\.(?=\s|$)|[;!?]|$)"
+_BEI_UNS = r"(?:bei uns\s+|eigentlich\s+|eher\s+|dann\s+|außerdem\s+)*"
+RENAME_QUOTED = [re.compile(pattern, re.IGNORECASE) for pattern in (
+    _Q + r"\s+(?:heißt|nennen wir|lautet)\s+" + _BEI_UNS + r":?\s*" + _UNTIL,
+    _Q + r"\s+ist\s+(?:bei uns\s+)?(?:eher|eigentlich)\s*:?\s*" + _UNTIL,
+    r"(?:statt|anstatt|anstelle von)\s+" + _Q + r"\s*,?\s+(?:machen wir|mache ich|steht bei uns|haben wir|kommt bei uns)"
+    r"\s*" + _BEI_UNS + r":?\s*" + _UNTIL,
+    r"\bbei\s+" + _Q + r"\s+ist\s+es\s+" + _BEI_UNS + r"(?:so|anders)\s*:\s*" + _UNTIL,
+)]
+_ADDING = (r"\s*,?\s+(?:(?:kommt|kommen|folgt|gehört|gehören|fehlt|machen wir|mache ich|müssen wir|muss ich|gibt es)\b"
+           r"[^.:;!?„]{0,40}?)?")
+INSERT_QUOTED = [
+    (re.compile(r"\b(?:nach|hinter)\s+" + _Q + _ADDING + r"\b(?:noch|außerdem noch)\b(?:\s+was)?\s*:?\s*" + _UNTIL,
+                re.IGNORECASE), "insert_after"),
+    (re.compile(r"\bvor\s+" + _Q + _ADDING + r"\b(?:noch|erst|zuerst)\b(?:\s+was)?\s*:?\s*" + _UNTIL, re.IGNORECASE),
+     "insert_before"),
+    (re.compile(r"\bbevor\s+(?:wir|ich|man)\s+" + _Q + r"\s+(?:machen|mache|macht|erledigen)\s*,?\s+(?:müssen|muss|machen|"
+                r"mache)\s+(?:wir|ich|man)\s+(?:erst|noch|zuerst)\s*:?\s*" + _UNTIL, re.IGNORECASE), "insert_before"),
+]
+INSERT_END = re.compile(r"(?:^|[.;:!?]\s*|\b(?:und|ach ja,? und|dann)\s+)(?:zum schluss|am ende|ganz am ende|ganz zum schluss)"
+                        r"\s*,?\s+(?:kommt|folgt|müssen wir|muss ich|machen wir|mache ich)\s+" + _BEI_UNS
+                        + r"noch\s*:?\s*" + _UNTIL, re.IGNORECASE)
+
+
+def _told_steps(what: str) -> str:
+    """The new steps as told, without quotes or a closing "rein" ("„Karteikarte heraussuchen“ rein")."""
+    what = re.sub(r"\s+(?:mit\s+)?(?:rein|dazu|hin|hinzu)$", "", what.strip(), flags=re.IGNORECASE)
+    return re.sub(r"[„“\"]", "", what).strip(" .:")
+
+
+def quoted_corrections(text: str) -> list[Correction]:
+    """Changes to steps named by their quoted labels; ``about`` holds the label, resolved against the draft."""
+    found: list[Correction] = []
+    for pattern in RENAME_QUOTED:
+        for match in pattern.finditer(text):
+            what = _told_steps(match.group("what"))
+            if what and not _NOT_A_LABEL.match(what):
+                found.append(Correction("rename", None, text=what, about=match.group("ref").strip()))
+    for pattern, action in INSERT_QUOTED:
+        for match in pattern.finditer(text):
+            what = _told_steps(match.group("what"))
+            if what:
+                found.append(Correction(action, None, text=what, about=match.group("ref").strip()))
+    for match in INSERT_END.finditer(text):
+        what = _told_steps(match.group("what"))
+        if what:
+            found.append(Correction("insert_after", None, text=what, where="end"))
+    return found
+
+
 def without_corrections(text: str) -> str:
     """The message without its corrections: what is left to file as the answer to the open question
     ("schritt 1 fällt weg" answers nothing; "Ordnungsamt, und übrigens den Schritt … gibts nicht" → "Ordnungsamt")."""
-    parts = re.split(r"(?<=[.;!?])\s+|,\s*(?=(?:und\s+)?(?:übrigens|außerdem|ach|und)\b)", text)
+    parts = [part for piece in _sentences(text)
+             for part in re.split(r",\s*(?=(?:und\s+)?(?:übrigens|außerdem|ach|und)\b)(?![^„]*“)", piece)]
     kept = [part for part in parts if part.strip() and not find_corrections(part)]
     return " ".join(kept).strip(" ,")
+
+
+_ABBREVIATIONS = re.compile(r"(?i)(?:\bbzw|\bca|\bggf|\bz\.\s?b|\bu\.\s?a|\bnr|\bvgl|\busw|\betc|\bd\.\s?h)\.$")
+
+
+def _sentences(text: str) -> list[str]:
+    """The message cut after . ; ! ?, but not inside a quoted label nor after an abbreviation ("bzw.")."""
+    out, start, quoted = [], 0, False
+    for match in re.finditer(r"[„“]|[.;!?](?=\s)", text):
+        mark = match.group()
+        if mark in "„“":
+            quoted = mark == "„"
+        elif not quoted and not _ABBREVIATIONS.search(text[start:match.end()]):
+            out.append(text[start:match.end()])
+            start = match.end()
+    out.append(text[start:])
+    return [part.strip() for part in out if part.strip()]
 
 
 def number(raw: str) -> int:
@@ -224,6 +297,7 @@ def find_corrections(text: str) -> list[Correction]:
         who = re.sub(r"(?i)\s+(?:selbst|selber|allein|auch|jetzt|immer|mit|persönlich|meistens|bei uns)$", "", who)
         found.append(Correction("actor", step, text=who[:1].upper() + who[1:], other=None,
                                 about=before[-120:]))
+    found.extend(quoted_corrections(text))
     for correction in found:
         if correction.action == "actor" and correction.text[:1].islower():
             correction.text = correction.text[:1].upper() + correction.text[1:]  # "die stadtkasse" typed in lower case

@@ -31,7 +31,7 @@ from app.nlp.verbs import participle_infinitive
 
 from . import drafting, template_compare
 from .drafting import PLACEHOLDER_TITLE
-from .corrections import find_corrections, without_corrections
+from .corrections import find_corrections, quoted_corrections, without_corrections
 from .field_changes import confirmation, find_field_changes
 from .questions import LABELS, ORDER, QUESTIONS
 from .reading import LLMReader, ReadContext, RuleReader, combine, implicit_decisions, merge, with_decisions
@@ -169,7 +169,8 @@ class Interviewer:
             return self._ask(draft, state, prefix="Das habe ich leider nicht verstanden. Beschreiben Sie es bitte "
                                                   "in ganzen Sätzen.", keep_slot=slot)
         notes: list[str] = []
-        draft = self._apply_corrections(draft, state, text, notes)
+        draft = self._apply_corrections(draft, state, text, notes,
+                                        quoted=slot not in ("confirm_template", "compare_template"))
         corrected = bool(notes)  # step corrections, before any field change is noted
         if state["phase"] == "opening":
             return self._after_opening(draft, state, text, notes)
@@ -225,7 +226,8 @@ class Interviewer:
         answer = without_corrections(text) if corrected else text
         if corrected and len(answer.split()) < 1:
             # "schritt 1 fällt weg" typed while a question is open answers nothing: the question stays open
-            draft = self._absorb(draft, state, text, None, notes)
+            if not quoted_corrections(text):  # "„…“ heißt bei uns „…“" names a step, not the process
+                draft = self._absorb(draft, state, text, None, notes)
             return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
         draft = self._absorb(draft, state, answer, slot, notes)
         return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
@@ -438,7 +440,7 @@ class Interviewer:
 
     def _after_template(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
         template = self._template(state)
-        own_steps = activities(text, self.gazetteer)
+        own_steps = activities(without_corrections(text), self.gazetteer)  # "Statt „…“ machen wir: …" tells none
         accepted = bool(_YES.match(text)) and len(own_steps) < 3
         if accepted and template is not None:
             draft = self._adopt(draft, template, state)
@@ -608,8 +610,23 @@ class Interviewer:
         return ProcessProfile.model_validate(merged.model_dump())
 
     def _apply_corrections(self, draft: ProcessProfile, state: dict[str, Any], text: str,
-                           notes: list[str]) -> ProcessProfile:
+                           notes: list[str], quoted: bool = True) -> ProcessProfile:
+        """Step corrections of the message; ``quoted`` False leaves steps named by a quoted label for later
+        (a template's labels before the template is in the draft)."""
         for correction in _in_shown_numbering(find_corrections(text)):
+            by_label = correction.step is None and correction.action in ("rename", "insert_after", "insert_before")
+            if by_label and correction.where != "end":
+                if not quoted:
+                    continue
+                correction.step = quoted_step(draft, correction.about)
+                if correction.step is None:
+                    notes.append(f"Einen Schritt „{correction.about}“ finde ich im Entwurf nicht. Nennen Sie bitte "
+                                 f"die Nummer, z. B. „Schritt 3 heißt …“.")
+                    continue
+            elif by_label:  # "zum Schluss kommt bei uns noch: …"
+                if not draft.steps:
+                    continue  # told in an account of the whole process: read with the other steps
+                correction.step = len(draft.steps)
             try:
                 if correction.action == "delete":
                     number = correction.step if correction.step != -1 else len(draft.steps)
@@ -648,12 +665,20 @@ class Interviewer:
                     if new:
                         position = correction.step + (1 if correction.action == "insert_after" else 0)
                         draft = drafting.insert_steps(draft, position, new)
-                        notes.append(f"Ich habe „{new[0].label}“ als Schritt {position} eingefügt.")
+                        if len(new) == 1:
+                            notes.append(f"Ich habe „{new[0].label}“ als Schritt {position} eingefügt.")
+                        else:
+                            notes.append("Eingefügt als Schritte " + f"{position} bis {position + len(new) - 1}: "
+                                         + ", ".join(f"„{step.label}“" for step in new) + ".")
                         state["focus_step"] = position
                 elif correction.action == "rename":
                     parsed = activities(correction.text, self.gazetteer)
                     label = parsed[0].label if parsed else clean_answer(correction.text)
-                    draft = drafting.update_step(draft, correction.step, label=label[:300])
+                    old = draft.steps[correction.step - 1] if 1 <= correction.step <= len(draft.steps) else None
+                    changes: dict[str, Any] = {"label": label[:300]}
+                    if parsed and old is not None and old.label.split()[-1:] != label.split()[-1:]:
+                        changes["kind"] = parsed[0].kind  # another activity, not another name for it
+                    draft = drafting.update_step(draft, correction.step, **changes)
                     notes.append(f"Schritt {correction.step} heißt jetzt „{label}“.")
                 elif correction.action == "swap":
                     draft = drafting.swap_steps(draft, correction.step, correction.other)
@@ -949,6 +974,18 @@ def _with_phrase(label: str, negated: str, preposition: str, noun: str) -> str:
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
+
+
+def quoted_step(draft: ProcessProfile, quoted: str) -> int | None:
+    """The step a quoted label names: the same label, else the one clearly closest, else by content."""
+    wanted = " ".join(quoted.split()).casefold()
+    same = [s.n for s in draft.steps if " ".join(s.label.split()).casefold() == wanted]
+    if same:
+        return same[0]
+    scores = sorted(((label_similarity(quoted, s.label), s.n) for s in draft.steps), reverse=True)
+    if scores and scores[0][0] >= 0.6 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+        return scores[0][1]
+    return step_by_content(draft, quoted)
 
 
 def step_by_content(draft: ProcessProfile, words: str, told: bool = False) -> int | None:

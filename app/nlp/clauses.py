@@ -184,8 +184,11 @@ def split_clauses(tokens: list[Token], sentence: int = 0) -> list[Clause]:
         elif lower in _NO_COMMA_SUBORDINATORS and has_verb and i and tokens[i].tag in ("KOUS", "APPR", "PWAV", "KON"):
             cuts.append((i, False))  # "ich prüfe ob er vollständig ist": clerks leave out the comma
             has_verb = False
-        elif (lower in ("und", "oder") or token.text == ",") and has_participle and _next_participle(tokens, i + 1):
-            cuts.append((i, True))  # "der Schein wird gedruckt, unterschrieben und ausgehändigt": three steps
+        elif (lower in ("und", "oder") or token.text == ",") and (
+                has_participle or (has_verb and _ends_clause(tokens, cuts[-1][0], i))) and _next_participle(tokens, i + 1):
+            # "der Schein wird gedruckt, unterschrieben und ausgehändigt": three steps; "Karteikarte heraussuchen
+            # und danach Blatt einscannen": two, also when the first infinitive reads as a finite verb
+            cuts.append((i, True))
         elif lower == "und" and has_verb and _gapped_direction(tokens, i + 1) \
                 and (shared := _shared_verb(tokens[cuts[-1][0]:i])) is not None:
             # "der geht zur Amtsleitung und dann per Post raus": the second conjunct shares the verb
@@ -237,8 +240,14 @@ def _aside(tokens: list[Token], start: int) -> bool:
         if token.text in _CLAUSE_PUNCT or token.text in _SENTENCE_PUNCT:
             break
         stretch.append(token)
+    if stretch and (stretch[0].text.lower() in _NEXT or any(t.tag in ("VV(INF)", "VV(FIN)") for t in stretch)):
+        return False  # "Akte anlegen, dann Bescheid schreiben": the next activity
     return bool(stretch) and (stretch[0].tag in ("ADV", "ADJD", "ADJ(D)") or any(
         t.tag in ("CARD", "VV(PP)") for t in stretch))
+
+
+_NEXT = {"dann", "danach", "anschließend", "daraufhin", "zuletzt", "schließlich", "außerdem", "zusätzlich", "nun",
+         "jetzt", "später", "nachher", "zuerst", "erst", "vorher"}
 
 
 def _shared_verb(conjunct: list[Token]) -> Token | None:

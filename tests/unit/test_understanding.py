@@ -90,6 +90,45 @@ def test_corrections_are_recognised():
     assert [(c.action, c.step, c.other) for c in find_corrections("Schritt 2 und 4 tauschen")] == [("swap", 2, 4)]
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Statt „Gebühr nach Tarifstelle berechnen“ machen wir: Gebühr festsetzen.",
+     ("rename", "Gebühr nach Tarifstelle berechnen", "Gebühr festsetzen")),
+    ("„Auskunft bzw. Mitteilung versenden“ heißt bei uns „Auskunft verschicken“.",
+     ("rename", "Auskunft bzw. Mitteilung versenden", "Auskunft verschicken")),
+    ("Bei „Antrag prüfen“ ist es bei uns eigentlich so: Vollmacht anfordern.",
+     ("rename", "Antrag prüfen", "Vollmacht anfordern")),
+    ("„Antrag prüfen“ ist bei uns eher: Unterlagen sichten", ("rename", "Antrag prüfen", "Unterlagen sichten")),
+    ("Nach „Flurstück recherchieren“ fehlt was, da müssen wir noch Karteikarte heraussuchen und danach Blatt "
+     "einscannen.", ("insert_after", "Flurstück recherchieren", "Karteikarte heraussuchen und danach Blatt einscannen")),
+    ("Hinter „Antrag prüfen“ gehört bei uns noch „Gebühr kassieren“ rein.",
+     ("insert_after", "Antrag prüfen", "Gebühr kassieren")),
+    ("Was bei Ihnen fehlt: nach „Antrag prüfen“ noch Akte anlegen.", ("insert_after", "Antrag prüfen", "Akte anlegen")),
+    ("Ganz am Anfang, vor „Antrag entgegennehmen“, kommt bei uns noch: Post öffnen.",
+     ("insert_before", "Antrag entgegennehmen", "Post öffnen")),
+    ("Bevor wir „Antrag entgegennehmen“ machen, müssen wir erst Termin vergeben.",
+     ("insert_before", "Antrag entgegennehmen", "Termin vergeben")),
+    ("Zum Schluss kommt bei uns noch: Vorgang in der Statistik erfassen.",
+     ("insert_after", "", "Vorgang in der Statistik erfassen")),
+])
+def test_steps_named_by_their_quoted_label_are_corrected(text, expected):
+    found = [(c.action, c.about, c.text) for c in find_corrections(text)]
+    assert found == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "Zum Schluss lege ich die Anmeldung ab.",  # a step told, not an addition to a list
+    "Der Antrag kommt rein, dann prüfe ich ihn, am Ende schicke ich den Bescheid raus.",
+    "Das Formular heißt bei uns „Anmeldung Hund“.",
+])
+def test_told_steps_and_names_are_no_quoted_corrections(text):
+    assert [c for c in find_corrections(text) if c.action in ("rename", "insert_after", "insert_before")] == []
+
+
+def test_a_quoted_deletion_with_gar_is_recognised():
+    found = find_corrections("Das mit „Gebühr nach Tarifstelle berechnen“ gibt's bei uns gar nicht.")
+    assert [(c.action, c.text) for c in found] == [("delete_by_content", "Gebühr nach Tarifstelle berechnen")]
+
+
 def _draft() -> ProcessProfile:
     return ProcessProfile.model_validate({
         "title": "T", "steps": [{"n": i, "label": f"S{i}"} for i in range(1, 6)],
