@@ -531,3 +531,16 @@ def test_template_steps_named_by_their_quoted_labels_are_changed_where_they_stan
     unknown = _say(client, clerk, started["id"], "Statt „Kaffee kochen“ machen wir: Tee kochen.")
     assert _labels(unknown) == labels
     assert "Einen Schritt „Kaffee kochen“ finde ich im Entwurf nicht" in unknown["reply"]["text"]
+
+
+def test_branches_told_while_another_question_is_open_are_decisions_not_the_answer(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], OPENING_WITH_STEPS)
+    asked = body["reply"]["slot"]
+    assert asked not in ("decisions", "steps", None)
+    told = _say(client, clerk, started["id"], "Noch zu den Verzweigungen: Wenn was fehlt, ruf ich an und frag nach. "
+                                              "Falls es ein Listenhund ist, geht das ans Ordnungsamt.")
+    assert told["reply"]["slot"] == asked  # the question stays open
+    filed = " ".join(str(told["draft"].get(field) or "") for field in ("title", "trigger", "org_unit", "result"))
+    assert "Verzweigungen" not in filed and "fehlt" not in filed
+    assert told["draft"]["decisions"], told["reply"]["text"]

@@ -170,7 +170,13 @@ def without_corrections(text: str) -> str:
     parts = [part for piece in _sentences(text)
              for part in re.split(r",\s*(?=(?:und\s+)?(?:übrigens|außerdem|ach|und)\b)(?![^„]*“)", piece)]
     kept = [part for part in parts if part.strip() and not find_corrections(part)]
+    if len(kept) < len(parts):  # "Ach ja, und „…“ ist bei uns eher: …": the filler left of a correction goes too
+        kept = [part for part in kept if not _FILLER.fullmatch(part.strip(" ,.:!"))]
     return " ".join(kept).strip(" ,")
+
+
+_FILLER = re.compile(r"(?i)(?:(?:ach|ach ja|ja|und|übrigens|noch was|dann noch|außerdem|also|ok|okay|genau|ah|oh)"
+                     r"[\s,]*)+")
 
 
 _ABBREVIATIONS = re.compile(r"(?i)(?:\bbzw|\bca|\bggf|\bz\.\s?b|\bu\.\s?a|\bnr|\bvgl|\busw|\betc|\bd\.\s?h)\.$")

@@ -61,6 +61,11 @@ _FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", 
                   "processing_time": "minutes_per_case", "it_systems": "it_systems", "steps": "steps"}
 _SLOT_OF_FIELD = {v: k for k, v in _FIELD_OF_SLOT.items()}
 _TELLS_BRANCH = re.compile(r"\b(?:wenn|wenns|falls|sofern|sonst|ansonsten)\b", re.IGNORECASE)
+# "Noch zu den Verzweigungen: wenn …", "Was die Entscheidungen angeht: …": branches told while another question
+# is open; they are read as decisions, and the question stays open.
+_ANNOUNCES_BRANCHES = re.compile(r"^\W*(?:(?:und|noch|ach ja,? und|übrigens|nochmal)\s+)*(?:zu den|was die|wegen der|"
+                                 r"zu|bei den)\s+(?:verzweigungen|entscheidungen|sonderfällen|ausnahmen|fällen,? wo)\b",
+                                 re.IGNORECASE)
 _DONE = re.compile(r"\b(fertig|das war's|das wars|abschließen|zur prüfung|nichts weiter|das ist alles)\b", re.IGNORECASE)
 
 
@@ -223,6 +228,9 @@ class Interviewer:
                              keep_slot="confirm")
         if slot == "steps" and draft.steps and "steps" not in state["filled"]:
             return self._after_read_back(draft, state, text, notes, corrected)
+        if slot not in (None, "decisions", "steps") and draft.steps and _ANNOUNCES_BRANCHES.search(text):
+            draft = self._absorb(draft, state, text, "decisions", notes)
+            return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
         answer = without_corrections(text) if corrected else text
         if corrected and len(answer.split()) < 1:
             # "schritt 1 fällt weg" typed while a question is open answers nothing: the question stays open

@@ -133,6 +133,17 @@ _RECEIPT = re.compile(r"^(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+|ne\s+|nen\s+)?(
                       r"eingereicht|zugeschickt|vorgelegt|geschickt|gemeldet|an)?\s*$", re.IGNORECASE)
 
 
+_PERSON = re.compile(r"(?i)jemand|einer|eine|leute|bürger\w*|kund\w*|antragsteller\w*|eltern|paar|halter\w*|"
+                     r"eigentümer\w*|angler\w*|mieter\w*|bewohner\w*|besucher\w*|interessent\w*|betroffene\w*|"
+                     r"person(?:en)?|mann|frau|vater|mutter|familie\w*|schüler\w*|bauherr\w*|erbe\w*|angehörige\w*")
+# "jemand kommt (vorbei) mit …": a visit in person, named by what is brought
+_VISIT = re.compile(r"^(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+)?(?:" + _PERSON.pattern[4:] + r")\s+(?:kommt|kommen)\s+"
+                    r"(?:(?:meistens|meist|persönlich|direkt|einfach|vorbei|zu uns|ins amt|ins rathaus|ans amt)\s+)*"
+                    r"mit\s+(?:dem\s+|der\s+|den\s+|seinem\s+|seiner\s+|ihrem\s+|ihrer\s+|ein(?:em|er)?\s+)?"
+                    r"(?P<what>[\wÄÖÜäöüß\-]+(?:\s+(?:und|oder)\s+(?-i:[A-ZÄÖÜ])[\wäöüß\-]+)?)", re.IGNORECASE)
+_NOT_A_TRIGGER = re.compile(r"(?i)ja|nein|na|also|hm+|keine?|nichts|immer|unterschiedlich|verschieden")
+
+
 def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
     """What starts the process: the first clause naming it, or from what was said before."""
     source = text
@@ -140,13 +151,17 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
         earlier = next((m for m in history if _TRIGGER_NOUN.search(m)), None)
         if earlier is not None:
             source = earlier
-    first = re.split(r"[;.!?…]|,\s+(?:das|aber|und übrigens|übrigens|hab|habe|wie|meistens|meist)\b", source,
-                     maxsplit=1)[0]
+    first = re.split(r"(?<!\d)(?<!\bbzw)(?<!\bca)(?<!\bggf)[.]|[;!?…]|,\s+(?:das|aber|und übrigens|übrigens|hab|habe|"
+                     r"wie|meistens|meist)\b", source, maxsplit=1)[0]  # "bis 31. März" is one clause
     clause = _tidy(first)
+    visit = _VISIT.match(clause)
+    if visit:  # "Jemand kommt mit Schwerbehindertenausweis und will den Parkausweis"
+        return f"Vorsprache mit {_tidy(visit.group('what'))}"[:2000]
     receipt = _RECEIPT.match(clause)
-    if receipt:  # "Ein Bauantrag wird bei uns im Rathaus abgegeben" → "Eingang Bauantrag"
+    if receipt and not _PERSON.fullmatch(receipt.group("what")):  # "Ein Bauantrag wird … abgegeben" → "Eingang Bauantrag"
         return f"Eingang {_tidy(receipt.group('what'))}"[:2000]
-    if _BACK_REFERENCE.search(clause) or len(clause.split()) < 2:
+    one_noun = len(clause.split()) == 1 and clause[:1].isupper() and not _NOT_A_TRIGGER.fullmatch(clause)
+    if _BACK_REFERENCE.search(clause) or (len(clause.split()) < 2 and not one_noun):
         match = _TRIGGER_NOUN.search(source)
         if match:
             return _tidy(match.group(0))[:2000]

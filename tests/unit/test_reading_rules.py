@@ -5,6 +5,8 @@ The sentences are written for these tests, not taken from any evaluation case.
 
 from __future__ import annotations
 
+import pytest
+
 from app.nlp import orthography
 from app.nlp.clauses import sentences
 from app.nlp.steps import read_description
@@ -326,3 +328,17 @@ def test_what_is_granted_or_refused_is_what_came_in():
     [decision] = told.decisions  # the "sonst" step is the other branch, not the continuation
     assert decision.question == "Ist der Baum gesund?"
     assert [(b.condition, b.goto_step) for b in decision.branches] == [("ja", 3), ("nein", 4)]
+
+
+@pytest.mark.parametrize(("answer", "trigger"), [
+    ("Ein Bauantrag wird bei uns im Rathaus abgegeben.", "Eingang Bauantrag"),
+    ("Jemand kommt mit Schwerbehindertenausweis und will den Parkausweis", "Vorsprache mit Schwerbehindertenausweis"),
+    ("Die Eltern kommen mit Geburtsurkunde und Impfpass", "Vorsprache mit Geburtsurkunde und Impfpass"),
+    ("Angler kommt vorbei, meistens nach bestandener Prüfung", "Angler kommt vorbei"),  # no "Eingang Angler"
+    ("Antrag des Vereins bis 31. März", "Antrag des Vereins bis 31. März"),  # a date is no sentence end
+    ("Prüfplan, aber den Termin bestimme ich spontan", "Prüfplan"),
+])
+def test_the_trigger_is_the_event_that_starts_the_process(answer, trigger):
+    from app.nlp.understanding_slots import trigger_clause
+
+    assert trigger_clause(answer) == trigger
