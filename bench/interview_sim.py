@@ -38,8 +38,10 @@ Scores: step precision/recall/F1 (a draft step matches a gold step when the
 Dice coefficient of their stemmed content words is ≥ 0.5, order respected),
 kind accuracy on matched steps, field accuracy (title, trigger, result and
 org unit by the same similarity; IT systems and norms as sets with F1 ≥ 0.5;
-volume and minutes within ±10 %), decision F1 (same step, same targets),
-clerk words and turns, p95 turn latency.
+volume and minutes within ±10 %), decision F1 (same step, same targets, in the
+draft's own step numbers), aligned decision F1 (the same, with the draft's step
+numbers mapped through the step alignment, so a step too many earlier on does
+not count against every later decision), clerk words and turns, p95 turn latency.
 """
 
 from __future__ import annotations
@@ -139,6 +141,21 @@ def decision_counts(draft: list[dict], gold: list[dict]) -> tuple[int, int, int]
     key = lambda d: (d["after_step"], tuple(sorted((b["goto_step"] or 0) for b in d["branches"])))  # noqa: E731
     pred, want = {key(d) for d in draft}, {key(d) for d in gold}
     return len(pred & want), len(pred), len(want)
+
+
+def aligned_decision_counts(draft: list[dict], gold: list[dict], pairs: list[tuple[int, int]]) -> tuple[int, int, int]:
+    """Decisions compared through the step alignment: the draft's step numbers are mapped to the gold steps they
+    match, so an extra or missing step earlier does not make every later decision wrong (step F1 counts that
+    already). A decision after, or a branch to, a step without a match cannot match."""
+    to_gold = {i + 1: j + 1 for i, j in pairs}
+    mapped = set()
+    for d in draft:
+        after = to_gold.get(d["after_step"])
+        targets = tuple(sorted(to_gold.get(b["goto_step"], -1) if b["goto_step"] else 0 for b in d["branches"]))
+        if after is not None and -1 not in targets:
+            mapped.add((after, targets))
+    want = {(d["after_step"], tuple(sorted((b["goto_step"] or 0) for b in d["branches"]))) for d in gold}
+    return len(mapped & want), len(draft), len(gold)
 
 
 def proposed_steps(text: str) -> list[str]:
@@ -564,6 +581,7 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     total = lambda key: sum(r["_counts"][key] for r in rows)  # noqa: E731
     precision, recall, step_f1 = f1(total("tp"), total("pred"), total("gold"))
     _, _, decision_f1 = f1(total("dtp"), total("dpred"), total("dgold"))
+    _, _, aligned_decision_f1 = f1(total("atp"), total("dpred"), total("dgold"))
     kind_n, fields_n = total("kind_n"), total("fields_n")
     with_words, without_words = total("words_with"), total("words_without")
     return {
@@ -571,7 +589,7 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "step_precision": round(precision, 4), "step_recall": round(recall, 4), "step_f1": round(step_f1, 4),
         "kind_accuracy": round(total("kind_ok") / kind_n, 4) if kind_n else 0.0,
         "field_accuracy": round(total("fields") / fields_n, 4) if fields_n else 0.0,
-        "decision_f1": round(decision_f1, 4),
+        "decision_f1": round(decision_f1, 4), "decision_f1_aligned": round(aligned_decision_f1, 4),
         "clerk_words_with_retrieval": with_words, "clerk_words_without_retrieval": without_words,
         "word_ratio_with_to_without": round(with_words / without_words, 4) if without_words else 0.0,
         "turns_with_retrieval": total("turns_with"), "turns_without_retrieval": total("turns_without"),
@@ -597,6 +615,7 @@ def evaluate(cases: list[dict[str, Any]], client: httpx.Client, headers: dict[st
         kind_ok = sum(pred_steps[i]["kind"] == gold_steps[j]["kind"] for i, j in pairs)
         fields = field_scores(draft, gold)
         dtp, dpred, dgold = decision_counts(draft["decisions"], gold.get("decisions", []))
+        atp = aligned_decision_counts(draft["decisions"], gold.get("decisions", []), pairs)[0]
         want = case_corpus_key(case)
         offered = player.offered
         rows.append({
@@ -613,7 +632,7 @@ def evaluate(cases: list[dict[str, Any]], client: httpx.Client, headers: dict[st
             "words": [player.words, runs[False][0].words], "turns": [player.turns, runs[False][0].turns],
             "_counts": {"tp": len(pairs), "pred": len(pred_steps), "gold": len(gold_steps), "kind_ok": kind_ok,
                         "kind_n": len(pairs), "fields": sum(fields.values()), "fields_n": len(fields),
-                        "dtp": dtp, "dpred": dpred, "dgold": dgold,
+                        "dtp": dtp, "atp": atp, "dpred": dpred, "dgold": dgold,
                         "words_with": player.words, "words_without": runs[False][0].words,
                         "turns_with": player.turns, "turns_without": runs[False][0].turns},
         })

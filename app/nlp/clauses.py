@@ -326,7 +326,7 @@ def as_question(condition: str) -> str:
     text = re.sub(r"^'\s*s\s+|^'s\s+", "es ", re.sub(r"\s+'\s*s\b", "'s", text))
     words = text.split()
     last = words[-1] if words else ""
-    verb_final = last.islower() and last not in _NOT_VERBS and (
+    verb_final = last.isalpha() and last.islower() and last not in _NOT_VERBS and (
         last in _AUX or re.search(r"(?:[^e]t|en|ern|eln)$", last) is not None)
     if len(words) >= 2 and verb_final and not is_verb(tag(words), 0):
         first = words[0].lower() if words[0].lower() in _LOWER_FIRST else words[0]

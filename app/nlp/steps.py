@@ -849,14 +849,19 @@ class DescriptionReader:
             if first == 0 or activities[first].kind == "receive":
                 continue  # "wenn jemand seinen Hund anmeldet, kommt das Formular": the trigger, not a decision
             words = clause.tokens if threshold else clause.tokens[1:]
+            if not threshold and clause.words[:1] in (["wenns"], ["wenn's"], ["falls's"]):
+                words = [Token("es", "es", "PPER"), *words]  # "wenns unsere ist": "es" is the subject
             condition = " ".join(t.text for t in (words[:3] if threshold else words)).strip() or "ja"
             named = [a for a in activities[:first] if a.told_object]
-            article = {"der": "der", "die": "die", "das": "das", "er": "der", "sie": "die", "es": "das"}.get(
-                words[0].text.lower()) if words else None
-            if not threshold and article and words[0].tag in ("PDS", "ART", "PRELS", "PPER") \
+            article = {"der": "der", "die": "die", "das": "das", "er": "der", "sie": "die", "es": "das", "'s": "das",
+                       "s": "das"}.get(words[0].text.lower()) if words else None
+            if not threshold and article and (words[0].tag in ("PDS", "ART", "PRELS", "PPER")
+                                              or words[0].text.lower() in ("'s", "s")) \
                     and named and len(words) > 1 and words[1].tag not in ("NN", "NE"):
                 thing = _object_head(named[-1].label)  # "wenn der gesund ist" after "guck mir den Baum an"
                 if thing:
+                    if words[0].text.lower() in ("es", "'s", "s"):  # "wenn es unsere ist" after "Straße prüfen"
+                        article = noun_article(thing) or article
                     condition = f"{article} {thing[:1].upper()}{thing[1:]} " + " ".join(t.text for t in words[1:])
             condition = re.sub(r"^'\s*s\s+", "", condition)
             condition = re.sub(r"\s+'\s*s\b", "'s", condition)  # "gibt ' s" → "gibt's"
@@ -867,6 +872,11 @@ class DescriptionReader:
             if asked:  # "Wohnen die wirklich im Gebiet?" – "wenn nicht …" / "wenn ja …"
                 said, otherwise = ("ja", "nein") if clause.words[1:2] in (["ja"], ["doch"]) else ("nein", "ja")
             branches = [Branch(condition=said, goto_step=first + 1), Branch(condition=otherwise, goto_step=other)]
+            if bare_answer and not asked and clause.words[1:2] == ["nicht"]:
+                # "Die Karten gehen raus. Wenn nicht, …": asked after the step before the condition
+                asked = _did_it_work(activities[first - 1].label)
+                said, otherwise = "nein", "ja"
+                branches = [Branch(condition=said, goto_step=first + 1), Branch(condition=otherwise, goto_step=other)]
             question = asked or as_question(condition)
             if not asked and question.rstrip("?").lower() != condition.lower():
                 said, otherwise = "ja", "nein"  # "Ist der Baum gesund?": yes or no
@@ -874,6 +884,30 @@ class DescriptionReader:
             if all(d.after_step != first for d in decisions):
                 decisions.append(Decision(after_step=first, question=question[:300], branches=branches))
         return decisions
+
+
+_CHECKING = ("prüfen", "kontrollieren", "abgleichen", "sichten", "durchsehen", "überprüfen", "vergleichen")
+
+
+def _did_it_work(label: str) -> str:
+    """The yes/no question a bare "wenn nicht" asks about the step before it."""
+    if label.split()[-1:] and label.split()[-1] in _CHECKING:
+        return f"Ist bei „{label}“ alles in Ordnung?"
+    return f"Hat „{label}“ geklappt?"
+
+
+_FEMININE = re.compile(r"(?:ung|heit|keit|schaft|ion|tät|ik|ei|ur|e)$")
+_MASCULINE = re.compile(r"(?:er|ling|ig|or|ismus|ant|ent|ist)$")
+_NEUTER = re.compile(r"(?:chen|lein|ment|ium|eum|trum|tum|nis)$")
+
+
+def noun_article(noun: str) -> str | None:
+    """The definite article of a noun by its ending (of the last part of a compound), where the ending tells it."""
+    word = noun.lower()
+    for pattern, article in ((_NEUTER, "das"), (_FEMININE, "die"), (_MASCULINE, "der")):
+        if pattern.search(word):
+            return article
+    return None
 
 
 def _yes_no_question(before: list[Clause]) -> str | None:

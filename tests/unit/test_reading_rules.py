@@ -342,3 +342,22 @@ def test_the_trigger_is_the_event_that_starts_the_process(answer, trigger):
     from app.nlp.understanding_slots import trigger_clause
 
     assert trigger_clause(answer) == trigger
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("Ich prüfe die Straße. Wenns unsere ist, fahr ich raus, sonst geb ich es an den Kreis weiter.",
+     "Ist die Straße unsere?"),  # "wenns": "es" is the subject, and the noun's ending gives the article
+    ("Ich guck mir den Baum an. Wenn der gesund ist, lehne ich ab.", "Ist der Baum gesund?"),
+    ("Die Karten gehen mit der Post raus. Bei den 90ern ruf ich vorher bei der Familie an.", "Bei den 90ern?"),
+    ("Die Karten gehen raus. Wenn nicht, ruf ich an.", "Hat „Karten versenden“ geklappt?"),
+])
+def test_decision_questions_are_readable(text, question):
+    reading = read_description(text)
+    assert [d.question for d in reading.decisions] == [question]
+
+
+def test_a_nouns_article_comes_from_its_ending_where_it_tells_it():
+    from app.nlp.steps import noun_article
+
+    assert [noun_article(w) for w in ("Straße", "Meldung", "Zentrum", "Baum", "Antrag", "Verzeichnis")] == [
+        "die", "die", "das", None, None, "das"]
