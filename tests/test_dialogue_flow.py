@@ -544,3 +544,5 @@ def test_branches_told_while_another_question_is_open_are_decisions_not_the_answ
     filed = " ".join(str(told["draft"].get(field) or "") for field in ("title", "trigger", "org_unit", "result"))
     assert "Verzweigungen" not in filed and "fehlt" not in filed
     assert told["draft"]["decisions"], told["reply"]["text"]
+    first = told["draft"]["decisions"][0]
+    assert f"Eingetragen: nach Schritt {first['after_step']} „{first['question']}“" in told["reply"]["text"]

@@ -578,8 +578,13 @@ class Interviewer:
             merged, slots = merge(draft, rules_update)
         if update.steps:
             notes.append(f"Ich habe {counted(len(merged.steps), 'step')} erkannt.")
-        if update.decisions and (update.steps or slot == "decisions"):
+        if update.decisions and update.steps:
             notes.append(f"Ich habe {counted(len(merged.decisions), 'decision')} eingetragen.")
+        elif update.decisions and slot == "decisions":
+            new = [d for d in merged.decisions if d not in draft.decisions]
+            shown = "; ".join(f"nach Schritt {d.after_step} „{d.question}“" for d in new[:3])
+            notes.append(f"Eingetragen: {shown}." if shown else
+                         f"Ich habe {counted(len(merged.decisions), 'decision')} eingetragen.")
         for name in slots:
             if name == "steps" and opening:
                 state["steps_read_back"] = False  # told in passing: read back before the slot counts
