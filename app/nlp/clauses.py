@@ -127,8 +127,9 @@ def _role(tokens: list[Token]) -> str:
                                                   or base_of(tokens[position + 1].text) is not None)
     if head.tag in ("PRELS", "PRELAT") and not verb_second:
         return "relative"  # "…, das bei uns eine Excel-Tabelle ist"
-    if head.tag in ("PDS", "PRELS") and len(tokens) > position + 1 and tokens[position + 1].tag.startswith("VA"):
-        return "relative"  # "…, das ist bei uns eine Excel-Tabelle"
+    if head.tag in ("PDS", "PRELS") and len(tokens) > position + 1 and tokens[position + 1].tag.startswith("VA") \
+            and not (tokens[position + 1].text.lower() in ("wird", "werden") and tokens[-1].tag == "VV(PP)"):
+        return "relative"  # "…, das ist bei uns eine Excel-Tabelle"; "der wird dann unterschrieben" is a step
     return "main"
 
 

@@ -611,8 +611,8 @@ class DescriptionReader:
         if base == "machen" and not any(_DOCUMENT_HEADS.search(p.head) or _EVENT_HEADS.search(p.head) for p in made) \
                 and not clause.coordinated:
             return None  # "ich mache im Steueramt die Hundesteuer": who does what, not a step
-        passive = any(t.lemma.lower() == "werden" and t.tag.startswith("VA") for t in tokens) \
-            and tokens[verb].tag == "VV(PP)"
+        passive = any(t.lemma.lower() == "werden" and t.tag.startswith("VA") or t.tag.startswith("VM") for t in tokens) \
+            and tokens[verb].tag == "VV(PP)"  # "… muss vom Amtsleiter unterschrieben (und gesiegelt werden)"
         own_subject = next((t for t in tokens if t.tag == "PPER" and t.text.lower() in ("ich", "wir", "man")), None)
         if own_subject is None and self.addressee and len(tokens) > 1 and tokens[0].text.lower() in _ROLE_PRONOUNS \
                 and tokens[1].tag.endswith("(FIN)") and tokens[1].text.lower().endswith("t") and not clause.coordinated:
@@ -643,7 +643,9 @@ class DescriptionReader:
         pronoun = any(t.text.lower() in OBJECT_PRONOUNS and t.tag in ("PPER", "PDS", "PIS", "ART", "PRELS")
                       for t in tokens if t is not own_subject) \
             or (moves and any(t.text.lower() in ("der", "die", "das", "er", "sie", "es") for t in tokens[:2])) \
-            or (passive and any(t.text.lower() in ("er", "sie", "es") and t.tag == "PPER" for t in tokens))
+            or (passive and any(t.text.lower() in ("er", "sie", "es") and t.tag == "PPER" for t in tokens)) \
+            or (passive and tokens[0].text.lower() in ("der", "die", "das", "dieser", "diese", "dieses")
+                and len(tokens) > 1 and tokens[1].tag not in ("NN", "NE", "ADJA"))  # "der muss … unterschrieben werden"
         object_words: list[str] = obj.words if obj else []
         calls = infinitive in ("anrufen", "telefonieren") or base in ("anrufen", "telefonieren")
         borrowed = False  # the object is the one named before ("den druck ich aus")
@@ -743,6 +745,9 @@ class DescriptionReader:
                 verb_text = f"{'von der' if self.acting.endswith(('ung', 'stelle')) else 'vom'} {self.acting} {verb_text} lassen"
         elif actor and (base in _SIGN_VERBS or infinitive in _SIGN_VERBS):
             verb_text = f"vom {actor} {verb_text} lassen"
+        elif passive and (base in _SIGN_VERBS or infinitive in _SIGN_VERBS) and pp is not None \
+                and pp.preposition in ("von", "vom") and not verb_text.endswith("lassen"):
+            verb_text = f"{verb_text} lassen"  # "der muss vom Amtsleiter unterschrieben werden": signed by someone else
         elif any(t.lemma.lower() == "lassen" and t.tag == "VV(INF)" for t in tokens[verb + 1:]) \
                 and not verb_text.endswith("lassen"):
             by = next((p for p in phrases if p.preposition in ("von", "vom")), None)

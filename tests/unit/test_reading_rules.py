@@ -361,3 +361,13 @@ def test_a_nouns_article_comes_from_its_ending_where_it_tells_it():
 
     assert [noun_article(w) for w in ("Straße", "Meldung", "Zentrum", "Baum", "Antrag", "Verzeichnis")] == [
         "die", "die", "das", None, None, "das"]
+
+
+@pytest.mark.parametrize("text", [
+    "Den Bescheid schreib ich in Word. Der muss dann vom Amtsleiter unterschrieben werden.",
+    "Den Bescheid schreib ich in Word. Der wird dann vom Amtsleiter unterschrieben.",
+    "Den Bescheid schreib ich in Word. Der Bescheid wird vom Amtsleiter unterschrieben.",
+])
+def test_a_passive_signature_by_someone_else_is_a_step_of_its_own(text):
+    labelled = [(a.label, a.actor) for a in read_description(text).activities]
+    assert labelled == [("Bescheid erstellen", None), ("Bescheid vom Amtsleiter unterschreiben lassen", "Amtsleiter")]
