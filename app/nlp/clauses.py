@@ -32,6 +32,7 @@ _ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")
 # Sentence ends, but not after common abbreviations ("z. B.", "ca.", "Nr.", "Abs.").
 _SENTENCE_END = re.compile(r"(?<!\bca)(?<!\bz\.B)(?<!\bNr)(?<!\bAbs)(?<!\bggf)(?<!\bbzw)(?<!\busw)(?<!\bu\.a)"
                            r"(?<!\bvgl)(?<!\bArt)(?<!\bz)(?<!\bB)(?<!\bd\.h)(?<!\bca)(?<!\bevtl)(?<!\binkl)"
+                           r"(?<!\b\d\.\d)(?<!\b\d\d\.\d)(?<!\b\d\.\d\d)(?<!\b\d\d\.\d\d)"  # "bis 31.3. den Antrag"
                            r"[.!?;]+(?=\s+|$)|\n+"
                            # "… goldene Hochzeit usw. Dann guck ich": a list's "usw." ends the sentence
                            r"|(?<=\busw\.)(?=\s+[A-ZÄÖÜ])|(?<=\betc\.)(?=\s+[A-ZÄÖÜ])")

@@ -201,7 +201,8 @@ def _particle(tokens: list[Token], verb: int) -> str:
     if not is_finite(tokens, verb):
         return ""
     end = len(tokens) - 1
-    while end > verb and (tokens[end].text.startswith("Sys") or tokens[end].tag in ("ADV", "PTKANT")):
+    while end > verb and (tokens[end].text.startswith("Sys") or tokens[end].tag in ("ADV", "PTKANT")
+                          and tokens[end].text.lower() not in PARTICLES):  # "ich geh die durch": a particle
         end -= 1
     for j in range(end, verb, -1):
         word = tokens[j].text.lower()
@@ -228,15 +229,16 @@ def _phrases(tokens: list[Token], skip: set[int], system_names: dict[str, str]) 
             i += 1
             continue
         start = i
-        while start - 1 >= 0 and tokens[start - 1].tag in _NP_DETERMINERS and start - 1 not in skip:
+        while start - 1 >= 0 and tokens[start - 1].tag in _NP_DETERMINERS and start - 1 not in skip \
+                and not (tokens[start - 1].tag == "CARD" and "." in tokens[start - 1].text):  # "bis 31.3 den Antrag"
             start -= 1
         end = i
         while end + 1 < len(tokens) and tokens[end + 1].tag in ("NN", "NE") and end + 1 not in skip \
                 and tokens[end + 1].text not in system_names and not is_verb(tokens, end + 1):
             end += 1
         # A genitive attribute belongs to the phrase: "den Nachweis der Fischerprüfung".
-        if end + 2 < len(tokens) and tokens[end + 1].text.lower() in ("der", "des") and \
-                tokens[end + 1].tag == "ART" and tokens[end + 2].tag in ("NN", "NE") and end + 2 not in skip \
+        if end + 2 < len(tokens) and tokens[end + 1].text.lower() in ("der", "des", "ihrer", "seiner", "unserer") and \
+                tokens[end + 1].tag in ("ART", "PPOSAT") and tokens[end + 2].tag in ("NN", "NE") and end + 2 not in skip \
                 and tokens[end + 2].text not in _SKIP_NOUNS and not is_verb(tokens, end + 2):
             end += 2
         preposition = tokens[start - 1].text.lower() if start and tokens[start - 1].tag in _PREPOSITIONS else None
@@ -624,9 +626,13 @@ class DescriptionReader:
         moves = base in _RECEIVE_VERBS or infinitive in _RECEIVE_VERBS or base == "gehen"
         actor: str | None = None
         obj: _Phrase | None = None
-        person_subject = own_subject is None and bool(bare) and _is_person(bare[0]) and bare[0].start < verb
+        person_subject = own_subject is None and (bool(bare) and _is_person(bare[0]) and bare[0].start < verb or any(
+            t.text in _PERSONS and t.tag == "NN" for t in tokens[:verb]))  # "die Leute rufen an"
         someone_else = False  # a third party does it ("die Poststelle stempelt", "der Hausmeister holt das")
         customer_acts = False  # … and it is the customer ("die Eltern füllen den Antrag aus")
+        if own_subject is None and any(t.text.lower() in ("einer", "jemand", "keiner") and t.tag in ("PIS", "PPER")
+                                       for t in tokens):
+            someone_else = True  # "alle zwei Wochen fährt da einer rum"
         if own_subject is None and not passive and not moves and bare:
             subject = next((p for p in bare if _is_person(p) or looks_like_actor(p.head)), None)
             someone_else = subject is not None
@@ -677,8 +683,8 @@ class DescriptionReader:
         if base in _SEND_VERBS and ("uns" in words_lower or "mir" in words_lower):
             verb_text = "entgegennehmen"  # "das Portal schickt uns ne Mail": received, not sent
             entry = None
-        elif base == "gehen" and own_subject is not None:
-            return None  # "dann geh ich rüber an den Karteischrank": the clerk walks, the activity comes next
+        elif base == "gehen" and own_subject is not None and not (entry is not None and entry.kind.startswith("check")):
+            return None  # "dann geh ich rüber an den Karteischrank": the clerk walks ("ich geh die durch" checks)
         elif base == "gehen" and any(p.preposition in ("per", "an", "ans", "zum", "zur") for p in phrases):
             verb_text = "versenden"  # "die Liste geht per Mail an die Schule"
         elif base in ("kriegen", "bekommen", "erhalten") and own_subject is None and (person_subject or (
@@ -713,6 +719,10 @@ class DescriptionReader:
             entry = None
             if not object_words:
                 object_words = [_CONTACT_NOUN.get(infinitive, _CONTACT_NOUN.get(base, "Meldung"))]
+        elif own_subject is None and not passive and tokens[0].tag in ("PDS", "PPER") and tokens[0].text.lower() in (
+                "die", "der", "sie", "er") and base in _SEND_VERBS | {"schicken"} and object_words and not borrowed \
+                and not any(p.preposition in ("an", "ans") for p in phrases):
+            verb_text, entry = "entgegennehmen", None  # "die schicken bis März den Antrag zurück": it reaches us
         into = _into_routine(tokens, verb) if base in ("kommen", "gehen", "wandern") else None
         if into is not None:  # "dann geht's in den Zahllauf", "das geht in die Post"
             object_words, verb_text, entry = into

@@ -371,3 +371,21 @@ def test_a_nouns_article_comes_from_its_ending_where_it_tells_it():
 def test_a_passive_signature_by_someone_else_is_a_step_of_its_own(text):
     labelled = [(a.label, a.actor) for a in read_description(text).activities]
     assert labelled == [("Bescheid erstellen", None), ("Bescheid vom Amtsleiter unterschreiben lassen", "Amtsleiter")]
+
+
+@pytest.mark.parametrize(("text", "labels"), [
+    ("Die Leute rufen an.", ["Anruf entgegennehmen"]),  # the people call: the office takes the call
+    ("Die Anträge kommen im März. Ich geh die durch, ob alles dabei ist.",
+     ["Anträge entgegennehmen", "Anträge auf Vollständigkeit prüfen"]),  # "durchgehen" checks, it is no walk
+    ("Dann geh ich rüber an den Karteischrank.", []),
+    ("Die Firma repariert das, alle zwei Wochen fährt da einer rum.", []),  # others' doings
+    ("Im Januar gehen die Formulare per Mail an alle Vereine. Die schicken bis 31.3. den Antrag zurück, mit der Liste "
+     "ihrer Mitglieder.", ["Formulare per Mail versenden", "Antrag mit Liste Mitglieder entgegennehmen"]),
+])
+def test_who_does_it_decides_the_step(text, labels):
+    assert [a.label for a in read_description(text).activities] == labels
+
+
+def test_a_date_ends_no_sentence():
+    assert sentences("Die schicken bis 31.3. den Antrag zurück. Dann prüf ich.") == [
+        "Die schicken bis 31.3. den Antrag zurück", "Dann prüf ich"]
