@@ -482,6 +482,7 @@ class DescriptionReader:
         self.addressee: str | None = None  # a role named last in the previous clause ("beim Vorgesetzten")
         self.acting: str | None = None  # the role a pronoun subject stood for, for the coordinated clause
         self.case: str | None = None  # what came in first ("Antrag"): what is granted or refused
+        self.document: str | None = None  # the document made last ("Auskunft"): what goes out when nothing is named
 
     def read(self, text: str) -> Reading:
         reading = Reading()
@@ -573,6 +574,8 @@ class DescriptionReader:
                 reading.activities.append(activity)
                 if activity.kind == "receive" and self.case is None and activity.label[:1].isupper():
                     self.case = activity.label.split()[0] if activity.told_object else None
+                if activity.kind == "create_document" and activity.told_object:
+                    self.document = activity.label.split()[0]
         for activity, what in requested:  # after "ruf an und frag nach" became one enquiry
             _request_missing(activity, what)
         reading.decisions = self._decisions(all_clauses, step_of_clause, reading.activities)
@@ -774,6 +777,11 @@ class DescriptionReader:
         if verb_text.startswith("vor Ort") and not object_words and self.context \
                 and self.context.split()[-1] not in ("Mail", "E-Mail", "Brief", "Post", "Anruf", "Fax", "Nachricht"):
             object_words = self.context.split()  # "fahr ich raus": to see what was just named
+            borrowed = True
+        if obj is None and not borrowed and verb_text in ("versenden", "weiterleiten", "aushändigen") \
+                and (self.document or self.context) and (not object_words or object_words[0].lower() in PP_KEEP):
+            # "Geht dann per Mail oder Post raus": the document made last goes out
+            object_words = [*(self.document or self.context or "").split(), *object_words]
             borrowed = True
         core = " ".join([*(obj.words if obj else []), verb_text]).strip()
         manner = [t.text.lower() for t in tokens if t.tag in ("ADJD", "ADJ(D)") and _MANNER.match(t.text)

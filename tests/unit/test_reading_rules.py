@@ -389,3 +389,9 @@ def test_who_does_it_decides_the_step(text, labels):
 def test_a_date_ends_no_sentence():
     assert sentences("Die schicken bis 31.3. den Antrag zurück. Dann prüf ich.") == [
         "Die schicken bis 31.3. den Antrag zurück", "Dann prüf ich"]
+
+
+def test_what_goes_out_without_a_name_is_the_document_made_last():
+    text = "Die Auskunft schreib ich in Word, und die Gebühr setz ich gleich mit fest. Geht dann per Mail oder Post raus."
+    assert [a.label for a in read_description(text).activities] == [
+        "Auskunft erstellen", "Gebühr festsetzen", "Auskunft per Mail oder Post versenden"]
