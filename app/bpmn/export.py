@@ -39,6 +39,8 @@ from xml.sax.saxutils import escape
 from app.domain.catalogue import BUILDING_BLOCKS
 from app.domain.models import ProcessProfile, Step
 
+from .layout import POOL_HEADER, POOL_X, POOL_Y, Label, Layout
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
@@ -53,17 +55,10 @@ DEFAULT_END_NAME = "Vorgang abgeschlossen"
 BRANCH_END_NAME = "Vorgang beendet"
 TIMER_DURATION = '"PT0S"'
 
-# Geometry (bpmn-js default sizes, so linters do not complain).
+# Shape sizes (bpmn-js defaults, so linters do not complain); the layout is in ``layout``.
 TASK_W, TASK_H = 100, 80
 GATEWAY_SIZE = 50
 EVENT_SIZE = 36
-POOL_X, POOL_Y = 100, 60
-POOL_HEADER = 30
-LANE_H = 180
-CHANNEL = 10          # distance of the routing channels from the lane border
-GAP = 70              # horizontal gap between two columns
-LEFT_PAD = 50         # space between lane border and the first node
-RIGHT_PAD = 50
 
 _INVALID_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -124,6 +119,7 @@ class _Node:
     incoming: list[str] = field(default_factory=list)
     outgoing: list[str] = field(default_factory=list)
     col: int = 0
+    row: int = 0           # 0 the lane's main row, 1 its end row (ends of branches)
     x: int = 0
     y: int = 0
     w: int = 0
@@ -300,70 +296,6 @@ class _Builder:
                 target_n = successors[step.n][0][0]
                 link(node, entry[target_n] if target_n is not None else main_end)  # type: ignore[arg-type]
 
-    # -- layout --------------------------------------------------------------
-    def lane_top(self, lane: int) -> int:
-        return POOL_Y + lane * LANE_H
-
-    def layout(self) -> None:
-        x = POOL_X + POOL_HEADER + LEFT_PAD
-        for node in self.nodes:
-            node.x = x
-            node.y = self.lane_top(node.lane) + (LANE_H - node.h) // 2
-            x += node.w + GAP
-        self.width = x - GAP + RIGHT_PAD - POOL_X
-
-    def _blocked(self, lane: int, after_col: int, before_col: int) -> bool:
-        return any(n.lane == lane and after_col < n.col < before_col for n in self.nodes)
-
-    def waypoints(self, flow: _Flow) -> list[tuple[int, int]]:
-        s, t = flow.source, flow.target
-        if t.col > s.col:
-            points = self._forward(s, t)
-        else:
-            points = self._backward(s, t)
-        # drop repeated points
-        result: list[tuple[int, int]] = []
-        for point in points:
-            if not result or result[-1] != point:
-                result.append(point)
-        return result
-
-    def _forward(self, s: _Node, t: _Node) -> list[tuple[int, int]]:
-        s_right, t_left = s.x + s.w, t.x
-        xm = s_right + GAP // 2
-        blocked = self._blocked(t.lane, s.col, t.col)
-        if not blocked:
-            if s.cy == t.cy:
-                return [(s_right, s.cy), (t_left, t.cy)]
-            if s.shape == "gateway":
-                exit_y = s.y if t.cy < s.cy else s.y + s.h
-                return [(s.cx, exit_y), (s.cx, t.cy), (t_left, t.cy)]
-            return [(s_right, s.cy), (xm, s.cy), (xm, t.cy), (t_left, t.cy)]
-        # Something stands in the target's row: go round it in the top
-        # channel of the target's lane and come down in the gap before it.
-        channel = self.lane_top(t.lane) + CHANNEL
-        xg = t_left - GAP // 2
-        if s.shape == "gateway":
-            exit_y = s.y if channel < s.cy else s.y + s.h
-            start = [(s.cx, exit_y), (s.cx, channel)]
-        else:
-            start = [(s_right, s.cy), (xm, s.cy), (xm, channel)]
-        return start + [(xg, channel), (xg, t.cy), (t_left, t.cy)]
-
-    def _backward(self, s: _Node, t: _Node) -> list[tuple[int, int]]:
-        if s is t:  # a step that repeats itself: a small loop below it
-            channel = self.lane_top(s.lane) + LANE_H - CHANNEL
-            right, left = s.cx + s.w // 4, s.cx - s.w // 4
-            return [(right, s.y + s.h), (right, channel), (left, channel), (left, s.y + s.h)]
-        if t.lane < s.lane:
-            channel = self.lane_top(t.lane) + LANE_H - CHANNEL
-            return [(s.cx, s.y), (s.cx, channel), (t.cx, channel), (t.cx, t.y + t.h)]
-        if t.lane > s.lane:
-            channel = self.lane_top(t.lane) + CHANNEL
-            return [(s.cx, s.y + s.h), (s.cx, channel), (t.cx, channel), (t.cx, t.y)]
-        channel = self.lane_top(s.lane) + LANE_H - CHANNEL
-        return [(s.cx, s.y + s.h), (s.cx, channel), (t.cx, channel), (t.cx, t.y + t.h)]
-
     # -- XML -----------------------------------------------------------------
     def _flow_node(self, node: _Node) -> _El:
         el = _El(f"bpmn:{node.tag}", [("id", node.id), ("name", node.name)])
@@ -433,23 +365,33 @@ class _Builder:
         diagram = root.add(_El("bpmndi:BPMNDiagram", [("id", "BPMNDiagram_1")]))
         plane = diagram.add(_El("bpmndi:BPMNPlane", [("id", "BPMNPlane_1"), ("bpmnElement", "Collaboration_1")]))
 
+        layout = Layout(self.nodes, self.flows, len(self.lanes)).run()
+
+        def bounds(x: int, y: int, w: int, h: int) -> _El:
+            return _El("dc:Bounds", [("x", str(x)), ("y", str(y)), ("width", str(w)), ("height", str(h))])
+
+        def label(el: _El, found: Label | None) -> None:
+            if found is not None:
+                el.add(_El("bpmndi:BPMNLabel", children=[bounds(found.x, found.y, found.w, found.h)]))
+
         def shape(element_id: str, x: int, y: int, w: int, h: int, horizontal: bool = False) -> None:
             el = plane.add(_El("bpmndi:BPMNShape", [
                 ("id", f"{element_id}_di"), ("bpmnElement", element_id),
                 ("isHorizontal", "true" if horizontal else None)]))
-            el.add(_El("dc:Bounds", [("x", str(x)), ("y", str(y)), ("width", str(w)), ("height", str(h))]))
+            el.add(bounds(x, y, w, h))
+            label(el, layout.labels.get(element_id))
 
-        pool_h = LANE_H * len(self.lanes)
-        shape("Participant_1", POOL_X, POOL_Y, self.width, pool_h, horizontal=True)
+        shape("Participant_1", POOL_X, POOL_Y, layout.width, layout.height, horizontal=True)
         for index in range(len(self.lanes)):
-            shape(f"Lane_{index + 1}", POOL_X + POOL_HEADER, self.lane_top(index),
-                  self.width - POOL_HEADER, LANE_H, horizontal=True)
+            shape(f"Lane_{index + 1}", POOL_X + POOL_HEADER, layout.lane_top[index],
+                  layout.width - POOL_HEADER, layout.lane_h[index], horizontal=True)
         for node in self.nodes:
             shape(node.id, node.x, node.y, node.w, node.h)
         for flow in self.flows:
             edge = plane.add(_El("bpmndi:BPMNEdge", [("id", f"{flow.id}_di"), ("bpmnElement", flow.id)]))
-            for x, y in self.waypoints(flow):
+            for x, y in layout.waypoints[flow.id]:
                 edge.add(_El("di:waypoint", [("x", str(x)), ("y", str(y))]))
+            label(edge, layout.labels.get(flow.id))
 
         out = ['<?xml version="1.0" encoding="UTF-8"?>']
         root.render(out)
@@ -460,5 +402,4 @@ def to_bpmn(profile: ProcessProfile) -> bytes:
     """The profile as a BPMN 2.0 XML document (UTF-8)."""
     builder = _Builder(profile)
     builder.build_graph()
-    builder.layout()
     return builder.document()
