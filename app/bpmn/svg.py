@@ -3,7 +3,8 @@
 Pages (inline, next to an HTML legend) and downloads (a standalone document
 with title and legend) use this renderer, so what a modeller sees is what
 bpmn.io shows after the BPMN download: same lanes, same positions, same
-arrows. No script and no ``style`` attribute (CSP-safe when inlined); the
+arrows, labels in the bounds the layout gave them (``bpmndi:BPMNLabel``).
+No script and no ``style`` attribute (CSP-safe when inlined); the
 ``<title>``/``<desc>`` pair names the process and lists every step for
 screen readers.
 """
@@ -18,6 +19,8 @@ from app.domain import BUILDING_BLOCKS, GROUPS, ProcessProfile
 from app.domain.wording import counted
 
 from .export import PL_NS, to_bpmn
+from .layout import EVENT_LABEL_SIZE, EVENT_LABEL_W, LABEL_SIZE, LINE
+from .text import wrap
 
 # Light fills per building-block group (app.css uses the same as --grp-*); dark text stays far above 4.5:1.
 GROUP_FILLS = {
@@ -38,7 +41,7 @@ STROKE = "#44505c"
 TEXT = "#1b1f24"
 MUTED = "#3d4753"
 FONT = "system-ui, -apple-system, 'Segoe UI', Arial, sans-serif"
-HEAD = 44     # room above the pool for gateway questions (standalone: also the title)
+HEAD = 16     # room above the pool (standalone: also the title)
 LEGEND_H = 40
 _TASKS = {"task", "userTask", "manualTask", "sendTask", "receiveTask", "serviceTask", "businessRuleTask", "scriptTask"}
 
@@ -58,6 +61,7 @@ class _Shape:
     w: float
     h: float
     step: dict[str, str] | None = None
+    label: tuple[float, float, float, float] | None = None   # bounds of an external label (BPMNLabel)
 
     @property
     def cx(self) -> float:
@@ -72,29 +76,9 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _wrap(text: str, chars: int, max_lines: int) -> list[str]:
-    """Greedy line breaking; long German compounds are split with a hyphen; overflow ends in "…"."""
-    words: list[str] = []
-    for word in text.split():
-        while len(word) > chars:
-            words.append(word[: chars - 1] + "-")
-            word = word[chars - 1:]
-        words.append(word)
-    lines: list[str] = []
-    line = ""
-    for word in words:
-        candidate = f"{line}{word}" if line.endswith("-") else f"{line} {word}".strip()
-        if len(candidate) <= chars:
-            line = candidate
-        else:
-            lines.append(line)
-            line = word
-    if line:
-        lines.append(line)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: chars - 1].rstrip(" -") + "…"
-    return lines or [""]
+def _label_lines(text: str, bounds: tuple[float, float, float, float], size: float) -> list[str]:
+    """The lines the layout measured for a label: its bounds are as wide as the widest line."""
+    return wrap(text, bounds[2], max(1, round(bounds[3] / LINE)), size)
 
 
 def _text(x: float, y: float, content: str, *, size: float = 11, weight: str = "normal", fill: str = TEXT,
@@ -104,8 +88,11 @@ def _text(x: float, y: float, content: str, *, size: float = 11, weight: str = "
             f'text-anchor="{anchor}"{halo_attrs}{extra}>{escape(content)}</text>')
 
 
-def _read(profile: ProcessProfile) -> tuple[dict[str, _Shape], list[tuple[str, list[tuple[float, float]]]],
-                                             dict[str, str], list[_Shape]]:
+_Bounds = tuple[float, float, float, float]
+_Edge = tuple[str, list[tuple[float, float]], "_Bounds | None"]
+
+
+def _read(profile: ProcessProfile) -> tuple[dict[str, _Shape], list[_Edge], dict[str, str], list[_Shape]]:
     """Shapes (with their BPMN type and step data), edges with waypoints, flow names, and lanes."""
     root = ET.fromstring(to_bpmn(profile))
     info: dict[str, tuple[str, str, dict[str, str] | None]] = {}
@@ -121,20 +108,30 @@ def _read(profile: ProcessProfile) -> tuple[dict[str, _Shape], list[tuple[str, l
             step = element.find(f".//{{{PL_NS}}}step")
             info[ident] = (name, element.get("name") or "", dict(step.attrib) if step is not None else None)
     shapes: dict[str, _Shape] = {}
-    edges: list[tuple[str, list[tuple[float, float]]]] = []
+    edges: list[_Edge] = []
     for element in root.iter():
         name = _local(element.tag)
         if name == "BPMNShape":
             ref = element.get("bpmnElement", "")
             bounds = next(c for c in element if _local(c.tag) == "Bounds")
             kind, label, step = info.get(ref, ("", "", None))
-            shapes[ref] = _Shape(ref, kind, label, *(float(bounds.get(k, 0)) for k in ("x", "y", "width", "height")),
-                                 step=step)
+            shapes[ref] = _Shape(ref, kind, label, *_box(bounds), step=step, label=_label_box(element))
         elif name == "BPMNEdge":
             points = [(float(p.get("x", 0)), float(p.get("y", 0))) for p in element if _local(p.tag) == "waypoint"]
-            edges.append((element.get("bpmnElement", ""), points))
+            edges.append((element.get("bpmnElement", ""), points, _label_box(element)))
     lanes = [s for s in shapes.values() if s.type == "lane"]
     return shapes, edges, flows, lanes
+
+
+def _box(bounds: ET.Element) -> tuple[float, float, float, float]:
+    x, y, w, h = (float(bounds.get(k, 0)) for k in ("x", "y", "width", "height"))
+    return x, y, w, h
+
+
+def _label_box(element: ET.Element) -> tuple[float, float, float, float] | None:
+    label = next((c for c in element if _local(c.tag) == "BPMNLabel"), None)
+    bounds = next((c for c in label if _local(c.tag) == "Bounds"), None) if label is not None else None
+    return _box(bounds) if bounds is not None else None
 
 
 def _description(profile: ProcessProfile, lanes: list[_Shape]) -> str:
@@ -173,37 +170,32 @@ def render_svg(profile: ProcessProfile, *, id_prefix: str = "dgm", standalone: b
     # Pool with the process title in its header band, then one lane per actor.
     out.append(f'<rect x="{pool.x:.0f}" y="{pool.y:.0f}" width="{pool.w:.0f}" height="{pool.h:.0f}" fill="#ffffff" '
                f'stroke="#8795a3"/>')
-    title_lines = _wrap(profile.title, max(8, int(pool.h / 7.5)), 1)
+    title_lines = wrap(profile.title, pool.h - 16, 1, 12, bold=True)
     out.append(_text(0, 0, title_lines[0], size=12, weight="600",
                      extra=f' transform="translate({pool.x + 19:.0f},{pool.cy:.0f}) rotate(-90)"'))
     for index, lane in enumerate(lanes):
         fill = "#f4f6f9" if index % 2 == 0 else "#ffffff"
         out.append(f'<g class="lane"><rect x="{lane.x:.0f}" y="{lane.y:.0f}" width="{lane.w:.0f}" '
                    f'height="{lane.h:.0f}" fill="{fill}" stroke="#aab4bf"/>')
-        lines = _wrap(lane.name, max(8, int((lane.h - 16) / 7)), 2)
+        lines = wrap(lane.name, lane.h - 16, 2, 12, bold=True)
         for j, line in enumerate(lines):
             x = lane.x + 14 + 14 * j - 7 * (len(lines) - 1) + 4
             out.append(_text(0, 0, line, size=12, weight="600",
                              extra=f' transform="translate({x:.0f},{lane.cy:.0f}) rotate(-90)"'))
         out.append("</g>")
 
-    # Flows under the nodes; branch conditions beside where the arrow leaves the gateway.
-    for flow_id, points in edges:
+    # Flows under the nodes; branch conditions in the label bounds the layout found beside their arrow.
+    for flow_id, points, bounds in edges:
         if len(points) < 2:
             continue
         path = "M" + " L".join(f"{x:.0f},{y:.0f}" for x, y in points)
         out.append(f'<path class="edge" d="{path}" fill="none" stroke="{STROKE}" stroke-width="1.5" '
                    f'marker-end="url(#{marker})"/>')
         label = flows.get(flow_id)
-        if label:
-            (x1, y1), (x2, y2) = points[0], points[1]
-            if y1 == y2:
-                lx, ly = x1 + 6, y1 - 7
-            elif y2 > y1:
-                lx, ly = x1 + 7, y1 + 16
-            else:  # upwards: halfway up the arrow, clear of the gateway's question above its tip
-                lx, ly = x1 + 7, min(y1 - 8, (y1 + y2) / 2 + 4)
-            out.append(_text(lx, ly, _wrap(label, 24, 1)[0], size=11, anchor="start", halo=True))
+        if label and bounds is not None:
+            for j, line in enumerate(_label_lines(label, bounds, LABEL_SIZE)):
+                out.append(_text(bounds[0], bounds[1] + 9.5 + LINE * j, line, size=LABEL_SIZE, anchor="start",
+                                 halo=True))
 
     for shape in shapes.values():
         if shape.type not in ("lane", "participant", ""):
@@ -229,8 +221,7 @@ def _node(shape: _Shape) -> list[str]:
         out = [f'<g class="event {css}"><title>{escape(shape.name or ("Start" if start else "Ende"))}</title>'
                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{shape.w / 2:.1f}" fill="#ffffff" stroke="{colour}" '
                f'stroke-width="{stroke}"/>']
-        for j, line in enumerate(_wrap(shape.name, 16, 2)):
-            out.append(_text(cx, shape.y + shape.h + 14 + 13 * j, line, size=10.5, fill=MUTED, halo=True))
+        out += _below(shape, fill=MUTED)
         return out + ["</g>"]
     if shape.type == "exclusiveGateway":
         points = f"{cx:.1f},{shape.y:.1f} {shape.x + shape.w:.1f},{cy:.1f} {cx:.1f},{shape.y + shape.h:.1f} " \
@@ -239,10 +230,11 @@ def _node(shape: _Shape) -> list[str]:
         out = [f'<g class="gateway{"" if shape.name else " join"}"><title>{escape(tip)}</title>'
                f'<polygon points="{points}" fill="#fff7d6" stroke="{STROKE}" stroke-width="1.5"/>',
                _text(cx, cy + 6, "×", size=18, weight="700")]
-        lines = _wrap(shape.name, 26, 2) if shape.name else []
-        for j, line in enumerate(lines):  # left of the top tip: a branch may leave the gateway upwards
-            out.append(_text(cx - 6, shape.y - 4 - 13 * (len(lines) - 1 - j), line, size=11, fill=MUTED,
-                             anchor="end", halo=True))
+        if shape.name and shape.label:  # left above the gateway, clear of the previous shape and the top tip
+            x, y, w, _ = shape.label
+            for j, line in enumerate(_label_lines(shape.name, shape.label, LABEL_SIZE)):
+                out.append(_text(x + w, y + 9.5 + LINE * j, line, size=LABEL_SIZE, fill=MUTED, anchor="end",
+                                 halo=True))
         return out + ["</g>"]
     step = shape.step or {}
     n = step.get("n", "")
@@ -264,19 +256,37 @@ def _node(shape: _Shape) -> list[str]:
         out.append(f'<path d="M{cx:.1f},{cy - r + 8:.1f} V{cy:.1f} H{cx + r - 10:.1f}" fill="none" '
                    f'stroke="{STROKE}" stroke-width="1.5"/>')
         out.append(_text(shape.x - 2, shape.y - 4, n, size=10, weight="700", fill=MUTED, anchor="end"))
-        for j, line in enumerate(_wrap(shape.name, 18, 3)):
-            out.append(_text(cx, shape.y + shape.h + 14 + 13 * j, line, size=11, halo=True))
+        out += _below(shape, fill=TEXT)
     else:
         dash = ' stroke-dasharray="5 3"' if kind == "wait" else ""
         out.append(f'<rect x="{shape.x:.1f}" y="{shape.y:.1f}" width="{shape.w:.0f}" height="{shape.h:.0f}" rx="10" '
                    f'fill="{fill}" stroke="{STROKE}" stroke-width="1.3"{dash}/>')
         out.append(_text(shape.x + 7, shape.y + 13, n, size=10, weight="700", fill=MUTED, anchor="start"))
-        lines = _wrap(shape.name, 15, 4)
+        size, lines = _task_lines(shape.name, shape.w - 10)
         first = cy + 4 - (len(lines) - 1) * 6.5 + 4
         for j, line in enumerate(lines):
-            out.append(_text(cx, first + 13 * j, line, size=10.5, weight="600"))
+            out.append(_text(cx, first + 13 * j, line, size=size, weight="600"))
     if media_break:
         bx, by = shape.x + shape.w - 8, shape.y
         out.append(f'<g class="media-break"><circle cx="{bx:.1f}" cy="{by:.1f}" r="9" fill="#a4161a"/>'
                    f'{_text(bx, by + 4, "M", size=10, weight="700", fill="#ffffff")}</g>')
     return out + ["</g>"]
+
+
+def _below(shape: _Shape, fill: str) -> list[str]:
+    """An event's name in the label bounds under it."""
+    if not shape.name or shape.label is None:
+        return []
+    x, y, w, h = shape.label
+    lines = wrap(shape.name, EVENT_LABEL_W, max(1, round(h / LINE)), EVENT_LABEL_SIZE)
+    return [_text(x + w / 2, y + 9 + LINE * j, line, size=EVENT_LABEL_SIZE, fill=fill, halo=True)
+            for j, line in enumerate(lines)]
+
+
+def _task_lines(name: str, width: float) -> tuple[float, list[str]]:
+    """Size and lines of a task's name: a little smaller where that saves splitting a word."""
+    for size in (10.5, 10):
+        lines = wrap(name, width, 4, size, bold=True)
+        if not any(line.endswith("-") for line in lines) and not lines[-1].endswith("…"):
+            return size, lines
+    return size, lines
