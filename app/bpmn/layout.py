@@ -186,8 +186,8 @@ class Layout:
             return role == "out"
         if side == "left":
             return role == "in"
-        if node.shape == "event":  # names hang below events; start and end have one side each
-            return side == "top" and role == "in" and node.tag == "endEvent"
+        if node.shape == "event":  # names hang below events; a start event only leaves to the right
+            return side == "top" and (node.tag == "intermediateCatchEvent" or role == "in" and node.tag == "endEvent")
         return True
 
     def _free(self, node: Any, side: str, role: str, share: bool) -> bool:
@@ -262,22 +262,38 @@ class Layout:
                                             (t.x, ("row", t))]
                     return
             sides = ("top", "bottom") if forward else ("bottom", "top")
-            for lane, band in [(t.lane, sides[0]), (s.lane, sides[0]), (t.lane, sides[1]), (s.lane, sides[1])]:
-                s_side = "top" if s.lane > lane or (s.lane == lane and band == "top") else "bottom"
-                t_side = "top" if t.lane > lane or (t.lane == lane and band == "top") else "bottom"
-                if self._free(s, s_side, "out", share) and self._free(t, t_side, "in", share):
-                    self._track_route(flow, lane, band, s_side, t_side)
-                    return
-        # no free sides at all (cannot happen with the shapes the export makes): over the top anyway
+            bands = [(t.lane, sides[0]), (s.lane, sides[0]), (t.lane, sides[1]), (s.lane, sides[1])]
+            # first straight up or down from both shapes; else through the gap beside one or both of them
+            for through_gap in (False, True):
+                for lane, band in bands:
+                    s_side = "top" if s.lane > lane or (s.lane == lane and band == "top") else "bottom"
+                    t_side = "top" if t.lane > lane or (t.lane == lane and band == "top") else "bottom"
+                    options = [(s_side, t_side)] if not through_gap else [(s_side, "left"), ("right", t_side),
+                                                                          ("right", "left")]
+                    for s_port, t_port in options:
+                        if t_port == "left" and t.shape == "event" and t_side == "bottom":
+                            continue  # the way up to its left side would cross the event's name
+                        if s_port == "right" and s.shape == "gateway":
+                            continue  # the gap after a gateway holds its branch labels; its tips may be shared
+                        if self._free(s, s_port, "out", share) and self._free(t, t_port, "in", share):
+                            self._track_route(flow, lane, band, s_port, t_port)
+                            return
+        # no free side at all (not seen with the graphs the export makes): over the top anyway
         self._track_route(flow, t.lane, "top", "top" if s.lane >= t.lane else "bottom", "top")
 
     def _track_route(self, flow: Any, lane: int, band: str, s_side: str, t_side: str) -> None:
+        """Along a track; ``right``/``left``: leave or enter through the gap beside the shape (a half
+        gap after the source, a third of the gap before the target, so the two never meet)."""
         s, t = flow.source, flow.target
         self._claim(s, s_side, "out")
         self._claim(t, t_side, "in")
-        index = self._band(lane, band).take(s.cx, t.cx)
-        y = ("track", lane, band, index)
-        self.routes[flow.id] = [(s.cx, (s_side, s)), (s.cx, y), (t.cx, y), (t.cx, (t_side, t))]
+        sx = s.x + s.w + self.gap_after.get(s.id, GAP) // 2 if s_side == "right" else s.cx
+        before = self.nodes[t.col - 1].id if t.col > 0 else ""
+        tx = t.x - self.gap_after.get(before, GAP) // 3 if t_side == "left" else t.cx
+        y = ("track", lane, band, self._band(lane, band).take(sx, tx))
+        start = [(s.x + s.w, ("row", s)), (sx, ("row", s))] if s_side == "right" else [(sx, (s_side, s))]
+        end = [(tx, ("row", t)), (t.x, ("row", t))] if t_side == "left" else [(tx, (t_side, t))]
+        self.routes[flow.id] = start + [(sx, y), (tx, y)] + end
 
     # -- lanes ---------------------------------------------------------------
     def place_lanes(self) -> None:
@@ -394,6 +410,14 @@ class Layout:
                 for y in (near, far, (y1 + y2) // 2 - h // 2):
                     candidates += [(x1 + 5, y), (x1 - 5 - w, y)]
 
+        for (x1, y1), (x2, y2) in alone + [seg for seg in own if seg not in alone]:  # then anywhere along
+            if y1 == y2:
+                for x in range(min(x1, x2) + 6, max(x1, x2) - w - 5, 12):
+                    candidates += [(x, y1 - 3 - h), (x, y1 + 4)]
+            else:
+                for y in range(min(y1, y2) + 5, max(y1, y2) - h - 4, 12):
+                    candidates += [(x1 + 5, y), (x1 - 5 - w, y)]
+
         def cost(x: int, y: int) -> int:
             box = (x - 2, y - 2, x + w + 2, y + h + 2)
             inside = area[0] <= x and area[1] <= y and x + w <= area[2] and y + h <= area[3]
@@ -401,7 +425,8 @@ class Layout:
             hits += sum(_hit(box, seg) for seg in segments)
             return hits + (0 if inside else 100)
 
-        best = min(range(len(candidates)), key=lambda i: (cost(*candidates[i]) > 0, cost(*candidates[i]), i))
+        costs = [cost(x, y) for x, y in candidates]
+        best = costs.index(0) if 0 in costs else costs.index(min(costs))
         x, y = candidates[best]
         self._put(flow.id, Label(x, y, w, h), placed)
 

@@ -328,6 +328,24 @@ PROFILES = {
         ("Bescheid erstellen", "create_document", {"actor": "Leitung"}), ("Auf Zahlung warten", "wait")],
         [_decision(2, "Stellungnahme eingegangen?", ("ja", 3), ("nein", 4)),
          _decision(6, "Gebühr bezahlt?", ("ja", None), ("nein", 6))]),
+    # found by the random profiles below: a wait that jumps back (it may leave only to the right or
+    # upwards), and a gateway whose end branch takes its lower tip while another branch has to go round
+    "wait_jumps_back": _profile("Frist und Rücksprung", [
+        ("Antrag entgegennehmen", "receive", {"next_step": 1}), ("Rückfrage stellen", "search", {"next_step": 1}),
+        ("Antrag prüfen", "check_formal"), ("Bescheid erstellen", "create_document"),
+        ("Bescheid versenden", "send"), ("Eingang dokumentieren", "archive"), ("Akte anlegen", "archive"),
+        ("Frist abwarten", "wait", {"next_step": 2}), ("Vorgang abschließen", "archive")]),
+    "end_and_detour": _profile("Ende und Umweg", [
+        ("Bescheid versenden", "send"), ("Frist abwarten", "wait"), ("Stellungnahme einholen", "coordinate_external"),
+        ("Unterlagen bearbeiten", "edit_document"), ("Antrag prüfen", "check_formal"),
+        ("Antrag bearbeiten", "edit_document", {"next_step": 4}), ("Antrag ergänzen", "edit_document", {"next_step": 5}),
+        ("Bescheid versenden", "send")],
+        [_decision(2, "Gebühr bezahlt?", ("ja Gebühr Bescheid erstellen Gebühr zurückgezogen an Bescheid", None),
+                   ("Stelle Antrag vollständig Stelle an Gebühr Bescheid Antrag", 5)),
+         _decision(5, "Unterlagen vollständig?", ("die Unterlagen", 5),
+                   ("Gebühr vollständig Stelle Bauvorlagenverordnung vollständig", None)),
+         _decision(7, "Rückfrage nötig?", ("an zurückgezogen prüfen Bescheid Antrag Gebühr an Rückfrage", 3),
+                   ("Rückfrage an prüfen Bescheid ja Antrag Antrag zurückgezogen", None), ("Bescheid", 7))]),
 }
 
 
