@@ -88,12 +88,36 @@ def split_list(text: str) -> list[str]:
     return items
 
 
+_WHOLE_ADMINISTRATION = re.compile(r"(?i)^(?:gemeindeverwaltung|stadtverwaltung|kreisverwaltung|verwaltung|gemeinde|stadt|"
+                                   r"rathaus|markt|landkreis|verbandsgemeinde|samtgemeinde)$")
+_RESPONSIBLE_FOR = re.compile(r"\bfür\s+(?:die|den|das)\s+(?P<unit>[A-ZÄÖÜ][\w\-äöüß]*(?:verwaltung|amt|stelle|kasse|büro|"
+                              r"abteilung|bereich|referat|dienst))\s+zuständig")
+_SUB_UNIT = re.compile(r"^\s*,\s*(?P<sub>(?:Sachgebiet|Abteilung|Referat|Fachbereich|Sachbereich|Team|Fachdienst|Bereich)"
+                       r"(?:\s+[A-ZÄÖÜ0-9][\w\-äöüß]*){1,3})")
+_OF_ROLE = re.compile(r"^\s+(?P<of>vom|von der|des|der)\s+(?P<who>[A-ZÄÖÜ][\w\-äöüß]+)")
+
+
 def org_unit(text: str) -> str | None:
+    """The unit the clerk works in, from a sentence that says so ("ich bin in der Stadtkämmerei Kirchwalden,
+    Sachgebiet Beiträge" → "Stadtkämmerei, Sachgebiet Beiträge"); the whole administration names none."""
     for match in _UNIT_PHRASE.finditer(text):
         unit = match.group("unit").strip()
         words = unit.split()
-        if words and (looks_like_actor(words[0]) or looks_like_actor(words[-1])):
-            return unit
+        if words and _WHOLE_ADMINISTRATION.match(words[0]):
+            responsible = _RESPONSIBLE_FOR.search(text, match.end())  # "… für die Schulverwaltung zuständig"
+            if responsible:
+                return responsible.group("unit")
+            continue
+        if not words or not (looks_like_actor(words[0]) or looks_like_actor(words[-1])):
+            continue
+        rest = text[match.end():]
+        sub = _SUB_UNIT.match(rest)
+        if sub and len(words) == 2 and looks_like_actor(words[0]) and not looks_like_actor(words[1]):
+            unit = words[0]  # "Stadtkämmerei Kirchwalden, Sachgebiet …": the town is no part of the unit's name
+        of_role = _OF_ROLE.match(rest)
+        if of_role and looks_like_actor(of_role.group("who")):  # "im Vorzimmer vom Bürgermeister"
+            return f"{unit} {of_role.group('of')} {of_role.group('who')}"
+        return f"{unit}, {sub.group('sub')}" if sub else unit
     return None
 
 

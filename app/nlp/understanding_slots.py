@@ -176,8 +176,13 @@ def org_unit_name(text: str, gazetteer: Gazetteer | None = None) -> str | None:
     segment = _tidy(_SEGMENT.split(text.strip(), maxsplit=1)[0])
     segment = re.sub(r"^(?:(?:das (?:ist|macht|machen wir)|bei uns|wir sind|ich bin|ich arbeite|zuständig ist|also|"
                      r"eigentlich|das|die|der|im|in der|beim|bei der|unser(?:e)?)\s+)+", "", segment, flags=re.IGNORECASE)
-    if segment and len(segment.split()) <= 5 and not _CLAUSE_WORDS.search(segment) and \
+    if segment and len(segment.split()) <= 7 and not _CLAUSE_WORDS.search(segment) and \
             any(looks_like_actor(w[:1].upper() + w[1:]) or w[:1].isupper() for w in segment.split()):
+        parts = [p.strip() for p in text.strip().split(",")]
+        sub = _tidy(parts[1]) if len(parts) == 2 and parts[0].strip() == segment.strip() else ""
+        if sub and len(sub.split()) <= 3 and not _CLAUSE_WORDS.search(sub) and (
+                _SUB_UNIT_WORD.match(sub) or looks_like_actor(sub.split()[-1][:1].upper() + sub.split()[-1][1:])):
+            segment = f"{segment}, {sub}"  # "Hauptamt, Schulverwaltung": the unit and its part
         return (segment[:1].upper() + segment[1:])[:300]
     for token in tag(tokenize(text)):
         word = token.text
@@ -189,6 +194,7 @@ def org_unit_name(text: str, gazetteer: Gazetteer | None = None) -> str | None:
     return first[:300] if first and len(first.split()) <= 6 else None
 
 
+_SUB_UNIT_WORD = re.compile(r"(?:Sachgebiet|Abteilung|Referat|Fachbereich|Sachbereich|Team|Fachdienst|Bereich)\s+\S")
 _REFINING = re.compile(r"(?:,\s*|\s+)(?:aber|also|genauer gesagt|beziehungsweise|bzw\.?)\s+", re.IGNORECASE)
 
 

@@ -395,3 +395,30 @@ def test_what_goes_out_without_a_name_is_the_document_made_last():
     text = "Die Auskunft schreib ich in Word, und die Gebühr setz ich gleich mit fest. Geht dann per Mail oder Post raus."
     assert [a.label for a in read_description(text).activities] == [
         "Auskunft erstellen", "Gebühr festsetzen", "Auskunft per Mail oder Post versenden"]
+
+
+@pytest.mark.parametrize(("opening", "unit"), [
+    ("Guten Tag. Ich bin in der Stadtkämmerei Kirchwalden, Sachgebiet Beiträge, und erstelle Bescheinigungen.",
+     "Stadtkämmerei, Sachgebiet Beiträge"),  # the town is no part of the unit, its part is
+    ("ich bin im Vorzimmer vom Bürgermeister in Hammersfeld", "Vorzimmer vom Bürgermeister"),
+    ("ich bin in der Gemeindeverwaltung Sülzbach am Wald für die Schulverwaltung zuständig", "Schulverwaltung"),
+    ("Ich bin in der Stadtverwaltung und mache die Hundesteuer.", None),  # the whole administration is no unit
+    ("Ich bin im Bürgerbüro Nord.", "Bürgerbüro Nord"),
+])
+def test_the_unit_told_in_the_opening(opening, unit):
+    from app.dialogue.understanding import org_unit
+
+    assert org_unit(opening) == unit
+
+
+@pytest.mark.parametrize(("answer", "unit"), [
+    ("Jugendpflege im Fachbereich Bildung und Soziales", "Jugendpflege im Fachbereich Bildung und Soziales"),
+    ("Hauptamt, Schulverwaltung", "Hauptamt, Schulverwaltung"),
+    ("Stadtkämmerei, Sachgebiet Beiträge", "Stadtkämmerei, Sachgebiet Beiträge"),
+    ("Ordnungsamt, glaub ich", "Ordnungsamt"),
+    ("ordnungsamt, und übrigens den dritten schritt gibts bei uns nicht", "Ordnungsamt"),
+])
+def test_the_unit_answer_keeps_its_parts(answer, unit):
+    from app.nlp.understanding_slots import org_unit_name
+
+    assert org_unit_name(answer) == unit
