@@ -225,7 +225,8 @@ def _phrases(tokens: list[Token], skip: set[int], system_names: dict[str, str]) 
         is_noun = token.tag in ("NN", "NE") and i not in skip and not is_verb(tokens, i)
         if token.text in system_names:
             is_noun = is_generic_system(system_names[token.text])
-        if not is_noun or token.text in _SKIP_NOUNS:
+        object_case = token.text == "Fall" and i and tokens[i - 1].text.lower() in ("den", "diesen")  # "geb den Fall ab"
+        if not is_noun or (token.text in _SKIP_NOUNS and not object_case):
             i += 1
             continue
         start = i
@@ -630,7 +631,10 @@ class DescriptionReader:
         actor: str | None = None
         obj: _Phrase | None = None
         person_subject = own_subject is None and (bool(bare) and _is_person(bare[0]) and bare[0].start < verb or any(
-            t.text in _PERSONS and t.tag == "NN" for t in tokens[:verb]))  # "die Leute rufen an"
+            t.text in _PERSONS and t.tag == "NN" for t in tokens[:verb]) or (  # "die Leute rufen an"
+            verb == 1 and tokens[0].text.lower() in ("die", "sie") and tokens[0].tag in ("PDS", "PPER", "ART")
+            and tokens[verb].text.lower().endswith("en") and not clause.coordinated
+            and (base in _CONTACT_VERBS or infinitive in _CONTACT_VERBS) and not self.addressee))  # "Die rufen an"
         someone_else = False  # a third party does it ("die Poststelle stempelt", "der Hausmeister holt das")
         customer_acts = False  # … and it is the customer ("die Eltern füllen den Antrag aus")
         if own_subject is None and any(t.text.lower() in ("einer", "jemand", "keiner") and t.tag in ("PIS", "PPER")
@@ -739,6 +743,11 @@ class DescriptionReader:
             thing = obj.words if obj is not None and not _is_person(obj) and obj.start < verb else (
                 self.context.split() if self.context else ["Unterlagen"])
             object_words = [*thing, *place]
+        if infinitive == "abgeben" and own_subject is not None and verb_text == "entgegennehmen":
+            verb_text, entry = "abgeben", None  # "den Antrag geb ich beim Amtsleiter ab": handed over, not received
+        if verb_text == "versenden" and obj is not None and obj.start > verb and looks_like_actor(obj.head) \
+                and own_subject is not None and not any(p.preposition in ("an", "ans", "per") for p in phrases):
+            verb_text, entry = "beauftragen", None  # "dann schick ich den Bauhof raus": the Bauhof is sent, not posted
         if base in _SEND_VERBS | {"geben", "reichen"} and any(t.text.lower() == "weiter" for t in tokens[verb + 1:]) \
                 and verb_text in ("versenden", "senden", "geben", "reichen", "weitergeben", "weiterreichen"):
             verb_text = "weiterleiten"  # "den Antrag schick ich gleich weiter ans Landratsamt"
@@ -752,6 +761,8 @@ class DescriptionReader:
                 object_words = self.context.split()  # "ich prüfe, ob er vollständig ist"
             if set(complement.words) & _COMPLETE or {"alles", "drin"} <= set(complement.words):
                 verb_text = "auf Vollständigkeit prüfen"  # "ob alles drin ist", not "ob ne Sperre drin ist"
+            elif (criterion := _criterion(complement)) is not None:
+                verb_text = f"auf {criterion} prüfen"  # "ob der Einsatz kostenpflichtig ist" → "auf Kostenpflicht"
         if actor is not None and actor == self.acting:
             actor = role_name(actor)  # the label keeps "vom Vorgesetzten", the step's actor is "Vorgesetzte"
             if base in _SIGN_VERBS or infinitive in _SIGN_VERBS:
@@ -798,6 +809,8 @@ class DescriptionReader:
         kind = classify_step(self._restore(core, system_names), raw)  # the label without its place
         if entry is not None and kind == "other":
             kind = entry.kind
+        if verb_text == "abgeben":
+            kind = "coordinate_internal"  # handed over to another unit of the house ("an die Gemeindekasse")
         if kind == "other" and entry is None and infinitive not in infinitives() \
                 and base not in infinitives() and infinitive not in _VERB_FIXES:
             return None  # "Freunde unterkommen", "Nacht schlafen": not an activity of the office
@@ -907,6 +920,35 @@ class DescriptionReader:
             if all(d.after_step != first for d in decisions):
                 decisions.append(Decision(after_step=first, question=question[:300], branches=branches))
         return decisions
+
+
+_CRITERIA = {"frei": "Verfügbarkeit", "plausibel": "Plausibilität", "korrekt": "Korrektheit", "aktuell": "Aktualität",
+             "berechtigt": "Berechtigung", "echt": "Echtheit", "gesund": "Gesundheit", "vollzählig": "Vollzähligkeit"}
+
+
+def _criterion(complement: Clause) -> str | None:
+    """What an "ob" clause checks, as a noun: "ob der Einsatz kostenpflichtig ist" → "Kostenpflicht",
+    "ob der Widerspruch fristgerecht ist" → "Fristgerechtigkeit", "ob es zulässig ist" → "Zulässigkeit"."""
+    tokens = [t for t in complement.tokens if t.text not in (",", ".")]
+    end = next((i for i in range(len(tokens) - 1, 1, -1) if tokens[i].text.lower() in ("ist", "sind", "wäre", "wären")),
+               None)  # "ob der Einsatz kostenpflichtig ist, also z. B. …"
+    if end is None:
+        return None
+    tokens = tokens[:end + 1]
+    adjective = tokens[-2].text.lower()
+    if tokens[-2].tag not in ("ADJD", "ADJ(D)", "VV(PP)") or not adjective.isalpha():
+        return None
+    if adjective in _CRITERIA:
+        return _CRITERIA[adjective]
+    if adjective.endswith("pflichtig"):
+        noun = adjective[:-2]
+    elif adjective.endswith("gerecht"):
+        noun = adjective + "igkeit"
+    elif adjective.endswith(("ig", "lich", "bar", "sam")):
+        noun = adjective + "keit"
+    else:
+        return None
+    return noun[:1].upper() + noun[1:]
 
 
 _CHECKING = ("prüfen", "kontrollieren", "abgleichen", "sichten", "durchsehen", "überprüfen", "vergleichen")

@@ -132,11 +132,42 @@ _STRONG_PARTICIPLES = {
 }
 
 
+# Strong participle endings and their infinitive, for particle and prefix verbs of every kind:
+# "angewiesen" → "anweisen", "überwiesen" → "überweisen", "eingezogen" → "einziehen".
+_STRONG_CORES = {
+    "wiesen": "weisen", "zogen": "ziehen", "schrieben": "schreiben", "nommen": "nehmen", "geben": "geben",
+    "gangen": "gehen", "worfen": "werfen", "lesen": "lesen", "sehen": "sehen", "fahren": "fahren", "tragen": "tragen",
+    "halten": "halten", "lassen": "lassen", "schlossen": "schließen", "rufen": "rufen", "boten": "bieten",
+    "funden": "finden", "griffen": "greifen", "hoben": "heben", "laden": "laden", "schoben": "schieben",
+    "schnitten": "schneiden", "sprochen": "sprechen", "standen": "stehen", "trieben": "treiben", "kommen": "kommen",
+    "brochen": "brechen", "schieden": "scheiden", "wogen": "wiegen", "zwungen": "zwingen", "messen": "messen",
+}
+_INSEPARABLE = ("über", "unter", "durch", "be", "ver", "ent", "er", "zer", "emp", "miss", "hinter", "wider")
+
+
+def _strong_infinitive(lowered: str) -> str | None:
+    known = infinitives()
+    for core, infinitive in _STRONG_CORES.items():
+        if not lowered.endswith(core):
+            continue
+        prefix = lowered[: -len(core)]
+        candidates = [prefix[:-2] + infinitive] if prefix.endswith("ge") else []
+        if prefix.startswith(_INSEPARABLE) or prefix in _INSEPARABLE:
+            candidates.append(prefix + infinitive)  # "überwiesen", "bezogen": no "ge"
+        for candidate in candidates:
+            if candidate in known or administrative(candidate) is not None:
+                return candidate
+    return None
+
+
 def participle_infinitive(word: str) -> str | None:
     """The infinitive of a past participle the tagger took for an adjective ("gedruckt" → "drucken")."""
     lowered = word.lower()
     if lowered in _STRONG_PARTICIPLES:
         return _STRONG_PARTICIPLES[lowered]
+    strong = _strong_infinitive(lowered) if lowered.endswith("en") and len(lowered) >= 7 else None
+    if strong:
+        return strong
     if not lowered.endswith("t") or len(lowered) < 6:
         return None
     stem = lowered[:-1]

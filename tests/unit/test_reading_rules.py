@@ -422,3 +422,30 @@ def test_the_unit_answer_keeps_its_parts(answer, unit):
     from app.nlp.understanding_slots import org_unit_name
 
     assert org_unit_name(answer) == unit
+
+
+@pytest.mark.parametrize(("text", "labels"), [
+    ("Ich guck ob der Einsatz überhaupt kostenpflichtig ist, also z.B. Ölspur.", ["Einsatz auf Kostenpflicht prüfen"]),
+    ("Dann prüfe ich, ob der Widerspruch fristgerecht ist.", ["Widerspruch auf Fristgerechtigkeit prüfen"]),
+    ("Ich prüfe, ob der Antrag zulässig ist.", ["Antrag auf Zulässigkeit prüfen"]),
+    ("Ich prüfe, ob der Baum krank ist.", ["Baum prüfen"]),  # no noun for the criterion: the object alone
+])
+def test_a_check_names_its_criterion(text, labels):
+    assert [a.label for a in read_description(text).activities] == labels
+
+
+@pytest.mark.parametrize(("text", "labels"), [
+    ("Der Bescheid geht raus und die Zahlung wird angewiesen.", ["Bescheid versenden", "Zahlung anweisen"]),
+    ("Die rufen an, ich schau im Kalender nach.", ["Anruf entgegennehmen", "Kalender prüfen"]),
+    ("Ich guck mir die Straße an, dann schick ich den Bauhof raus.", ["Straße prüfen", "Bauhof beauftragen"]),
+    ("Ist nichts da, geb ich den Fall an die Gemeindekasse ab.", ["Fall an Gemeindekasse abgeben"]),
+])
+def test_who_is_sent_and_what_is_handed_over(text, labels):
+    assert [a.label for a in read_description(text).activities] == labels
+
+
+def test_strong_participles_of_particle_and_prefix_verbs():
+    from app.nlp.verbs import participle_infinitive
+
+    assert [participle_infinitive(w) for w in ("angewiesen", "überwiesen", "eingezogen", "abgelegen")] == [
+        "anweisen", "überweisen", "einziehen", None]
