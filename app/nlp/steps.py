@@ -24,7 +24,7 @@ from .gazetteer import Gazetteer, is_generic_system, looks_like_actor, role_name
 from .orthography import normalise
 from .step_kind import classify_step
 from .tagger import Token, tag, tokenize
-from .verbs import PARTICLES, VerbEntry, administrative, base_of, infinitives
+from .verbs import PARTICLES, VerbEntry, administrative, base_of, infinitives, participle_infinitive
 
 _LEADING = {"und", "oder", "aber", "dann", "danach", "anschließend", "zuerst", "zunächst", "erst", "erstmal",
             "erstmals", "also", "ja", "naja", "außerdem", "schließlich", "abschließend", "daraufhin", "noch",
@@ -173,6 +173,8 @@ def _infinitive(token: Token) -> str:
         known = base_of(token.text)
         if known and lemma not in infinitives() and lemma not in _VERB_FIXES:
             return known  # "zieh" is "ziehen" in an office, not HanTa's "zeihen"
+        if token.tag == "VV(PP)" and lemma not in infinitives() and administrative(lemma) is None:
+            return participle_infinitive(token.text) or lemma  # HanTa's "eingescannen" for "eingescannt"
         return lemma
     return base_of(token.text) or token.text.lower()
 
@@ -680,6 +682,14 @@ class DescriptionReader:
         verb_text = _VERB_FIXES.get(infinitive) or (entry.administrative if entry else _VERB_FIXES.get(base, infinitive))
         if base == "machen" and obj is not None and _EVENT_HEADS.search(obj.head):
             verb_text = "durchführen"
+        if base == "schreiben" and infinitive == "schreiben" and pp is not None and pp.preposition in ("in", "ins") \
+                and _RECORDS.search(pp.head):
+            verb_text, entry = "erfassen", administrative("erfassen")  # "schreib die Spende in unsere Liste"
+        if not object_words and obj is None and self.context and not calls \
+                and (entry.kind if entry is not None else classify_step(verb_text, "")) in _NEEDS_OBJECT \
+                and (own_subject is not None or clause.coordinated or verb == 0):
+            object_words = self.context.split()  # "ich prüf rechnerisch, kontier und buch": the invoice
+            borrowed = True
         if tells:  # "dem Steueramt sag ich Bescheid", "ich geb der Kasse Bescheid": the recipient is informed
             told = [[w for w in p.words if w != "Bescheid"] for p in phrases if p.preposition is None]
             told = [words for words in told if words]
@@ -755,8 +765,9 @@ class DescriptionReader:
             told = [t.text for t in complement.tokens if t.tag == "NN" and t.text not in _SKIP_NOUNS]
             if complement.words[1:2] == ["alles"] and self.context:
                 told = self.context.split()  # "ob alles drin ist, Standort, Uhrzeit …": what came in is checked
-            if not object_words and told:
-                object_words = told[:1]  # "prüf ob alle Unterlagen da sind"
+            if (not object_words or borrowed) and told:
+                object_words = told[:1]  # "prüf ob alle Unterlagen da sind", "… und prüf ob der Spender …"
+                borrowed = False
             if not object_words and self.context:
                 object_words = self.context.split()  # "ich prüfe, ob er vollständig ist"
             if set(complement.words) & _COMPLETE or {"alles", "drin"} <= set(complement.words):
@@ -839,6 +850,10 @@ class DescriptionReader:
             label = f"Vorgang im {filed.group(1)} ablegen" if not self.context else f"{self.context} im {filed.group(1)} ablegen"
         elif filed:
             label = " ".join([*(self.context.split() if self.context else []), "in", filed.group(1), "ablegen"])
+        elif tokens and tokens[-1].text.lower() in ("raus", "hinaus") and any(t.tag in ("NN", "NE") for t in tokens):
+            # "Dann Dankschreiben und Zuwendungsbestätigung raus": sent
+            sent = [t.text for t in tokens[:-1] if t.tag in ("NN", "NE", "KON") or t.text.lower() in ("per", "mit")]
+            label = " ".join([*" ".join(sent).strip(" und oder").split(), "versenden"])
         elif listed and any(t.tag in ("NN", "NE") for t in tokens) and not _FIGURE.search(text) \
                 and not set(t.text.lower() for t in tokens) & _NEGATION and not _GREETING.match(text) \
                 and len(tokens) >= 2 or (listed and len(tokens) == 1 and tokens[0].tag == "NN" and len(tokens[0].text) > 12):
@@ -922,6 +937,8 @@ class DescriptionReader:
         return decisions
 
 
+_RECORDS = re.compile(r"(?i)(?:liste|tabelle|excel|buch|register|kartei|kalender|programm|datei|statistik)$")
+_NEEDS_OBJECT = {"check_formal", "check_content", "print", "scan", "archive", "enter_data", "sign_off", "edit_document"}
 _CRITERIA = {"frei": "Verfügbarkeit", "plausibel": "Plausibilität", "korrekt": "Korrektheit", "aktuell": "Aktualität",
              "berechtigt": "Berechtigung", "echt": "Echtheit", "gesund": "Gesundheit", "vollzählig": "Vollzähligkeit"}
 

@@ -449,3 +449,15 @@ def test_strong_participles_of_particle_and_prefix_verbs():
 
     assert [participle_infinitive(w) for w in ("angewiesen", "überwiesen", "eingezogen", "abgelegen")] == [
         "anweisen", "überweisen", "einziehen", None]
+
+
+@pytest.mark.parametrize(("text", "labels"), [
+    ("Papier wird eingescannt, dann geht die Rechnung an den Fachbereich, ich prüf rechnerisch, kontier und buch die "
+     "Anordnung.", ["Papier einscannen", "Rechnung an Fachbereich versenden", "Rechnung rechnerisch prüfen",
+                    "Rechnung kontieren", "Anordnung buchen"]),  # what is checked and booked goes without saying
+    ("Dann Dankschreiben und Zuwendungsbestätigung raus.", ["Dankschreiben und Zuwendungsbestätigung versenden"]),
+    ("Ich schreib die Spende in unsere Liste und prüf ob der Spender gerade nen Antrag laufen hat.",
+     ["Spende in Liste erfassen", "Spender prüfen"]),
+])
+def test_elliptic_and_verbless_steps(text, labels):
+    assert [a.label for a in read_description(text).activities] == labels
