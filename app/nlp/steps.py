@@ -486,6 +486,7 @@ class DescriptionReader:
         self.acting: str | None = None  # the role a pronoun subject stood for, for the coordinated clause
         self.case: str | None = None  # what came in first ("Antrag"): what is granted or refused
         self.document: str | None = None  # the document made last ("Auskunft"): what goes out when nothing is named
+        self.named_document: str | None = None  # a document the clause before named ("in eine Sammelvorlage")
 
     def read(self, text: str) -> Reading:
         reading = Reading()
@@ -513,6 +514,8 @@ class DescriptionReader:
             if not clause.coordinated:
                 self.acting = None
             activity = self._activity(clause, complement, system_names)
+            self.named_document = next((t.text for t in reversed(clause.tokens) if t.tag == "NN"
+                                        and _DOCUMENT_HEADS.search(t.text)), None)  # for "die schreib ich in Word"
             self.addressee = _last_role(clause) if clause.role == "main" else self.addressee
             if activity is not None and index == 0 and _TOPIC_VERB.search(clause.text):
                 reading.remarks.append(activity.text)  # "Ich bearbeite die Erlaubnisse für …": the process itself
@@ -664,6 +667,10 @@ class DescriptionReader:
         object_words: list[str] = obj.words if obj else []
         calls = infinitive in ("anrufen", "telefonieren") or base in ("anrufen", "telefonieren")
         borrowed = False  # the object is the one named before ("den druck ich aus")
+        if not object_words and pronoun and self.named_document and self.named_document != self.context \
+                and (base in _WRITE_VERBS or infinitive in _WRITE_VERBS):
+            object_words = [self.named_document]  # "kommen in eine Sammelvorlage, die schreib ich in Word"
+            borrowed = True
         if not object_words and (pronoun or clause.coordinated) and self.context and not calls:
             object_words = self.context.split()
             borrowed = True
@@ -937,6 +944,7 @@ class DescriptionReader:
         return decisions
 
 
+_WRITE_VERBS = {"schreiben", "erstellen", "verfassen", "tippen", "fertigmachen", "aufsetzen", "entwerfen", "machen"}
 _RECORDS = re.compile(r"(?i)(?:liste|tabelle|excel|buch|register|kartei|kalender|programm|datei|statistik)$")
 _NEEDS_OBJECT = {"check_formal", "check_content", "print", "scan", "archive", "enter_data", "sign_off", "edit_document"}
 _CRITERIA = {"frei": "Verfügbarkeit", "plausibel": "Plausibilität", "korrekt": "Korrektheit", "aktuell": "Aktualität",

@@ -461,3 +461,8 @@ def test_strong_participles_of_particle_and_prefix_verbs():
 ])
 def test_elliptic_and_verbless_steps(text, labels):
     assert [a.label for a in read_description(text).activities] == labels
+
+
+def test_a_document_named_in_the_clause_before_is_what_is_written():
+    text = "Alle Spenden vom Quartal kommen in eine Sammelvorlage für den Gemeinderat, die schreib ich in Word."
+    assert [a.label for a in read_description(text).activities][-1] == "Sammelvorlage erstellen"
