@@ -546,3 +546,64 @@ def test_branches_told_while_another_question_is_open_are_decisions_not_the_answ
     assert told["draft"]["decisions"], told["reply"]["text"]
     first = told["draft"]["decisions"][0]
     assert f"Eingetragen: nach Schritt {first['after_step']} „{first['question']}“" in told["reply"]["text"]
+
+
+def test_what_a_clerk_tripped_over_in_the_seventh_walkthrough(client, clerk):
+    """Decisions struck by name, ordinal renames, 'soll heißen', 'passt' without a proposal, a field corrected by
+    name, fillers, and the one point the summary left open answered after it."""
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], "Der Verein schickt den Antrag per Mail. Ich prüf ob alles da ist, wenn "
+                                              "was fehlt ruf ich beim Vorsitzenden an, dann trag ich das im Kalender "
+                                              "ein. Dann kriegt der Verein ne Bestätigung und ich leg alles ab.")
+    decision = body["draft"]["decisions"][0]
+    assert sorted(b["goto_step"] or 0 for b in decision["branches"]) == [3, 4]  # "nein" goes on with the calendar
+    labels = _labels(body)
+    struck = _say(client, clerk, started["id"], f"bitte die Entscheidung nach Schritt {decision['after_step']} löschen")
+    assert struck["draft"]["decisions"] == [] and _labels(struck) == labels  # the step stays
+    assert "ist gelöscht; die Schritte bleiben" in struck["reply"]["text"]
+    renamed = _say(client, clerk, started["id"], "der dritte schritt ist eigentlich Vorsitzenden anrufen, nicht "
+                                                 "nachfordern per Post. Schritt 4 soll heißen: Termin im Kalender "
+                                                 "eintragen")
+    assert _labels(renamed)[2] == "Vorsitzenden anrufen" and _labels(renamed)[3].startswith("Termin"), _labels(renamed)
+    for _ in range(12):  # on to a question without a proposal
+        if renamed["reply"]["slot"] == "legal_basis":
+            break
+        renamed = _say(client, clerk, started["id"], "Dazu kann ich nichts sagen.")
+    assert renamed["reply"]["slot"] == "legal_basis"
+    fine = _say(client, clerk, started["id"], "passt")
+    assert fine["reply"]["slot"] == "legal_basis" and not fine["draft"]["legal_basis"]
+    assert "keinen Vorschlag" in fine["reply"]["text"]
+    fixed = _say(client, clerk, started["id"], "nee sorry, Rechtsgrundlage ist unsere Vereinsbussatzung")
+    assert fixed["draft"]["legal_basis"] == ["Vereinsbussatzung"]
+    assert "Rechtsgrundlage jetzt: Vereinsbussatzung" in fixed["reply"]["text"]
+    assert "sorry" not in (fixed["draft"].get("result") or "").lower()
+
+
+def test_after_the_summary_a_labelled_answer_or_the_one_open_point_is_taken():
+    from app.dialogue.engine import _labelled_answer
+
+    assert _labelled_answer("Sonderfälle: wenn der Bus kaputt ist, müssen wir absagen") == (
+        "exceptions", "wenn der Bus kaputt ist, müssen wir absagen")
+    assert _labelled_answer("Rechtsgrundlage: Vereinsbussatzung") == ("legal_basis", "Vereinsbussatzung")
+    assert _labelled_answer("Notiz: nichts") is None and _labelled_answer("Schritt 3: weg") is None
+
+
+def test_the_one_open_point_named_by_the_summary_is_answered_by_the_next_message(client, clerk):
+    answers = {"title": "Hundesteuer anmelden", "trigger": "Anmeldung geht ein", "steps": "passt so",
+               "decisions": "keine", "org_unit": "Steueramt", "participants": "keine", "it_systems": "H&H",
+               "documents": "Anmeldeformular", "case_volume": "200 im Jahr", "processing_time": "20 Minuten",
+               "legal_basis": "Hundesteuersatzung", "result": "Bescheid ist verschickt", "customer": "Hundehalter",
+               "waiting": "keine", "exceptions": "Dazu kann ich nichts sagen."}
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], OPENING_WITH_STEPS)
+    for _ in range(25):
+        if body["reply"]["slot"] == "confirm":
+            break
+        body = _say(client, clerk, started["id"], answers[body["reply"]["slot"]])
+    assert body["reply"]["slot"] == "confirm"
+    assert body["open_points"] == ["Sonderfälle"]  # only the special cases open, as in the walkthrough
+    assert "Noch ohne Angabe: Sonderfälle" in body["reply"]["text"]
+    told = _say(client, clerk, started["id"], "wenn der Hund gefährlich ist, muss das Ordnungsamt ran")
+    assert "Übernommen: Sonderfälle" in told["reply"]["text"]
+    assert "gefährlich" in told["draft"]["exceptions"]
+    assert told["draft"]["it_systems"] == ["H&H"]  # a product name of letters and signs is an answer too

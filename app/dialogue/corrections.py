@@ -15,8 +15,8 @@ DELETE = re.compile(r"schritt\s+" + _N + r"\s+(?:fällt\s+(?:weg|raus)|entfällt
                     r"(?:den\s+)?schritt\s+" + _N, re.IGNORECASE)
 INSERT = re.compile(r"(?P<where>nach|vor)\s+schritt\s+" + _N + r"\s+(?:kommt|folgt|gibt es|machen wir)\s+(?:noch\b\s*:?\s*)?"
                     r"(?:(?:ein(?:en)?|der)\s+(?:weiterer?|zusätzlicher?)?\s*(?:schritt)?:?\s*)?(?P<what>.+)", re.IGNORECASE)
-RENAME = re.compile(r"schritt\s+" + _N + r"\s+(?:heißt|lautet|ist eigentlich|ist eher|sollte heißen|ist)\s*:?\s*(?P<what>.+)",
-                    re.IGNORECASE)
+RENAME = re.compile(r"schritt\s+" + _N + r"\s+(?:heißt|lautet|ist eigentlich|ist eher|soll(?:te)? heißen|soll(?:te)? lauten|"
+                    r"ist)\s*:?\s*(?P<what>.+)", re.IGNORECASE)
 _TOLD_AS_ONE = (r"\s+(?:ist|sind)\s+(?:eigentlich\s+|doch\s+|bei uns\s+)*"
                 r"(?:eins|ein schritt|ein einziger schritt|dasselbe|das gleiche|derselbe schritt)\b")
 # "4 und 5 ist eigentlich eins", "Schritt 2 und 3 sind ein Schritt": two steps told as one activity
@@ -48,6 +48,10 @@ _GONE = (r"(?:fällt\s+(?:weg|raus)|entfällt|streichen|löschen|rausnehmen|wegl
          r"(?:kannst du|können sie|könnt ihr|bitte)\s+(?:\w+\s+)?(?:streichen|löschen|rausnehmen|"
          r"weglassen))")
 DELETE_ORDINAL = re.compile(_ORD + r"\b.{0,40}?" + _GONE, re.IGNORECASE)
+# "der dritte Schritt ist eigentlich Anrufen beim Vorsitzenden, nicht Nachfordern per Post"
+RENAME_ORDINAL = re.compile(r"(?:der|den|dem)\s+(" + "|".join([*ORDINALS, *(o[:-1] for o in ORDINALS)]) + r")\s+schritt\s+"
+                            r"(?:heißt|lautet|ist eigentlich|ist eher|ist bei uns|soll(?:te)? heißen)\s*:?\s*"
+                            r"(?P<what>[^.;!?]+)", re.IGNORECASE)
 DELETE_QUOTED = re.compile(r"[„\"](?P<what>[^“\"„]{3,120})[“\"]\s+" + _GONE, re.IGNORECASE)
 DELETE_WITH = re.compile(r"(?:das|den|die)\s+(?:schritt\s+)?mit\s+(?:dem|der|den)\s+(?P<what>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+){0,3}?)\s+"
                          r"(?:streich\w*|lösch\w*|raus|weg|kann weg|fällt weg|entfällt|brauchen wir nicht|"
@@ -164,6 +168,14 @@ def quoted_corrections(text: str) -> list[Correction]:
     return found
 
 
+# "die Entscheidung nach Schritt 2 löschen", "die Verzweigung kann weg": a decision struck, never its step
+DELETE_DECISION = re.compile(
+    r"(?:die\s+|diese\s+)?(?:entscheidung|verzweigung|abfrage)(?:\s+nach\s+schritt\s+(?P<n>\d{1,2}))?\s+(?:bitte\s+)?"
+    r"(?:löschen|streichen|entfernen|rausnehmen|raus|weg|kann weg|fällt weg|gibt'?s (?:bei uns )?nicht)|"
+    r"(?:lösch|streich|entfern)\w*\s+(?:bitte\s+)?(?:die\s+|diese\s+)?(?:entscheidung|verzweigung|abfrage)"
+    r"(?:\s+nach\s+schritt\s+(?P<m>\d{1,2}))?", re.IGNORECASE)
+
+
 def without_corrections(text: str) -> str:
     """The message without its corrections: what is left to file as the answer to the open question
     ("schritt 1 fällt weg" answers nothing; "Ordnungsamt, und übrigens den Schritt … gibts nicht" → "Ordnungsamt")."""
@@ -255,6 +267,12 @@ def find_corrections(text: str) -> list[Correction]:
         if _NOT_A_LABEL.match(what) or (plain_is and not re.search(r"(?:en|ern|eln)\W*$", what)):
             continue  # "Schritt 3 ist falsch", "Schritt 2 ist gut": no new name
         found.append(Correction("rename", number(match.group(1)), text=what))
+    for match in RENAME_ORDINAL.finditer(text):
+        word = match.group(1).lower()
+        n = ORDINALS.get(word) or ORDINALS.get(word + "n")
+        what = re.split(r"\s*,\s*nicht\b|\s+und nicht\b", match.group("what"), maxsplit=1)[0].strip(" .")
+        if n and what and not _NOT_A_LABEL.match(what):
+            found.append(Correction("rename", n, text=what))
     for match in SWAP.finditer(text):
         found.append(Correction("swap", number(match.group(1)), number(match.group(2))))
     for match in MOVE.finditer(text):
@@ -304,6 +322,11 @@ def find_corrections(text: str) -> list[Correction]:
         found.append(Correction("actor", step, text=who[:1].upper() + who[1:], other=None,
                                 about=before[-120:]))
     found.extend(quoted_corrections(text))
+    for match in DELETE_DECISION.finditer(text):
+        step = match.group("n") or match.group("m")
+        number_ = int(step) if step else None
+        found = [c for c in found if not (c.action == "delete" and (number_ is None or c.step == number_))]
+        found.append(Correction("delete_decision", number_))
     for correction in found:
         if correction.action == "actor" and correction.text[:1].islower():
             correction.text = correction.text[:1].upper() + correction.text[1:]  # "die stadtkasse" typed in lower case

@@ -61,6 +61,13 @@ _FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", 
                   "processing_time": "minutes_per_case", "it_systems": "it_systems", "steps": "steps"}
 _SLOT_OF_FIELD = {v: k for k, v in _FIELD_OF_SLOT.items()}
 _TELLS_BRANCH = re.compile(r"\b(?:wenn|wenns|falls|sofern|sonst|ansonsten)\b", re.IGNORECASE)
+# A new name told as a label ("Vorsitzenden anrufen", "Termin im Kalender eintragen"): taken as told
+_AS_LABEL = re.compile(r"^(?!(?:ich|wir|man|er|sie|der|die|das)\b)[\wÄÖÜäöüß\-.]+(?:\s+[\wÄÖÜäöüß\-.]+){0,7}\s+"
+                       r"[a-zäöüß]+(?:en|ern|eln|n)$", re.IGNORECASE)
+_PROPOSAL_FREE = {"participants", "it_systems", "documents", "legal_basis", "result", "customer", "waiting",
+                  "exceptions", "case_volume", "processing_time"}
+_BARE_YES = re.compile(r"^\W*(?:passt|passt so|ja|jo|jap|ok|okay|stimmt|genau|richtig|korrekt|gut|alles klar)\W*$",
+                       re.IGNORECASE)
 # "Noch zu den Verzweigungen: wenn …", "Was die Entscheidungen angeht: …": branches told while another question
 # is open; they are read as decisions, and the question stays open.
 _ANNOUNCES_BRANCHES = re.compile(r"^\W*(?:(?:und|noch|ach ja,? und|übrigens|nochmal)\s+)*(?:zu den|was die|wegen der|"
@@ -160,7 +167,8 @@ class Interviewer:
         text = text.strip()
         if not text:
             return self._ask(draft, state, prefix="Ich habe keine Nachricht erhalten. ")
-        if not re.search(r"[A-Za-zÄÖÜäöüß]{2,}", text):
+        if not re.search(r"[A-Za-zÄÖÜäöüß]{2,}", text) and not (
+                state.get("slot") in _SHORT_ANSWER_SLOTS and re.search(r"[A-Za-zÄÖÜäöüß]", text)):  # "H&H"
             return self._ask(draft, state, prefix="Das habe ich leider nicht verstanden. ")
         slot = state.get("slot")
         language = guess(text)
@@ -217,6 +225,17 @@ class Interviewer:
                 places = ", ".join(str(d.after_step) for d in branches)
                 return self._ask(draft, state, prefix=f"Eingetragen: eine Verzweigung nach Schritt {places} "
                                                       f"({branches[0].question}).", keep_slot=None)
+            labelled = _labelled_answer(text)  # "Sonderfälle: wenn der Bus kaputt ist, sagen wir ab"
+            open_slots = [slot for slot in ORDER if slot not in ("steps", "decisions")
+                          and LABELS[slot] in open_points(draft, state)]
+            if labelled is None and len(open_slots) == 1 and len(text.split()) >= 3 and not corrected \
+                    and not _NO_LONGER.search(text):
+                labelled = (open_slots[0], text)  # the summary named one open point: this answers it
+            if labelled is not None:
+                told = self._absorb(draft, state, labelled[1], labelled[0], notes)
+                added = _describe_additions(draft, told)
+                if added:
+                    return self._ask(told, state, prefix=f"Übernommen: {added}.", keep_slot=None)
             told = self._absorb(draft, state, text, None, notes)  # "übrigens fallzahl sind so 200 im jahr …"
             if told == draft:  # the summary named open figures: "in der Altstadt so 200, im Neubaugebiet 50"
                 told = _open_figure(draft, text)
@@ -228,6 +247,10 @@ class Interviewer:
                              keep_slot="confirm")
         if slot == "steps" and draft.steps and "steps" not in state["filled"]:
             return self._after_read_back(draft, state, text, notes, corrected)
+        if slot in _PROPOSAL_FREE and _BARE_YES.match(text) and not notes:
+            # "passt" to a question without a proposal: nothing to take over, and nothing is stored
+            return self._ask(draft, state, prefix="Dazu habe ich keinen Vorschlag gemacht. Nennen Sie es bitte, oder "
+                                                  "schreiben Sie „keine“, wenn es nichts dazu gibt.", keep_slot=slot)
         if slot not in (None, "decisions", "steps") and draft.steps and _ANNOUNCES_BRANCHES.search(text):
             draft = self._absorb(draft, state, text, "decisions", notes)
             return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
@@ -627,7 +650,10 @@ class Interviewer:
         """Step corrections of the message; ``quoted`` False leaves steps named by a quoted label for later
         (a template's labels before the template is in the draft)."""
         for correction in _in_shown_numbering(find_corrections(text)):
-            by_label = correction.step is None and correction.action in ("rename", "insert_after", "insert_before")
+            if correction.step == -1 and correction.action != "delete":
+                correction.step = len(draft.steps) or None  # "der letzte Schritt heißt …"
+            by_label = correction.step is None and correction.action in ("rename", "insert_after", "insert_before") \
+                and (bool(correction.about) or correction.where == "end")
             if by_label and correction.where != "end":
                 if not quoted:
                     continue
@@ -686,13 +712,27 @@ class Interviewer:
                         state["focus_step"] = position
                 elif correction.action == "rename":
                     parsed = activities(correction.text, self.gazetteer)
-                    label = parsed[0].label if parsed else clean_answer(correction.text)
+                    told = clean_answer(correction.text).strip(" .:")
+                    label = parsed[0].label if len(parsed) == 1 else told
+                    named = {w.lower() for w in told.split()[:-1] if len(w) > 3 and w.lower() not in PP_KEEP}
+                    if _AS_LABEL.match(told) and not named <= {w.lower() for w in label.split()}:
+                        label = told  # "Vorsitzenden anrufen": the reading would drop whom, the clerk's words keep it
                     old = draft.steps[correction.step - 1] if 1 <= correction.step <= len(draft.steps) else None
                     changes: dict[str, Any] = {"label": label[:300]}
                     if parsed and old is not None and old.label.split()[-1:] != label.split()[-1:]:
                         changes["kind"] = parsed[0].kind  # another activity, not another name for it
                     draft = drafting.update_step(draft, correction.step, **changes)
                     notes.append(f"Schritt {correction.step} heißt jetzt „{label}“.")
+                elif correction.action == "delete_decision":
+                    at = [d for d in draft.decisions if correction.step is None or d.after_step == correction.step]
+                    if len(at) != 1:
+                        shown = ", ".join(f"nach Schritt {d.after_step}" for d in draft.decisions) or "keine"
+                        notes.append(f"Welche Entscheidung soll ich löschen? Im Entwurf stehen: {shown}. Schreiben Sie "
+                                     "z. B. „die Entscheidung nach Schritt 2 löschen“.")
+                        continue
+                    draft = draft.model_copy(update={"decisions": [d for d in draft.decisions if d is not at[0]]})
+                    notes.append(f"Die Entscheidung nach Schritt {at[0].after_step} („{at[0].question}“) ist gelöscht; "
+                                 "die Schritte bleiben, wie sie sind.")
                 elif correction.action == "swap":
                     draft = drafting.swap_steps(draft, correction.step, correction.other)
                     notes.append(f"Schritte {correction.step} und {correction.other} sind getauscht.")
@@ -1050,6 +1090,19 @@ def chosen_card(cards: list[dict[str, Any]], text: str) -> dict[str, Any] | None
         return by_title[0]
     by_town = [c for c in cards if c["town"] and re.search(rf"\baus {re.escape(c['town'].lower())}\b", lowered)]
     return by_town[0] if len(by_town) == 1 else None
+
+
+_SLOT_NAMES = {**{label.lower(): slot for slot, label in LABELS.items()}, "ausnahmen": "exceptions",
+               "fristen": "waiting", "wartezeit": "waiting", "kunden": "customer", "programme": "it_systems",
+               "software": "it_systems", "rechtsgrundlagen": "legal_basis", "unterlagen": "documents",
+               "formulare": "documents", "zuständig": "org_unit", "stelle": "org_unit", "name": "title"}
+
+
+def _labelled_answer(text: str) -> tuple[str, str] | None:
+    """A message that names its slot: "Sonderfälle: …", "Rechtsgrundlage: …" → (slot, value)."""
+    match = re.match(r"^\s*(?P<label>[A-Za-zÄÖÜäöüß\- ]{3,30}?)\s*:\s*(?P<value>\S.*)$", text, re.DOTALL)
+    slot = _SLOT_NAMES.get(match.group("label").strip().lower()) if match else None
+    return (slot, match.group("value").strip()) if slot and slot not in ("steps", "decisions") else None
 
 
 def _describe_additions(before: ProcessProfile, after: ProcessProfile) -> str:

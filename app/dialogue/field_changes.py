@@ -21,6 +21,8 @@ _RENAME_INTO = re.compile(r"\b(?:mach|machen sie|nimm|nehmen sie|schreib)\s+(?:d
                           r"[„\"]?(?P<value>[^„\"“.!?,]+?)[“\"]?\s+(?:draus|daraus|hin)\b", re.IGNORECASE)
 _JUDGEMENT = re.compile(r"(?i)^(?:zu lang|zu kurz|falsch|nicht richtig|nicht gut|komisch|doof|blöd|unklar|so nicht)\b")
 _RESULT = re.compile(r"\bergebnis\s+(?:ist|wäre)\s+(?:eigentlich|eher|doch)?\s*:?\s*(?P<value>[^.!?]+)", re.IGNORECASE)
+_LEGAL = re.compile(r"\brechtsgrundlage\s+(?:ist|sind|wäre)\s+(?:doch\s+|eigentlich\s+|eher\s+)*(?:unsere?\s+|die\s+|das\s+|der\s+)?"
+                    r"(?P<value>[^.!?]+)", re.IGNORECASE)
 _SYSTEM = re.compile(r"\b(?:software|programm\w*|system\w*|fachverfahren)\s+fehlt\s+(?:noch\s+)?(?P<value>[\wÄÖÜäöüß.\-|&]+"
                      r"(?:\s+[A-ZÄÖÜ][\wäöüß.\-]+)?)", re.IGNORECASE)
 _INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<old>\d[\d.]*|[\wÄÖÜäöüß\-]+)\s+sondern\s+(?P<new>\d[\d.]*|[\wÄÖÜäöüß\-]+)",
@@ -56,6 +58,10 @@ def find_field_changes(text: str, draft: ProcessProfile) -> dict[str, Any]:
     match = _RESULT.search(text)
     if match:
         changes["result"] = match.group("value").strip(" :")[:2000]
+    match = _LEGAL.search(text)
+    if match:  # "nee sorry, Rechtsgrundlage ist unsere Hundesteuersatzung": replaces what was there
+        value = match.group("value").strip(" :")
+        changes["legal_basis"] = [value[:1].upper() + value[1:300]]
     match = _SYSTEM.search(text)
     if match:
         changes["it_systems"] = list(dict.fromkeys([*draft.it_systems, match.group("value").strip(" .,")]))[:50]
@@ -95,14 +101,14 @@ def find_field_changes(text: str, draft: ProcessProfile) -> dict[str, Any]:
 
 FIELD_NAMES = {"title": "Der Ablauf heißt jetzt „{}“.", "org_unit": "Zuständig ist jetzt: {}.",
                "result": "Ergebnis geändert: {}.", "it_systems": "IT-Systeme ergänzt: {}.",
-               "participants": "Beteiligte: {}.",
+               "participants": "Beteiligte: {}.", "legal_basis": "Rechtsgrundlage jetzt: {}.",
                "steps": "Schritte angepasst: {}.",
                "case_volume_per_year": "Fallzahl geändert: {} im Jahr.",
                "minutes_per_case": "Bearbeitungszeit geändert: {:g} Minuten pro Fall."}
 
 
 def confirmation(field: str, value: Any) -> str:
-    if field in ("it_systems", "participants"):
+    if field in ("it_systems", "participants", "legal_basis"):
         value = ", ".join(value)
     elif field == "steps":
         value = "; ".join(f"{s.n}. {s.label}" for s in value)

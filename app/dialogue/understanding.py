@@ -23,7 +23,7 @@ _UNIT_PHRASE = re.compile(
     r"(?P<unit>[A-ZÄÖÜ][\w\-äöüß]*(?:\s+(?:für|und)\s+[A-ZÄÖÜ][\w\-äöüß]+)*(?:\s+[A-ZÄÖÜ][\w\-äöüß]+)?)")
 _TITLE_PHRASE = re.compile(r"\b(?:der (?:prozess|ablauf|vorgang) heißt|nennen wir|heißt bei uns)\s+„?\"?(?P<t>[^\".“”]+)")
 _LEAD_IN = re.compile(
-    r"^(?:also|ja|nun|naja|hm+|ok(?:ay)?|gut)?[,\s]*(?:der |die |das )?(?:auslöser ist|ausgelöst wird (?:das|der vorgang) durch|"
+    r"^(?:(?:also|ja|jein|nun|na|naja|tja|so|äh|ähm|hm+|ok(?:ay)?|gut|plus)\b[,\s]*)*(?:der |die |das )?(?:auslöser ist|ausgelöst wird (?:das|der vorgang) durch|"
     r"los geht es mit|es beginnt mit|am ende (?:steht|haben wir|liegt vor)|am ende|ergebnis ist|das ergebnis ist|"
     r"kunden sind|kunde ist|für|beteiligt (?:ist|sind)|wir haben|es gibt|das sind|das ist|es sind|"
     r"der kunde ist|die kunden sind|meistens|in der regel)\s*:?\s*", re.IGNORECASE)
@@ -46,14 +46,18 @@ def clean_answer(text: str) -> str:
     their capitals and "ne"/"nen" their full forms ("der antrag vom bürger" → "Der Antrag vom Bürger")."""
     value = _LEAD_IN.sub("", text.strip()).strip()
     value = re.sub(r"\s+", " ", value).strip(" .!")
+    value = re.sub(r"(?i)(?:\s+(?:halt|eben|glaub ich|oder so|und so|usw\.?))+$", "", value)  # "die Hundehalter halt"
+    value = _OPENING_FILLER.sub("", value)  # "So Übergabeprotokoll …", "Jein, der kommt per Mail"
     tokens = tokenize(value)
     if typed_lower(tokens):
         value = re.sub(r"\s+([,.;:!?)])|(\()\s+", r"\1\2", " ".join(normalise(tokens)))
     return value[:1].upper() + value[1:] if value else value
 
 
-_NONE = re.compile(r"^(?:nein|nee|nichts|keine?s?|gibt es nicht|gibt's nicht|gibts nicht|entfällt|-|haben wir nicht|"
-                   r"brauchen wir nicht)\W*$", re.IGNORECASE)
+_OPENING_FILLER = re.compile(r"^(?:(?:so|jein|na|naja|tja|äh|ähm|plus|also|und)\b[,\s]+)+", re.IGNORECASE)
+_NONE = re.compile(r"^(?:(?:nein|nee|nö|ne|also|hm)\W+)?(?:(?:eigentlich|so|da|wirklich|gar|also|bei uns|hier|"
+                   r"eher)\s+)*(?:nein|nee|nö|nicht|nichts|nix|keine?s?|gibt es nicht|gibt's nicht|gibts nicht|"
+                   r"entfällt|-|haben wir nicht|brauchen wir nicht)\W*$", re.IGNORECASE)
 
 
 def says_none(text: str) -> bool:
@@ -79,7 +83,7 @@ def split_list(text: str) -> list[str]:
     parts = re.split(r",\s*|\s+und\s+|\s+sowie\s+|\s+oder\s+|[;.!?]\s*|\n", value)
     items = []
     for part in parts:
-        part = _FILLER_WORDS.sub(" ", part)
+        part = _FILLER_WORDS.sub(" ", _OPENING_FILLER.sub("", part.strip()))
         part = re.sub(r"\s+", " ", part).strip(" .-–")
         if not part or says_nothing(part) or _NEGATION.search(part) or len(part.split()) > 6 \
                 or _SUBORDINATE.match(part):

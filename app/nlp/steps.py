@@ -667,6 +667,11 @@ class DescriptionReader:
         object_words: list[str] = obj.words if obj else []
         calls = infinitive in ("anrufen", "telefonieren") or base in ("anrufen", "telefonieren")
         borrowed = False  # the object is the one named before ("den druck ich aus")
+        if not object_words and obj is None and any(t.text.lower() == "alles" and t.tag in ("PIS", "PIAT")
+                                                    for t in tokens[verb:]):
+            hint = administrative(infinitive) or administrative(base)
+            object_words = ["Vorgang"] if hint is not None and hint.kind == "archive" else ["Unterlagen"]  # "leg alles ab"
+            borrowed = True
         if not object_words and pronoun and self.named_document and self.named_document != self.context \
                 and (base in _WRITE_VERBS or infinitive in _WRITE_VERBS):
             object_words = [self.named_document]  # "kommen in eine Sammelvorlage, die schreib ich in Word"
@@ -899,6 +904,10 @@ class DescriptionReader:
                                 None) if clause.role == "condition" else None
             otherwise = [i for i in after if otherwise_at is not None and i >= otherwise_at]
             after = [i for i in after if i not in otherwise]  # "…, sonst genehmigen wir": the other branch's step
+            goes_on = next((k for k, i in enumerate(after) if k and not all_clauses[i].coordinated
+                            and all_clauses[i].words[:1] in (["dann"], ["danach"], ["anschließend"])), None)
+            if goes_on is not None and not threshold:
+                after = after[:goes_on]  # "wenn was fehlt ruf ich an, dann trag ich's ein": both branches go on
             consequence = [i for i in same if i >= index] if threshold else (after or before[-1:])
             if not consequence:
                 continue

@@ -23,7 +23,7 @@ _NAME_CUES = re.compile(r"\b(?:heißt|nennen wir|sagen wir|sagen|nennt sich|läu
 # Verkehrsflächen nach dem Straßen- und Wegegesetz" → "Sondernutzungserlaubnis für Informationsstände".
 _NAME_TAIL = re.compile(r"\s+(?:nach dem|nach der|nach|gemäß|laut|auf|im rahmen|oder so(?: ähnlich)?|oder so was)\b.*$",
                         re.IGNORECASE)
-_FILLER = re.compile(r"^(?:(?:also|ja|naja|hm+|äh|ähm|ok(?:ay)?|gut|na|tja|so|meistens|meist|oft|normalerweise|"
+_FILLER = re.compile(r"^(?:(?:also|ja|jein|naja|hm+|äh|ähm|ok(?:ay)?|gut|na|tja|so|meistens|meist|oft|normalerweise|"
                      r"in der regel|ne|nen)\b[,\s]*)+", re.IGNORECASE)
 _INNER_FILLER = re.compile(r"\s+\b(?:halt|eben|doch|ja|mal)\b(?=\s|$)", re.IGNORECASE)
 _BACK_REFERENCE = re.compile(r"\b(?:hab(?:e)? ich (?:doch )?(?:oben|vorhin|schon|eben|bereits)|wie (?:oben|gesagt|"
@@ -154,6 +154,12 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
     first = re.split(r"(?<!\d)(?<!\bbzw)(?<!\bca)(?<!\bggf)[.]|[;!?…]|,\s+(?:das|aber|und übrigens|übrigens|hab|habe|"
                      r"wie|meistens|meist)\b", source, maxsplit=1)[0]  # "bis 31. März" is one clause
     clause = _tidy(first)
+    pronoun = re.match(r"(?i)(?:der|die|das|er|sie)\s+(?:kommt|kommen|geht|gehen|landet|landen|wird|werden)\b", clause)
+    earlier = next((m for m in reversed(history) if _TRIGGER_NOUN.search(m)), None) if pronoun else None
+    if earlier is not None:  # "der kommt per Mail": what "der" is was said before
+        noun = _TRIGGER_NOUN.search(earlier).group("noun")
+        return f"Eingang {noun[:1].upper()}{noun[1:]} ({clause[pronoun.end():].strip()})"[:2000] \
+            if clause[pronoun.end():].strip() else f"Eingang {noun[:1].upper()}{noun[1:]}"
     visit = _VISIT.match(clause)
     if visit:  # "Jemand kommt mit Schwerbehindertenausweis und will den Parkausweis"
         return f"Vorsprache mit {_tidy(visit.group('what'))}"[:2000]
