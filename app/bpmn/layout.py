@@ -216,9 +216,13 @@ class Layout:
             return (2, abs(t.col - s.col), 0 if t.col > s.col else 1)
 
         flows = sorted(self.flows, key=lambda f: (kind(f), f.source.col, f.target.col))
+        straight: set[tuple[str, str]] = set()
         for flow in flows:
             k = kind(flow)[0]
+            if k == 0 and (flow.source.id, flow.target.id) in straight:
+                k = 2  # a second branch to the same step goes round, so the two do not lie on one line
             if k == 0:
+                straight.add((flow.source.id, flow.target.id))
                 s, t = flow.source, flow.target
                 self._claim(s, "right", "out")
                 self._claim(t, "left", "in")

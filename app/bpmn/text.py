@@ -9,6 +9,8 @@ narrower fonts only leave more room.
 
 from __future__ import annotations
 
+import pyphen
+
 _NARROW = frozenset("iljftrI.,:;'!|()[]- /")
 _WIDE = frozenset("mwMW%@")
 BOLD = 1.12   # semi-bold/bold DejaVu is about 12 % wider
@@ -38,12 +40,8 @@ def wrap(text: str, width: float, max_lines: int, size: float, bold: bool = Fals
     words: list[str] = []
     for word in text.split():
         while not fits(word) and len(word) > 2:
-            cut = len(word) - 1
-            while cut > 1 and not fits(word[:cut] + "-"):
-                cut -= 1
-            cut = _syllable_cut(word, cut)
-            words.append(word[:cut] + "-")
-            word = word[cut:]
+            head, word = _hyphenate(word, fits)
+            words.append(head)
         words.append(word)
     lines: list[str] = []
     line = ""
@@ -65,21 +63,24 @@ def wrap(text: str, width: float, max_lines: int, size: float, bold: bool = Fals
     return lines or [""]
 
 
-_VOWELS = frozenset("aeiouäöüyAEIOUÄÖÜY")
-_KEEP = ("ch", "ck", "sc", "ph", "th", "qu")
+_GERMAN = pyphen.Pyphen(lang="de_DE")
 
 
-def _syllable_cut(word: str, longest: int) -> int:
-    """Where to hyphenate ``word`` at or before ``longest``: before a consonant followed by a vowel
-    ("Stellung-nahme", "Baugenehmi-gung"), keeping three letters on each side; else at ``longest``."""
-    for cut in range(min(longest, len(word) - 3), 2, -1):
-        before, at, after = word[cut - 1], word[cut], word[cut + 1]
-        if at.isalpha() and at not in _VOWELS and after in _VOWELS and before.isalpha() \
-                and word[cut - 1:cut + 1].lower() not in _KEEP and word[cut:cut + 2].lower() not in ("ck",):
-            if cut >= longest - 8:
-                return cut
-            break
-    return max(2, min(longest, len(word) - 3))
+def _hyphenate(word: str, fits) -> tuple[str, str]:
+    """The first line's part of a word too long for a line, and the rest: at its own hyphen if that fits
+    ("Outlook-" | "Kalender"), else at a German syllable border from the LibreOffice patterns (pyphen),
+    rather one that leaves a whole stem ("entgegen-" | "nehmen") than a stub ("entgegenneh-" | "men")."""
+    own = [i + 1 for i, char in enumerate(word[:-1]) if char == "-" and fits(word[:i + 1])]
+    if own:
+        return word[:own[-1]], word[own[-1]:]
+    borders = [(head, tail) for head, tail in _GERMAN.iterate(word) if fits(head + "-")]
+    if borders:
+        head, tail = next(((h, t) for h, t in borders if len(t) >= 5), borders[0])
+        return head + "-", tail
+    cut = len(word) - 1
+    while cut > 1 and not fits(word[:cut] + "-"):
+        cut -= 1
+    return word[:cut] + "-", word[cut:]
 
 
 def block_width(lines: list[str], size: float, bold: bool = False) -> float:

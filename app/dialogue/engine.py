@@ -31,7 +31,7 @@ from app.nlp.verbs import participle_infinitive
 
 from . import drafting, template_compare
 from .drafting import PLACEHOLDER_TITLE
-from .corrections import find_corrections, quoted_corrections, without_corrections
+from .corrections import find_corrections, without_corrections
 from .field_changes import confirmation, find_field_changes
 from .questions import LABELS, ORDER, QUESTIONS
 from .reading import LLMReader, ReadContext, RuleReader, combine, implicit_decisions, merge, with_decisions
@@ -257,8 +257,8 @@ class Interviewer:
         answer = without_corrections(text) if corrected else text
         if corrected and len(answer.split()) < 1:
             # "schritt 1 fällt weg" typed while a question is open answers nothing: the question stays open
-            if not quoted_corrections(text):  # "„…“ heißt bei uns „…“" names a step, not the process
-                draft = self._absorb(draft, state, text, None, notes)
+            # Nothing else is read from it: "„…“ heißt bei uns „…“" names a step, not the process, and "das macht
+            # die Kasse selbst" says why a step is struck, not who is responsible.
             return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
         draft = self._absorb(draft, state, answer, slot, notes)
         return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
@@ -423,6 +423,7 @@ class Interviewer:
         return self._ask(draft, state, prefix=" ".join(notes) + (" " if notes else ""))
 
     def _after_opening(self, draft: ProcessProfile, state: dict[str, Any], text: str, notes: list[str]) -> Turn:
+        before = draft
         draft = self._absorb(draft, state, text, None, notes, opening=True)  # steps too, when it tells them
         state["phase"] = "slots"
         state["opening"] = text[:1000]
@@ -458,7 +459,8 @@ class Interviewer:
                                              suggestions=suggestions), draft, state, open_points(draft, state))
             if suggestions:
                 state["suggestions"] = [s.model_dump() for s in suggestions]
-        return self._ask(draft, state, prefix="Danke, das habe ich notiert. ")
+        noted = draft.model_dump(exclude={"title"}) != before.model_dump(exclude={"title"}) or bool(notes)
+        return self._ask(draft, state, prefix="Danke, das habe ich notiert. " if noted else "Danke. ")
 
     def _offer_text(self, template: Template) -> str:
         profile = template.profile

@@ -104,6 +104,8 @@ _OF_ROLE = re.compile(r"^\s+(?P<of>vom|von der|des|der)\s+(?P<who>[A-ZÄÖÜ][\w
 def org_unit(text: str) -> str | None:
     """The unit the clerk works in, from a sentence that says so ("ich bin in der Stadtkämmerei Kirchwalden,
     Sachgebiet Beiträge" → "Stadtkämmerei, Sachgebiet Beiträge"); the whole administration names none."""
+    text = re.sub(r"\b([a-zäöü][\wäöüß\-]{3,})", lambda m: m.group(1).capitalize()
+                  if looks_like_actor(m.group(1).capitalize()) else m.group(1), text)  # "ich bin im bürgerbüro"
     for match in _UNIT_PHRASE.finditer(text):
         unit = match.group("unit").strip()
         words = unit.split()

@@ -1,8 +1,9 @@
 """Figures of a process model and hints at typical waste.
 
 Effort = case volume × minutes per case; minutes per case come from the
-steps when they carry minutes, else from the profile. Hints are German
-sentences a modeller can act on.
+steps when every step carries minutes (or the profile has none), else from
+the profile, so a few timed steps never undercut the clerk's estimate. Hints
+are German sentences a modeller can act on.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ MANY_HANDOFFS = 4
 def figures(profile: ProcessProfile, hourly_rate_eur: float | None = None) -> dict[str, Any]:
     rate = hourly_rate_eur if hourly_rate_eur is not None else DEFAULT_HOURLY_RATE_EUR
     step_minutes = [s.minutes for s in profile.steps if s.minutes is not None]
-    minutes = sum(step_minutes) if step_minutes else profile.minutes_per_case
+    all_timed = bool(step_minutes) and len(step_minutes) == len(profile.steps)
+    minutes = sum(step_minutes) if all_timed or (step_minutes and profile.minutes_per_case is None) \
+        else profile.minutes_per_case
     volume = profile.case_volume_per_year
     hours = round(volume * minutes / 60, 1) if volume is not None and minutes is not None else None
     actors = [s.actor for s in profile.steps]
@@ -58,6 +61,12 @@ def hints(profile: ProcessProfile, handoffs: int | None = None) -> list[str]:
                                            for word in ("frist", "tage", "woche", "monat", "bis ")):
             out.append(f"Schritt {step.n} wartet ohne erkennbare Frist: Eine Wiedervorlage mit Datum verhindert "
                        f"liegen gebliebene Fälle.")
+    timed = [s for s in steps if s.minutes is not None]
+    if timed and len(timed) < len(steps):
+        source = (f"den {profile.minutes_per_case:g} Minuten aus dem Steckbrief" if profile.minutes_per_case is not None
+                  else "den Minuten dieser Schritte allein")
+        out.append(f"Nur {len(timed)} von {len(steps)} Schritten haben Minuten: Die Kennzahlen rechnen mit {source}. "
+                   f"Tragen Sie die Minuten aller Schritte ein, dann ergibt sich die Bearbeitungszeit aus ihnen.")
     count = handoffs if handoffs is not None else sum(
         1 for a, b in zip(steps, steps[1:]) if a.actor and b.actor and a.actor != b.actor)
     if count >= MANY_HANDOFFS:

@@ -82,7 +82,7 @@ def short_title(text: str) -> str | None:
 
 
 _GREETING = re.compile(r"^\s*(?:hallo|hi|hey|servus|grüß gott|guten (?:tag|morgen)|moin|liebe\w*|sehr geehrte\w*)\b"
-                       r"[^,.!\n]*[,.!\n]\s*", re.IGNORECASE)
+                       r"(?:[^,.!\n]*[,.!\n]\s*|[^,.!\n]*$)", re.IGNORECASE)  # "Hallo zusammen" with no stop
 _TOPIC = re.compile(r"\b(?:es geht um|geht's um|gehts um|thema(?: ist)?:?|anbei,? wie wir|so läuft bei uns|"
                     r"ich bearbeite(?: hier)?(?: die| den| das)?|ich betreue(?: hier)?(?: die| den| das)?|"
                     r"ich kümmere mich (?:hier )?um(?: die| den| das)?|"

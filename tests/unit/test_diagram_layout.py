@@ -276,6 +276,10 @@ def _decision(after: int, question: str, *branches: tuple[str, int | None]) -> d
 
 
 PROFILES = {
+    "two_branches_one_step": _profile("Antrag", [  # found by the random profiles below
+        ("Antrag", "receive", {"actor": "Bürgerbüro"}), ("Antrag", "receive", {"actor": "Bürgerbüro"})],
+        [_decision(1, "Antrag?", ("Antrag Antrag Antrag", 2), ("Antrag Antrag Antrag Antrag", None),
+                   ("Antrag Antrag Antrag Antrag Antrag", 2))]),
     "loop_back": _profile("Antrag mit Nachforderung", [
         ("Antrag entgegennehmen", "receive"), ("Unterlagen anfordern", "search"),
         ("Unterlagen prüfen", "check_formal"), ("Bescheid erstellen", "create_document"), ("Bescheid versenden", "send")],
