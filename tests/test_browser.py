@@ -230,6 +230,10 @@ def test_small_screen(live_server, browser):
     clerk = Session(browser, live_server, "clara", width=390, height=844)
     page = clerk.page
     clerk.no_horizontal_overflow()
+    links = page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link")
+    for i in range(links.count()):  # every entry of the main navigation is in view, none scrolled away
+        box = links.nth(i).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (links.nth(i).inner_text(), box)
     clerk.shot("20-start")
     clerk.nav("Neuen Prozess erfassen")
     page.get_by_role("button", name="Interview beginnen").click()
