@@ -607,3 +607,18 @@ def test_the_one_open_point_named_by_the_summary_is_answered_by_the_next_message
     assert "Übernommen: Sonderfälle" in told["reply"]["text"]
     assert "gefährlich" in told["draft"]["exceptions"]
     assert told["draft"]["it_systems"] == ["H&H"]  # a product name of letters and signs is an answer too
+
+
+def test_a_yes_no_decision_told_again_replaces_the_first_telling():
+    from app.dialogue.reading import with_decisions
+    from app.domain import Branch, Decision
+
+    first = Decision(after_step=2, question="Fehlt was?", branches=[Branch(condition="ja", goto_step=3),
+                                                                   Branch(condition="nein", goto_step=None)])
+    again = Decision(after_step=2, question="Fehlt was?", branches=[Branch(condition="ja", goto_step=3),
+                                                                   Branch(condition="nein", goto_step=4)])
+    assert with_decisions([first], [again]) == [again]  # not "Fehlt was? Fehlt was?" with two "nein"
+    other = Decision(after_step=2, question="Zieht er zurück?", branches=[
+        Branch(condition="zurückgezogen", goto_step=6), Branch(condition="sonst", goto_step=3)])
+    merged = with_decisions([first], [other])[0]  # another way out of the same step is added to the gateway
+    assert [b.condition for b in merged.branches] == ["ja", "nein", "zurückgezogen"]

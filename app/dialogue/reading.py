@@ -151,6 +151,10 @@ def with_decisions(known: list[Decision], told: list[Decision]) -> list[Decision
         if old is None:
             by_step[decision.after_step] = decision
             continue
+        yes_no = {"ja", "nein"}
+        if {b.condition for b in old.branches} <= yes_no and {b.condition for b in decision.branches} <= yes_no:
+            by_step[decision.after_step] = decision  # a yes/no question told again replaces the first telling
+            continue
         targets = {b.goto_step for b in old.branches}
         added = [b for b in decision.branches if b.condition != "sonst" and b.goto_step not in targets]
         if not added:
