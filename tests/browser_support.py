@@ -162,7 +162,15 @@ class BrowserSession:
         assert not unnamed, f"Bedienelemente ohne Beschriftung auf {page.url}: {unnamed}"
 
     def no_horizontal_overflow(self) -> None:
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        """The loaded page is no wider than the window (measured once its styles apply: under load a page
+        just reloaded can be measured before its stylesheet is in, so the check waits for that up to 5 s)."""
+        self.page.wait_for_load_state("load")
+        overflow = 0
+        for _ in range(25):
+            overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow <= 1:
+                return
+            self.page.wait_for_timeout(200)
         assert overflow <= 1, f"Seite ist {overflow}px breiter als das Fenster ({self.page.url})"
 
     def nav(self, label: str) -> None:
