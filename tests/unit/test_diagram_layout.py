@@ -1,8 +1,8 @@
 """Geometry of the drawn process diagram (``app.bpmn.svg`` on the layout of ``app.bpmn.export``).
 
-The checks read the SVG a user sees, not the layout code, and estimate text
-extents with their own metric (DejaVu Sans, the widest of the usual UI fonts,
-so browsers with narrower fonts only gain room):
+The checks read the SVG a user sees, not the layout code; text extents come from
+the renderer's metric (``app.bpmn.text``: DejaVu Sans, the widest of the usual UI
+fonts, so browsers with narrower fonts only gain room):
 
 * no two shapes (tasks, events, gateways) overlap;
 * every edge starts and ends on a shape's border and no edge segment enters
@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from app.bpmn import to_bpmn
 from app.bpmn.svg import render_svg
+from app.bpmn.text import text_width
 from app.domain.catalogue import KINDS
 from app.domain.models import ProcessProfile
 
@@ -39,26 +40,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2
 Point = tuple[float, float]
 
-# --------------------------------------------------------------------------
-# text metric: advance widths of DejaVu Sans in em (bold: about 12 % wider)
-# --------------------------------------------------------------------------
-
-_NARROW = set("iljftrI.,:;'!|()[]- /")
-_WIDE = set("mwMW%@")
-
-
-def text_width(text: str, size: float, bold: bool = False) -> float:
-    em = 0.0
-    for char in text:
-        if char in _NARROW:
-            em += 0.36
-        elif char in _WIDE:
-            em += 1.0
-        elif char.isupper():
-            em += 0.74
-        else:
-            em += 0.64
-    return em * size * (1.12 if bold else 1.0)
 
 
 def _text_box(el: ET.Element) -> Box:
