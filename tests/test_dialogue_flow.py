@@ -573,6 +573,8 @@ def test_what_a_clerk_tripped_over_in_the_seventh_walkthrough(client, clerk):
     fine = _say(client, clerk, started["id"], "passt")
     assert fine["reply"]["slot"] == "legal_basis" and not fine["draft"]["legal_basis"]
     assert "keinen Vorschlag" in fine["reply"]["text"]
+    yes = _say(client, clerk, started["id"], "ja")
+    assert yes["reply"]["slot"] == "legal_basis" and "welche?" in yes["reply"]["text"] and not yes["draft"]["legal_basis"]
     fixed = _say(client, clerk, started["id"], "nee sorry, Rechtsgrundlage ist unsere Vereinsbussatzung")
     assert fixed["draft"]["legal_basis"] == ["Vereinsbussatzung"]
     assert "Rechtsgrundlage jetzt: Vereinsbussatzung" in fixed["reply"]["text"]

@@ -248,9 +248,12 @@ class Interviewer:
         if slot == "steps" and draft.steps and "steps" not in state["filled"]:
             return self._after_read_back(draft, state, text, notes, corrected)
         if slot in _PROPOSAL_FREE and _BARE_YES.match(text) and not notes:
-            # "passt" to a question without a proposal: nothing to take over, and nothing is stored
-            return self._ask(draft, state, prefix="Dazu habe ich keinen Vorschlag gemacht. Nennen Sie es bitte, oder "
-                                                  "schreiben Sie „keine“, wenn es nichts dazu gibt.", keep_slot=slot)
+            # "passt" to a question without a proposal: nothing to take over, and nothing is stored; a bare "ja"
+            # to "Gibt es Sonderfälle …?" says there are some, not which
+            prefix = ("Gut – welche? Nennen Sie sie bitte kurz." if re.match(r"^\W*(?:ja|jo|jap)\W*$", text, re.I)
+                      else "Dazu habe ich keinen Vorschlag gemacht. Nennen Sie es bitte, oder schreiben Sie „keine“, "
+                           "wenn es nichts dazu gibt.")
+            return self._ask(draft, state, prefix=prefix, keep_slot=slot)
         if slot not in (None, "decisions", "steps") and draft.steps and _ANNOUNCES_BRANCHES.search(text):
             draft = self._absorb(draft, state, text, "decisions", notes)
             return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
