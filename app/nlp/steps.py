@@ -227,13 +227,15 @@ def _phrases(tokens: list[Token], skip: set[int], system_names: dict[str, str]) 
         is_noun = token.tag in ("NN", "NE") and i not in skip and not is_verb(tokens, i)
         if token.text in system_names:
             is_noun = is_generic_system(system_names[token.text])
-        object_case = token.text == "Fall" and i and tokens[i - 1].text.lower() in ("den", "diesen")  # "geb den Fall ab"
+        object_case = i and (token.text == "Fall" and tokens[i - 1].text.lower() in ("den", "diesen") or token.text in (
+            "Sache", "Sachen") and tokens[i - 1].text.lower() in ("die", "diese"))  # "geb den Fall ab", "gibt die Sache ab"
         if not is_noun or (token.text in _SKIP_NOUNS and not object_case):
             i += 1
             continue
         start = i
         while start - 1 >= 0 and tokens[start - 1].tag in _NP_DETERMINERS and start - 1 not in skip \
-                and not (tokens[start - 1].tag == "CARD" and "." in tokens[start - 1].text):  # "bis 31.3 den Antrag"
+                and not (tokens[start - 1].tag == "CARD" and "." in tokens[start - 1].text) \
+                and not (tokens[start - 1].tag == "ART" and tokens[start].tag == "ART"):  # "mit dem | die Fundanzeige"
             start -= 1
         end = i
         while end + 1 < len(tokens) and tokens[end + 1].tag in ("NN", "NE") and end + 1 not in skip \
@@ -256,7 +258,8 @@ def _phrases(tokens: list[Token], skip: set[int], system_names: dict[str, str]) 
     return out
 
 
-_PERSONS = {"Eltern", "Leute", "Bürger", "Bürgerin", "Bürgerinnen", "Antragsteller", "Antragstellerin", "Kunde",
+_PERSONS = {"Finder", "Finderin", "Besitzer", "Besitzerin", "Käufer", "Käuferin", "Anwohner", "Anwohnerin",
+            "Eigentümerin", "Halterin", "Jubilar", "Jubilare", "Angler", "Anglerin", "Eltern", "Leute", "Bürger", "Bürgerin", "Bürgerinnen", "Antragsteller", "Antragstellerin", "Kunde",
             "Kunden", "Kundin", "Halter", "Bewohner", "Spender", "Kinder", "Mitarbeiter", "Mitarbeiterin", "Kollegin",
             "Kollege", "Kollegen", "Bauherr", "Bauherren", "Nachbarn", "Firma", "Firmen", "Veranstalter", "Pächter",
             "Mieter", "Besucher", "Schüler", "Bewerber", "Bewerberin", "Betroffene", "Betroffenen", "Angehörige",

@@ -466,3 +466,9 @@ def test_elliptic_and_verbless_steps(text, labels):
 def test_a_document_named_in_the_clause_before_is_what_is_written():
     text = "Alle Spenden vom Quartal kommen in eine Sammelvorlage für den Gemeinderat, die schreib ich in Word."
     assert [a.label for a in read_description(text).activities][-1] == "Sammelvorlage erstellen"
+
+
+def test_who_brings_something_and_what_is_filled_in_with_them():
+    labels = [a.label for a in read_description("Also der Finder gibt die Sache ab, ich füll mit dem die Fundanzeige aus.")
+              .activities]
+    assert labels == ["Sache entgegennehmen", "Fundanzeige ausfüllen"]  # "mit dem | die Fundanzeige": two phrases
