@@ -57,8 +57,10 @@ _INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<prep>in|im|ins|an|am|ans|bei|b
                       r"sondern\s+(?:(?:direkt|gleich|jetzt|immer|bei mir|bei uns)\s+)*(?P<newprep>in|im|ins|an|am|ans|bei|beim|"
                       r"von|vom|mit|per|über|zur|zum)\s+(?:den|die|das|dem|der|unsere?n?|meine?n?)?\s*"
                       r"(?!(?:mir|uns|ihm|ihr|ihnen)\b)(?P<new>[\wÄÖÜäöüß\-]+)", re.IGNORECASE)
-_FIELD_OF_SLOT = {"title": "title", "org_unit": "org_unit", "result": "result", "case_volume": "case_volume_per_year",
-                  "processing_time": "minutes_per_case", "it_systems": "it_systems", "steps": "steps"}
+_FIELD_FOR = {"case_volume": "case_volume_per_year", "processing_time": "minutes_per_case"}  # slot → draft field
+# The slots whose answer a field change in the same message must not overwrite
+_FIELD_OF_SLOT = {slot: _FIELD_FOR.get(slot, slot)
+                  for slot in ("title", "org_unit", "result", "case_volume", "processing_time", "it_systems", "steps")}
 _SLOT_OF_FIELD = {v: k for k, v in _FIELD_OF_SLOT.items()}
 _TELLS_BRANCH = re.compile(r"\b(?:wenn|wenns|falls|sofern|sonst|ansonsten)\b", re.IGNORECASE)
 # A new name told as a label ("Vorsitzenden anrufen", "Termin im Kalender eintragen"): taken as told
@@ -274,9 +276,9 @@ class Interviewer:
         changes = {k: v for k, v in changes.items() if k != _FIELD_OF_SLOT.get(slot or "")}
         if not changes:
             return draft
-        for field, value in changes.items():
-            notes.append(confirmation(field, value))
-            slot_name = _SLOT_OF_FIELD.get(field)
+        for changed, value in changes.items():
+            notes.append(confirmation(changed, value))
+            slot_name = _SLOT_OF_FIELD.get(changed)
             if slot_name and slot_name not in state["filled"]:
                 state["filled"].append(slot_name)
         return draft.model_copy(update=changes)
@@ -851,9 +853,6 @@ class Interviewer:
         return draft.model_copy(update={"steps": steps})
 
 
-_FIELD_FOR = {"case_volume": "case_volume_per_year", "processing_time": "minutes_per_case"}
-
-
 def has_value(draft: ProcessProfile, slot: str) -> bool:
     """The draft holds something for the slot (the default title "Neuer Prozess" does not count)."""
     if slot == "title":
@@ -934,14 +933,12 @@ def _describe_change(now: ProcessProfile, restored: ProcessProfile) -> str:
     if [(s.actor, s.kind) for s in now.steps] != [(s.actor, s.kind) for s in restored.steps]:
         changed = next(b for a, b in zip(now.steps, restored.steps) if (a.actor, a.kind) != (b.actor, b.kind))
         return f"Schritt {changed.n} („{changed.label}“) ist wieder wie vorher."
-    names = {"case_volume_per_year": "Fallzahl", "minutes_per_case": "Bearbeitungszeit", "trigger": "Auslöser",
-             "result": "Ergebnis", "it_systems": "IT-Systeme", "participants": "Beteiligte",
-             "legal_basis": "Rechtsgrundlage", "customer": "Kunde", "documents": "Dokumente", "waiting": "Wartezeiten",
-             "exceptions": "Sonderfälle", "decisions": "Entscheidungen"}
-    for field, name in names.items():
-        old = getattr(restored, field)
-        if getattr(now, field) != old:
-            if field == "decisions":
+    for slot in ("case_volume", "processing_time", "trigger", "result", "it_systems", "participants", "legal_basis",
+                 "customer", "documents", "waiting", "exceptions", "decisions"):
+        name, attribute = LABELS[slot], _FIELD_FOR.get(slot, slot)
+        old = getattr(restored, attribute)
+        if getattr(now, attribute) != old:
+            if slot == "decisions":
                 return f"Die Entscheidungen sind wieder wie vorher ({len(old)})."
             shown = ", ".join(old) if isinstance(old, list) else (f"{old:g}" if isinstance(old, float) else old)
             return f"{name}: wieder „{shown}“." if shown not in (None, "", []) else f"{name}: wieder leer."

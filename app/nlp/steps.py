@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from app.domain import Branch, Decision
 
-from .clauses import (OBJECT_PRONOUNS, SUBJECT_PRONOUNS, Clause, as_question, is_finite, is_verb, retag, sentences,
+from .clauses import (OBJECT_PRONOUNS, Clause, as_question, is_finite, is_verb, retag, sentences,
                       split_clauses)
 from .gazetteer import Gazetteer, is_generic_system, looks_like_actor, role_name
 from .orthography import normalise
