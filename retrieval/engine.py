@@ -501,7 +501,16 @@ class SearchEngine:
             vector = query_vector(self.embedder, query, expansion, self.fusion, timings)
             t0 = time.perf_counter()
             try:
-                ids, sims = vector_index.query(vector, n, filters.where())
+                try:
+                    ids, sims = vector_index.query(vector, n, filters.where())
+                except Exception:
+                    # Another process may have finished a newer generation and dropped the collection this one
+                    # still served: catch up and ask the served generation's collection once more.
+                    fresh = self.refresh(wait=True)
+                    if fresh.collection == snapshot.collection:
+                        raise
+                    snapshot, vector_index = fresh, self.vector_for(fresh.collection)
+                    ids, sims = vector_index.query(vector, n, filters.where())
                 dense = {i: s for i, s in zip(ids, sims) if i not in filters.exclude_ids}
             except Exception as exc:  # unreachable server or a broken collection: answer lexically
                 log.warning("Vector index failed, answering from the lexical index: %s", exc)

@@ -85,6 +85,30 @@ def test_rebuild_by_one_worker_switches_the_other_without_failing(indexed_app, d
         assert search_service.check(session) == {"missing": [], "stale": [], "orphaned": []}
 
 
+def test_a_worker_whose_collection_was_dropped_answers_from_the_new_one(indexed_app, db):
+    """Two rebuilds by other processes drop the collection a worker still serves (it keeps the current and the
+    previous one only): its next search catches up instead of answering degraded."""
+    app = indexed_app
+    other = _second_worker(app)
+    before = other.search("Hundesteuer anmelden", k=5)
+    with app.app_context(), db.session() as session:
+        search_service.rebuild(session)
+    original = other.refresh
+    rebuilt: list[bool] = []
+
+    def refresh_then_rebuilt_elsewhere(*, wait: bool = False):
+        snapshot = original(wait=wait)  # still its own generation, now the previous one: usable
+        if not wait and not rebuilt:
+            rebuilt.append(True)
+            with app.app_context(), db.session() as session:
+                search_service.rebuild(session)  # another process: its collection is dropped here
+        return snapshot
+
+    other.refresh = refresh_then_rebuilt_elsewhere
+    after = other.search("Hundesteuer anmelden", k=5)
+    assert rebuilt and not after.degraded and _titles(after) == _titles(before)
+
+
 def test_a_change_during_a_rebuild_is_kept(indexed_app, db, monkeypatch):
     """A profile published while a rebuild runs is in the new generation, not lost by the switch."""
     app = indexed_app
