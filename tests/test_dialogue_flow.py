@@ -258,7 +258,7 @@ def test_steps_dropped_by_content_in_passing(client, clerk):
     body = _say(client, clerk, started["id"], "Ordnungsamt, und übrigens an die Kasse melde ich nix mehr, seit "
                                               "Januar zahlen die vorher online", answer_to="org_unit")
     labels = [s["label"] for s in body["draft"]["steps"]]
-    assert labels[0] == "Antrag per Mail entgegennehmen"  # sent by others: received here
+    assert labels[0] == "Antrag entgegennehmen"  # sent by others: received here
     assert not any("Kasse" in label for label in labels) and not any("kassieren" in label for label in labels)
     body = _say(client, clerk, started["id"], "den schritt mit dem standort kannst du streichen")
     assert not any("Standort" in s["label"] for s in body["draft"]["steps"])
@@ -406,9 +406,9 @@ def test_a_trigger_already_told_is_proposed_not_asked_again(client, clerk):
     started = _start(client, clerk, retrieval=False)
     _say(client, clerk, started["id"], "Der Antrag kommt per Mail, ich prüfe ihn und schreib den Bescheid.")
     body = _say(client, clerk, started["id"], "Baumfällung")
-    assert body["reply"]["slot"] == "trigger" and "„Antrag per Mail geht ein“" in body["reply"]["text"]
+    assert body["reply"]["slot"] == "trigger" and "„Antrag geht ein“" in body["reply"]["text"]
     body = _say(client, clerk, started["id"], "passt")
-    assert body["draft"]["trigger"] == "Antrag per Mail geht ein" and body["reply"]["slot"] != "trigger"
+    assert body["draft"]["trigger"] == "Antrag geht ein" and body["reply"]["slot"] != "trigger"
 
 
 def test_a_proposed_trigger_can_be_refused_and_told(client, clerk):
@@ -446,7 +446,7 @@ def test_more_corrections_from_the_second_walkthrough(client, clerk):
     count = len(body["draft"]["steps"])
     body = _say(client, clerk, started["id"], "antrag entgegennehmen und vollständigkeit prüfen ist eigentlich eins")
     assert len(body["draft"]["steps"]) == count - 1
-    assert body["draft"]["steps"][0]["label"] == "Antrag per Mail entgegennehmen und auf Vollständigkeit prüfen"
+    assert body["draft"]["steps"][0]["label"] == "Antrag entgegennehmen und auf Vollständigkeit prüfen"
     body = _say(client, clerk, started["id"], "nach schritt 2 kommt noch: gebührenbescheid an die kasse geben")
     assert body["draft"]["steps"][2]["label"] == "Gebührenbescheid an die Kasse geben", _labels(body)
     body = _say(client, clerk, started["id"], "schritt 1 prüft die kollegin aus dem bürgerbüro")

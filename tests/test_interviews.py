@@ -65,7 +65,7 @@ def test_own_description_without_retrieval(client, app, clerk):
     body = _say(client, clerk, started["id"], steps).get_json()
     labels = [s["label"] for s in body["draft"]["steps"]]
     assert labels == ["Antrag entgegennehmen", "Nachweis der Fischerprüfung prüfen",
-                      "Daten vom Papierantrag erfassen", "Schein ausdrucken", "Schein aushändigen", "Gebühr buchen"]
+                      "Daten vom Papierantrag in Excel erfassen", "Schein ausdrucken", "Schein aushändigen", "Gebühr buchen"]
     kinds = [s["kind"] for s in body["draft"]["steps"]]
     assert kinds[0] == "receive" and kinds[2] == "enter_data" and kinds[3] == "print" and kinds[5] == "payment"
     assert body["draft"]["steps"][2]["media_break"] is True and body["draft"]["steps"][2]["it_system"] == "Excel"

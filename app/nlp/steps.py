@@ -110,6 +110,10 @@ _ASK_VERBS = {"nachfragen", "fragen", "erfragen", "nachhaken"}
 _ARCHIVE_NOUNS = re.compile(r"akte|ordner|archiv|registratur|ablage|dms", re.IGNORECASE)
 
 
+# How long or plain a document is does not name it: "nen kurzen Bericht schreiben" → "Bericht erstellen".
+_PLAIN_ADJECTIVE = re.compile(r"(?i)^(?:kurz|knapp|klein|einfach|normal|ganz|schnell|ordentlich)(?:e|en|er|es|em)?$")
+
+
 @dataclass
 class Activity:
     label: str
@@ -139,7 +143,8 @@ class _Phrase:
     @property
     def words(self) -> list[str]:
         return [t.text[:1].upper() + t.text[1:] if t.tag == "NN" else t.text for i, t in enumerate(self.tokens)
-                if t.tag not in ("ART", "PPOSAT", "PIAT", "PDAT", "PIDAT") or (i and t.text.lower() in ("der", "des"))]
+                if (t.tag not in ("ART", "PPOSAT", "PIAT", "PDAT", "PIDAT") or (i and t.text.lower() in ("der", "des")))
+                and not (t.tag in ("ADJA", "ADJ(A)") and _PLAIN_ADJECTIVE.match(t.text))]
 
     @property
     def head(self) -> str:
@@ -228,7 +233,8 @@ def _phrases(tokens: list[Token], skip: set[int], system_names: dict[str, str]) 
         if token.text in system_names:
             is_noun = is_generic_system(system_names[token.text])
         object_case = i and (token.text == "Fall" and tokens[i - 1].text.lower() in ("den", "diesen") or token.text in (
-            "Sache", "Sachen") and tokens[i - 1].text.lower() in ("die", "diese"))  # "geb den Fall ab", "gibt die Sache ab"
+            "Sache", "Sachen") and tokens[i - 1].text.lower() in ("die", "diese") or token.text == "Anschluss"
+            and tokens[i - 1].text.lower() in ("den", "einen", "der"))  # "geb den Fall ab", "trag den Anschluss nach"
         if not is_noun or (token.text in _SKIP_NOUNS and not object_case):
             i += 1
             continue
@@ -445,6 +451,33 @@ def _sent_by_others(phrases: list[_Phrase], verb: int, own_subject: Token | None
         and any(p.preposition is None and p.start > verb for p in phrases)
 
 
+# Where data is entered, filed or looked up, the software is the place and names the step
+# ("Anmeldedaten in AutiSta erfassen"); a letter written in Word is not a place.
+_KEPT_IN_SYSTEM = {"enter_data", "archive", "search"}
+_PLACE_PREPOSITIONS = {"in", "im", "ins", "aus"}
+
+
+def _with_system_place(label: str, tokens: list[Token], system_names: dict[str, str]) -> str:
+    """Add the software told as the place ("erfasse alles in AutiSta") when the label names no place yet."""
+    words = label.split()
+    if any(w.lower() in _PLACE_PREPOSITIONS for w in words[1:-1]):
+        return label
+    for before, token in zip(tokens, tokens[1:]):
+        name = system_names.get(token.text)
+        if name and before.text.lower() in _PLACE_PREPOSITIONS and not is_generic_system(name) and name != "E-Mail":
+            place = "in" if before.text.lower() == "ins" else before.text.lower()
+            return " ".join([*words[:-1], place, name, words[-1]])
+    return label
+
+
+def _plain_receipt(label: str) -> str:
+    """A receipt is named by what arrives: how and where it came ("per Mail", "am Schalter", "über die
+    Beratungsstelle") stays in the step's description. "Antrag auf …" names the thing itself and stays."""
+    words = label.split()
+    cut = next((i for i, w in enumerate(words[1:-1], 1) if w.lower() in PP_KEEP and w.lower() != "auf"), None)
+    return " ".join([*words[:cut], words[-1]]) if cut is not None else label
+
+
 def _is_person(phrase: _Phrase) -> bool:
     return phrase.head in _PERSONS
 
@@ -587,6 +620,9 @@ class DescriptionReader:
                     self.document = activity.label.split()[0]
         for activity, what in requested:  # after "ruf an und frag nach" became one enquiry
             _request_missing(activity, what)
+        for activity in reading.activities:
+            if activity.kind == "receive":
+                activity.label = _plain_receipt(activity.label)
         reading.decisions = self._decisions(all_clauses, step_of_clause, reading.activities)
         return reading
 
@@ -649,7 +685,8 @@ class DescriptionReader:
                                        for t in tokens):
             someone_else = True  # "alle zwei Wochen fährt da einer rum"
         if own_subject is None and not passive and not moves and bare:
-            subject = next((p for p in bare if _is_person(p) or looks_like_actor(p.head)), None)
+            subject = next((p for p in bare if (_is_person(p) or looks_like_actor(p.head))
+                            and not (p.start and tokens[p.start - 1].text.lower() == "sich")), None)  # "guckt sich die Leitung an"
             someone_else = subject is not None
             customer_acts = subject is not None and _is_person(subject) and subject.start < verb \
                 and tokens[verb].tag.endswith("(FIN)")  # "Halter und Hund anlegen": an object, no subject
@@ -659,8 +696,9 @@ class DescriptionReader:
                 bare = [p for p in bare if p is not subject]
                 if looks_like_actor(subject.head):
                     actor = _text(subject.words)
-        obj = next((p for p in bare if _accusative(p)), None) or next(
-            (p for p in bare if not (moves and _is_person(p))), None)
+        told = [p for p in bare if not _circumstance(p)] or bare  # "schicken Anfang des Jahres eine Liste"
+        obj = next((p for p in told if _accusative(p)), None) or next(
+            (p for p in told if not (moves and _is_person(p))), None)
         pronoun = any(t.text.lower() in OBJECT_PRONOUNS and t.tag in ("PPER", "PDS", "PIS", "ART", "PRELS")
                       for t in tokens if t is not own_subject) \
             or (moves and any(t.text.lower() in ("der", "die", "das", "er", "sie", "es") for t in tokens[:2])) \
@@ -681,6 +719,9 @@ class DescriptionReader:
             borrowed = True
         if not object_words and (pronoun or clause.coordinated) and self.context and not calls:
             object_words = self.context.split()
+            if self.document and (base in _SEND_VERBS or infinitive in _SEND_VERBS) \
+                    and not _DOCUMENT_HEADS.search(object_words[-1]):
+                object_words = [self.document]  # "schreib den Bescheid, rechne die Gebühr aus und schick das raus"
             borrowed = True
         pp = next((p for p in phrases if p.preposition is not None and p is not obj and not _circumstance(p)), None)
         if not object_words and moves and pp is not None and pp.preposition == "mit":
@@ -806,8 +847,8 @@ class DescriptionReader:
                 object_words = object_words[:-len(_pp_words(by))]
         if base in ("zahlen", "bezahlen", "einzahlen") and own_subject is None:
             verb_text, entry = "kassieren", None  # "die zahlen bar": the office takes the fee
-            if not object_words:
-                object_words = ["Gebühr"]
+            if not object_words or object_words[0].lower() in PP_KEEP:
+                object_words = ["Gebühr", *object_words]  # "bezahlt wird mit Karte": the fee, by card
         if not object_words and self.case and (infinitive in _DECIDES or base in _DECIDES):
             object_words = [self.case]  # "wenn der Baum gesund ist, lehnen wir ab": the application is refused
             borrowed = True
@@ -837,6 +878,8 @@ class DescriptionReader:
             kind = entry.kind
         if verb_text == "abgeben":
             kind = "coordinate_internal"  # handed over to another unit of the house ("an die Gemeindekasse")
+        if kind in _KEPT_IN_SYSTEM:
+            label = _with_system_place(label, tokens, system_names)
         if kind == "other" and entry is None and infinitive not in infinitives() \
                 and base not in infinitives() and infinitive not in _VERB_FIXES:
             return None  # "Freunde unterkommen", "Nacht schlafen": not an activity of the office

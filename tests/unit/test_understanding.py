@@ -62,7 +62,7 @@ def test_one_step_per_activity():
 def test_actor_system_and_media_break():
     gazetteer = Gazetteer()
     step = activities("Danach tippe ich die Daten vom Papierformular in OK.EWO ein.", gazetteer)[0]
-    assert step.label == "Daten vom Papierformular erfassen"  # the administrative verb for "eintippen"
+    assert step.label == "Daten vom Papierformular in OK.EWO erfassen"  # "eintippen" → erfassen, the system is the place
     assert step.it_system == "OK.EWO" and step.media_break and step.kind == "enter_data"
     paid = activities("Die Stadtkasse bucht die Zahlung in SAP.", gazetteer)[0]
     assert paid.actor == "Stadtkasse" and paid.label == "Zahlung buchen" and paid.kind == "payment"
