@@ -624,3 +624,25 @@ def test_a_yes_no_decision_told_again_replaces_the_first_telling():
         Branch(condition="zurückgezogen", goto_step=6), Branch(condition="sonst", goto_step=3)])
     merged = with_decisions([first], [other])[0]  # another way out of the same step is added to the gateway
     assert [b.condition for b in merged.branches] == ["ja", "nein", "zurückgezogen"]
+
+
+def test_a_question_passed_over_twice_is_not_asked_a_third_time(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], "Sperrmüll: Die Leute melden das online an, ich prüf die Adresse, "
+                                              "plane die Tour und schick die Bestätigung raus.")
+    asked = body["reply"]["slot"]
+    for text in ("wir sind im Bürgerbüro", "mit OK.FIS", "so 300 im Jahr"):
+        body = _say(client, clerk, started["id"], text, answer_to="org_unit")
+        if body["reply"]["slot"] != asked:
+            break
+    assert body["reply"]["slot"] != asked  # not the same question three times in a row
+    assert "später noch einmal" in body["reply"]["text"] or "vorerst bei" in body["reply"]["text"]
+
+
+def test_one_of_several_recipients_can_be_struck_without_the_step():
+    from app.dialogue.engine import _without_participant
+    assert _without_participant("Antrag an Kasse und Untere Wasserbehörde versenden",
+                                "die Wasserbehörde kriegt das gar nicht mehr") == "Antrag an Kasse versenden"
+    assert _without_participant("Ordnungsamt Bauhof und Polizei informieren",
+                                "den Bauhof informier ich gar nicht") == "Ordnungsamt Polizei informieren"
+    assert _without_participant("Bescheid versenden", "den Bescheid schick ich nicht mehr") is None

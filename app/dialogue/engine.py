@@ -25,7 +25,7 @@ from app.nlp.language import guess
 from app.nlp.orthography import normalise
 from app.nlp.step_kind import classify_step
 from app.nlp.steps import PP_KEEP, activities
-from app.nlp.tagger import tokenize
+from app.nlp.tagger import tag, tokenize
 from app.nlp.understanding_slots import opening_title
 from app.nlp.verbs import participle_infinitive
 
@@ -49,7 +49,7 @@ _ADDITION = re.compile(r"\b(?:fehlt noch|das fehlt|fehlt auch|hatte ich vergesse
                        r"[\wÄÖÜäöüß\-]+ [\wÄÖÜäöüß\- ]{0,40}?noch)", re.IGNORECASE)
 _ANCHOR = re.compile(r"\b(?P<where>nach|vor)\s+(?:dem|der|den)\s+(?P<what>[\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 _UNDO = re.compile(r"\b(?:rückgängig|kommando zurück|undo)\b", re.IGNORECASE)
-_NO_LONGER = re.compile(r"\b(?:gar\s+)?nicht\s+mehr\b|\bkein(?:e|en)?\s+mehr\b|\bni(?:x|chts)\s+mehr\b|"
+_NO_LONGER = re.compile(r"\b(?:gar\s+)?nicht\s+mehr\b|\bgar\s+nicht\b(?!\s+(?:so|erst|mehr|schlecht|schlimm|selten|oft))|\bkein(?:e|en)?\s+mehr\b|\bni(?:x|chts)\s+mehr\b|"
                         r"\bsagen\s+wir\s+(?:\w+\s+){0,3}?ni(?:x|chts)\b", re.IGNORECASE)
 # "nicht in die Personalakte, sondern in den Urlaubsordner", "nicht vom Amtsleiter, sondern vom Bürgermeister"
 _INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<prep>in|im|ins|an|am|ans|bei|beim|von|vom|mit|per|über|zur|zum)\s+"
@@ -390,6 +390,10 @@ class Interviewer:
             step = drafting.steps_from(told[:1])[0]
             draft = drafting.update_step(draft, number, label=step.label, kind=step.kind)
             notes.append(f"Geändert: Schritt {number} heißt jetzt „{step.label}“.")
+        elif (fewer := _without_participant(draft.steps[number - 1].label, clause)) is not None:
+            # "die Stellungnahme von der Naturschutzbehörde holen wir nicht mehr ein": one of two recipients goes
+            draft = drafting.update_step(draft, number, label=fewer)
+            notes.append(f"Geändert: Schritt {number} heißt jetzt „{fewer}“.")
         else:
             draft = drafting.delete_step(draft, number)
             notes.append(f"Schritt {number} ist gestrichen.")
@@ -782,14 +786,34 @@ class Interviewer:
 
     # -- asking ------------------------------------------------------------------
     def next_slot(self, draft: ProcessProfile, state: dict[str, Any]) -> str | None:
+        """The first open question; one the clerk passed over twice comes back once the others are through."""
         filled = set(state["filled"])
-        for slot in ORDER:
-            if slot in filled:
-                continue
-            if slot == "decisions" and len(draft.steps) < 3:
-                continue
-            return slot
-        return None
+        open_slots = [slot for slot in ORDER if slot not in filled
+                      and not (slot == "decisions" and len(draft.steps) < 3)]
+        deferred = state.get("deferred", [])
+        return next((slot for slot in open_slots if slot not in deferred), None) or next(
+            (slot for slot in open_slots if slot in deferred and slot not in state.get("left_open", [])), None)
+
+    def _passed_over(self, draft: ProcessProfile, state: dict[str, Any], slot: str) -> str | None:
+        """After a question was asked twice and answered with something else, it is not asked a third time in a
+        row: a provisional title is kept, another point waits until the rest is through (then it stays open).
+        Returns the sentence that tells the clerk so, or None when the question may be asked."""
+        streak = state.get("streak") or {}
+        count = streak.get("count", 0) + 1 if streak.get("slot") == slot else 1
+        state["streak"] = {"slot": slot, "count": count}
+        if count <= 2 or slot in ("steps", "decisions"):
+            return None
+        state["streak"] = {}
+        if slot == "title" and has_value(draft, "title"):
+            state["filled"].append("title")
+            state.pop("title_provisional", None)
+            return f"Den Namen lasse ich vorerst bei „{draft.title}“; Sie können ihn jederzeit ändern."
+        deferred = state.setdefault("deferred", [])
+        if slot in deferred:
+            state.setdefault("left_open", []).append(slot)
+            return f"„{LABELS[slot]}“ bleibt offen; Sie können es jederzeit nachtragen."
+        deferred.append(slot)
+        return f"Nach „{LABELS[slot]}“ frage ich später noch einmal."
 
     def _ask(self, draft: ProcessProfile, state: dict[str, Any], prefix: str = "",
              keep_slot: str | None = None) -> Turn:
@@ -803,6 +827,12 @@ class Interviewer:
             return Turn(InterviewMessage(role="assistant", text=text, slot=None), draft, state,
                         open_points(draft, state))
         slot = keep_slot or self.next_slot(draft, state)
+        passed_over = self._passed_over(draft, state, slot) if slot is not None and keep_slot is None else None
+        if passed_over is not None:
+            prefix = f"{prefix}{passed_over} "
+            slot = self.next_slot(draft, state)
+            if slot is not None:
+                state["streak"] = {"slot": slot, "count": 1}
         if slot is None:
             state["slot"] = "confirm"
             state["phase"] = "confirm"
@@ -1009,6 +1039,27 @@ def _with_value(draft: ProcessProfile, old: str, new: str) -> ProcessProfile | N
             if pattern.search(holder[key]):
                 holder[key], found = pattern.sub(new, holder[key]), True
     return ProcessProfile.model_validate(data) if found else None
+
+
+def _without_participant(label: str, negated: str) -> str | None:
+    """``label`` without the one of several joined names the negated clause names ("an Feuerwehr und Untere
+    Naturschutzbehörde" → "an Feuerwehr"), or None when the clause names no such part."""
+    words = label.split()
+    named = {w.lower()[:6] for w in re.findall(r"[A-Za-zÄÖÜäöüß\-]{4,}", negated)}
+    tags = [t.tag for t in tag(words)]
+    for i in range(1, len(words) - 1):
+        if words[i].lower()[:6] not in named or not words[i][:1].isupper():
+            continue
+        start = i - 1 if i > 1 and tags[i - 1] in ("ADJA", "ADJ(A)") else i  # "Untere Naturschutzbehörde"
+        if words[start - 1] == "und":
+            kept = words[:start - 1] + words[i + 1:]
+        elif i + 1 < len(words) - 1 and words[i + 1] == "und":
+            kept = words[:start] + words[i + 2:]
+        else:
+            continue
+        text = " ".join(kept)
+        return text[:1].upper() + text[1:]
+    return None
 
 
 def _with_phrase(label: str, negated: str, preposition: str, noun: str) -> str:

@@ -470,6 +470,37 @@ def _with_system_place(label: str, tokens: list[Token], system_names: dict[str, 
     return label
 
 
+# What something is sent for ("zur sachlichen Prüfung", "zur Unterschrift") says which step it is.
+_PURPOSE = re.compile(r"(?i)(?:ung|unterschrift|kenntnis|freigabe|stellungnahme)$")
+
+
+def _coordinated_object(obj: _Phrase, phrases: list[_Phrase], tokens: list[Token]) -> _Phrase | None:
+    """The second object joined by "und"/"sowie" right after the first, in a clause with one verb."""
+    end = obj.start + len(obj.tokens)
+    attribute = next((p for p in phrases if p.preposition == "mit" and p.start == end + 1), None)
+    if attribute is not None:
+        end = attribute.start + len(attribute.tokens)  # past the object's own attribute ("den Bescheid mit Auflagen")
+    if end + 1 >= len(tokens) or tokens[end].text.lower() not in ("und", "sowie"):
+        return None
+    return next((p for p in phrases if p.start == end + 1 and p.preposition is None and not _is_person(p)
+                 and not _circumstance(p)), None)
+
+
+def _coordinated_recipients(pp: _Phrase, phrases: list[_Phrase], tokens: list[Token]) -> list[_Phrase]:
+    """Further phrases with the same preposition joined by "und" ("an die Feuerwehr und an die Behörde")."""
+    found, last = [], pp
+    while True:
+        end = last.start + len(last.tokens)
+        if end + 2 >= len(tokens) or tokens[end].text.lower() != "und" or tokens[end + 1].text.lower() != \
+                (last.preposition or ""):
+            return found
+        nxt = next((p for p in phrases if p.start == end + 2 and p.preposition == last.preposition), None)
+        if nxt is None:
+            return found
+        found.append(nxt)
+        last = nxt
+
+
 def _plain_receipt(label: str) -> str:
     """A receipt is named by what arrives: how and where it came ("per Mail", "am Schalter", "über die
     Beratungsstelle") stays in the step's description. "Antrag auf …" names the thing itself and stays."""
@@ -690,13 +721,18 @@ class DescriptionReader:
             someone_else = subject is not None
             customer_acts = subject is not None and _is_person(subject) and subject.start < verb \
                 and tokens[verb].tag.endswith("(FIN)")  # "Halter und Hund anlegen": an object, no subject
-            if subject is None and len(bare) > 1:
+            pronoun_subject = any(t.tag == "PPER" and t.text.lower() in ("er", "sie", "es")
+                                  for t in tokens[max(verb - 1, 0):verb + 2])  # "dann kriegt er X und Y"
+            if subject is None and len(bare) > 1 and not pronoun_subject:
                 subject = next((p for p in bare if not _accusative(p)), bare[0])
             if subject is not None:
                 bare = [p for p in bare if p is not subject]
                 if looks_like_actor(subject.head):
                     actor = _text(subject.words)
         told = [p for p in bare if not _circumstance(p)] or bare  # "schicken Anfang des Jahres eine Liste"
+        if moves and len(told) > 1 and told[0].start < verb < told[1].start \
+                and any(t.text.lower() in ("uns", "mir") for t in tokens):
+            told = told[1:]  # "der Bestatter bringt uns die Unterlagen vorbei": the sender first, then what arrives
         obj = next((p for p in told if _accusative(p)), None) or next(
             (p for p in told if not (moves and _is_person(p))), None)
         pronoun = any(t.text.lower() in OBJECT_PRONOUNS and t.tag in ("PPER", "PDS", "PIS", "ART", "PRELS")
@@ -730,6 +766,19 @@ class DescriptionReader:
             object_words = pp.words
         elif pp is not None and pp.preposition in PP_KEEP:
             object_words = [*object_words, *_pp_words(pp)]
+        recipients = _coordinated_recipients(pp, phrases, tokens) if pp is not None and object_words \
+            and object_words[-len(pp.words):] == pp.words else []
+        for other in recipients:  # "an die Feuerwehr und an die Naturschutzbehörde": both get it
+            object_words = [*object_words, "und", *other.words]
+            pp = other
+        purpose = next((p for p in phrases if pp is not None and p.preposition in ("zur", "zum")
+                        and p.start == pp.start + len(pp.tokens) + 1 and _PURPOSE.search(p.head)), None)
+        if purpose is not None and object_words:
+            object_words = [*object_words, *_pp_words(purpose)]  # "an den Fachbereich zur sachlichen Prüfung"
+        also = _coordinated_object(obj, phrases, tokens) if obj is not None and object_words[:len(obj.words)] == \
+            obj.words else None
+        if also is not None:  # "kriegt den Bescheid mit Auflagen und die Kosten": both go out
+            object_words = [*object_words, "und", *also.words]
         if obj is not None:
             self.context = _text(obj.words)
         if actor is None and self.acting and not passive:

@@ -504,3 +504,15 @@ def test_what_goes_out_unnamed_is_the_document_not_the_figure_computed_before():
 def test_a_connection_is_an_object_and_what_follows_sich_is_no_subject():
     assert labels("Danach trag ich den Anschluss in die Liste nach.")[0].startswith("Anschluss")
     assert labels("Der Hausmeister geht hin und guckt sich die Leitung an.")[-1] == "Leitung prüfen"
+
+
+def test_joined_objects_and_recipients_are_kept_together_with_the_purpose():
+    assert labels("Dann kriegt er die Genehmigung mit Auflagen und die Rechnung.") == [
+        "Genehmigung mit Auflagen und Rechnung versenden"]
+    assert labels("Ich schick den Antrag an die Kasse und an das Bauamt zur Stellungnahme.") == [
+        "Antrag an Kasse und Bauamt zur Stellungnahme versenden"]
+    assert labels("Ich prüf den Plan wegen Abstand zu Häusern und Wald.") == ["Plan prüfen"]
+
+
+def test_the_sender_named_first_is_not_what_arrives():
+    assert labels("Der Notar schickt uns die Anfrage per Mail.") == ["Anfrage entgegennehmen"]
