@@ -49,8 +49,12 @@ _ADDITION = re.compile(r"\b(?:fehlt noch|das fehlt|fehlt auch|hatte ich vergesse
                        r"[\wÄÖÜäöüß\-]+ [\wÄÖÜäöüß\- ]{0,40}?noch)", re.IGNORECASE)
 _ANCHOR = re.compile(r"\b(?P<where>nach|vor)\s+(?:dem|der|den)\s+(?P<what>[\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 _UNDO = re.compile(r"\b(?:rückgängig|kommando zurück|undo)\b", re.IGNORECASE)
-_NO_LONGER = re.compile(r"\b(?:gar\s+)?nicht\s+mehr\b|\bgar\s+nicht\b(?!\s+(?:so|erst|mehr|schlecht|schlimm|selten|oft))|\bkein(?:e|en)?\s+mehr\b|\bni(?:x|chts)\s+mehr\b|"
+_NO_LONGER = re.compile(r"\b(?:gar\s+)?nicht\s+mehr\b|\bkein(?:e|en)?\s+mehr\b|\bni(?:x|chts)\s+mehr\b|"
                         r"\bsagen\s+wir\s+(?:\w+\s+){0,3}?ni(?:x|chts)\b", re.IGNORECASE)
+# "gar nicht" strikes a step only in a statement of what is done ("die Post informier ich gar nicht"), not in a
+# condition or a state ("sonst ist er gar nicht antragsberechtigt").
+_NOT_AT_ALL = re.compile(r"\bgar\s+nicht\b(?!\s+(?:so|erst|mehr)\b)", re.IGNORECASE)
+_NOT_A_STRIKE = re.compile(r"(?i)\b(?:wenn|falls|sofern|sonst|ansonsten|ob|ist|sind|war|wäre|wird)\b")
 # "nicht in die Personalakte, sondern in den Urlaubsordner", "nicht vom Amtsleiter, sondern vom Bürgermeister"
 _INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<prep>in|im|ins|an|am|ans|bei|beim|von|vom|mit|per|über|zur|zum)\s+"
                       r"(?:den|die|das|dem|der|unsere?n?|meine?n?)?\s*(?P<old>[\wÄÖÜäöüß\-]+(?:\s+[\wÄÖÜäöüß\-]+)?)\s*,?\s+"
@@ -346,7 +350,8 @@ class Interviewer:
             changed = self._swap_in_step(draft, swapped, notes)
             if changed is not None:
                 return changed
-        if not _NO_LONGER.search(text):
+        struck = _NO_LONGER if _NO_LONGER.search(text) else _NOT_AT_ALL
+        if not struck.search(text):
             return draft
         if any(c.action == "actor" for c in find_corrections(text)):
             return draft  # "den Präsentkorb besorg nicht mehr ich, das macht jetzt das Sekretariat": who, not whether
@@ -357,17 +362,21 @@ class Interviewer:
                 notes.append(f"Geändert: {value.group('old')} ist jetzt {value.group('new')}.")
                 return changed
         parts = [part for part in re.split(r"[,.;!?]|\bund übrigens\b|\bsondern\b", text) if part.strip()]
-        clause = next((part for part in parts if _NO_LONGER.search(part)), text)
+        clause = next((part for part in parts if struck.search(part)), text)
+        if struck is _NOT_AT_ALL and (_NOT_A_STRIKE.search(clause) or re.search(r"[„“\"]", clause)):
+            # "sonst ist er gar nicht antragsberechtigt": a condition, not a step struck; "das mit „…“ gibt's
+            # gar nicht" names the step by its label, and the quoted corrections have struck it already
+            return draft
         rest = ", ".join(part for part in parts[parts.index(clause) + 1:]) if clause in parts else ""
-        negated = activities(_NO_LONGER.sub(" ", clause), self.gazetteer)
+        negated = activities(struck.sub(" ", clause), self.gazetteer)
         # read together, so that "die druck ich selber aus" knows what "die" is
-        said = activities(f"{_NO_LONGER.sub(' ', clause)}. {rest}", self.gazetteer)[len(negated):] if rest else []
+        said = activities(f"{struck.sub(' ', clause)}. {rest}", self.gazetteer)[len(negated):] if rest else []
         scores = [(label_similarity(negated[0].label, s.label), s.n) for s in draft.steps] if negated else [(0.0, 0)]
         score, number = max(scores)
         if score < 0.5:
             # "an die Kasse melde ich nix mehr", "dem Beschwerdeführer sagen wir am Ende nix": the step the
             # negated clause names by content
-            number = step_by_content(draft, _NO_LONGER.sub(" ", clause))
+            number = step_by_content(draft, struck.sub(" ", clause))
         told = [a for a in said  # the new way, if it is not in the draft yet
                 if not any(label_similarity(a.label, s.label) >= 0.5 and a.label.split()[-1] == s.label.split()[-1]
                            for s in draft.steps if s.n != number)]
