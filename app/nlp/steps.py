@@ -929,6 +929,8 @@ class DescriptionReader:
                                               or words[0].text.lower() in ("'s", "s")) \
                     and named and len(words) > 1 and words[1].tag not in ("NN", "NE"):
                 thing = _object_head(named[-1].label)  # "wenn der gesund ist" after "guck mir den Baum an"
+                if thing and not _refers_to(words[0].text, thing):
+                    thing = None  # "wenn er sich nicht selbst helfen kann": a person, not the "Gespräch"
                 if thing:
                     if words[0].text.lower() in ("es", "'s", "s"):  # "wenn es unsere ist" after "Straße prüfen"
                         article = noun_article(thing) or article
@@ -986,6 +988,17 @@ def _criterion(complement: Clause) -> str | None:
     else:
         return None
     return noun[:1].upper() + noun[1:]
+
+
+def _refers_to(pronoun: str, thing: str) -> bool:
+    """Whether a personal pronoun can stand for ``thing``: only when the noun's ending tells its gender
+    and it agrees ("wenn sie frei ist" after "Halle prüfen"); a demonstrative ("wenn der gesund ist")
+    points back to the thing named last."""
+    gender = {"er": "der", "sie": "die"}.get(pronoun.lower())
+    if pronoun.lower() not in ("er", "sie", "es", "'s", "s"):
+        return True
+    article = noun_article(thing)
+    return article is not None and (gender is None or article == gender)
 
 
 _CHECKING = ("prüfen", "kontrollieren", "abgleichen", "sichten", "durchsehen", "überprüfen", "vergleichen")

@@ -472,3 +472,13 @@ def test_who_brings_something_and_what_is_filled_in_with_them():
     labels = [a.label for a in read_description("Also der Finder gibt die Sache ab, ich füll mit dem die Fundanzeige aus.")
               .activities]
     assert labels == ["Sache entgegennehmen", "Fundanzeige ausfüllen"]  # "mit dem | die Fundanzeige": two phrases
+
+
+def test_a_pronoun_for_a_person_is_not_replaced_by_the_thing_named_before():
+    # "er" is the applicant, not the "Gespräch" of the step before; an unknown gender keeps the pronoun
+    reading = read_description("Ich führe das Gespräch. Wenn er keine Wohnung hat, such ich einen Platz und "
+                               "schreib die Verfügung.")
+    assert reading.decisions[0].question == "Hat er keine Wohnung?"
+    reading = read_description("Ich prüfe das in Maps. Wenns passt, trag ich das Kind in die Liste ein, sonst "
+                               "schreib ich den Bescheid.")
+    assert reading.decisions[0].question == "Passt es?"
