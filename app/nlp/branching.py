@@ -84,7 +84,7 @@ def _shared(wanted: set[str], text: str) -> int:
     ("Ausschuss" names the "Bauausschuss", "Kommission" the "Härtefallkommission")."""
     have = _content_words(text)
     stems = {w[:5] for w in have}
-    return sum(1 for w in wanted if w[:5] in stems or len(w) >= 6 and any(h.endswith(w) for h in have))
+    return sum(1 for w in wanted if w[:5] in stems or len(w) >= 5 and any(h.endswith(w) for h in have))
 
 
 def _tellings(text: str) -> list[_Telling]:
@@ -180,7 +180,7 @@ def _cued_kinds(condition: str) -> tuple[str, ...]:
 
 
 # A negated clause names no step it leads to ("kommt gar nicht erst in die Kommission").
-NEGATED = re.compile(r"\b(?:nicht|kein\w*|nie)\b", re.IGNORECASE)
+NEGATED = re.compile(r"\b(?:nicht|nichts|nix|kein\w*|nie)\b", re.IGNORECASE)
 _AFTER_NAMED = re.compile(r"\bnach (?:dem|der|den)\s+([\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 # A refusal ends the case unless the clerk names the step that writes it ("eine Absage, die schreib ich als Bescheid").
 _REFUSAL = re.compile(r"\b(?:absage|ablehnung|abgelehnt|ablehnen|lehn\w*\s+(?:\w+\s+){0,3}ab|"
@@ -207,12 +207,12 @@ def _action(clauses: list[str], steps: list[KnownStep], after: int) -> tuple[str
         if _LOOPS.search(clause):
             named = _named(clause, steps, earliest=True)
             return "loop", named if named is not None and named <= after else _loop_target(clause, steps, after)
-        if _ENDS.search(clause):
-            return "end", None
         only = _ONLY.search(clause)
-        if only:  # "keine Auszahlung, nur den Bescheid"; "bekommt nur den Brief" (had it already: that's all)
-            named = _named(only.group(1), steps, earliest=True, exclude=after)
-            return ("jump", named) if named is not None and named > after else ("end", None)
+        named = _named(only.group(1), steps, earliest=True, exclude=after) if only else None
+        if named is not None and named > after:  # "keine Auszahlung, nur den Bescheid"; "nur die Marke, fertig"
+            return "jump", named
+        if _ENDS.search(clause) or only:  # "bekommt nur den Brief": had it already, that's all
+            return "end", None
         if _REFUSAL.search(clause):  # "eine Absage": named by its own words, not by a reading as a step
             refused = True
             named = None if NEGATED.search(clause) else _named(clause, steps, earliest=True, exclude=after)

@@ -156,3 +156,16 @@ def test_function_words_name_no_step():
              KnownStep("Bescheinigung zeigen lassen", "oder ich lass mir die Bescheinigung zeigen", "other"),
              KnownStep("Ausweis drucken", "", "print")]
     assert placed("Wenn kein Nachweis oder keine Bescheinigung da ist, ist da Schluss.", steps) == [(2, [0, 3])]
+
+
+def test_nothing_but_a_later_step_and_done_jumps_to_that_step():
+    steps = [KnownStep("Antrag aufnehmen", "", "receive"), KnownStep("Nachweis prüfen", "", "check_formal"),
+             KnownStep("Ausweis drucken", "", "print"), KnownStep("Gebühr kassieren", "", "payment"),
+             KnownStep("Jahresmarke einkleben", "", "other"), KnownStep("Ausweis aushändigen", "", "send")]
+    assert placed("Wenn es nur eine Verlängerung ist, druck ich nix neu, dann kommt nur die neue Marke rein und "
+                  "fertig.", steps) == [(2, [3, 5])]
+
+
+def test_a_condition_with_a_modal_verb_reads_as_a_question():
+    from app.nlp.clauses import as_question
+    assert as_question("jemand keinen Hausbesuch will") == "Will jemand keinen Hausbesuch?"
