@@ -482,3 +482,12 @@ def test_a_pronoun_for_a_person_is_not_replaced_by_the_thing_named_before():
     reading = read_description("Ich prüfe das in Maps. Wenns passt, trag ich das Kind in die Liste ein, sonst "
                                "schreib ich den Bescheid.")
     assert reading.decisions[0].question == "Passt es?"
+
+
+def test_wenn_ja_after_wenn_nicht_is_the_other_way_of_the_same_decision():
+    reading = read_description("Zuerst nehme ich den Antrag an. Dann schau ich im Plan nach, ob die Hecke zu hoch "
+                               "ist. Wenn nicht, ruf ich die Nachbarn an und sag Bescheid. Wenn ja, fährt die "
+                               "Kollegin raus und misst nach. Dann schreib ich den Bescheid.")
+    [decision] = reading.decisions  # not a second decision asking "Ja?"
+    assert decision.question == "Ist die Hecke zu hoch?"
+    assert sorted((b.condition, b.goto_step) for b in decision.branches) == [("ja", 4), ("nein", 3)]
