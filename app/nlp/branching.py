@@ -40,8 +40,8 @@ _NOT_NAMING = frozenset({"wenn", "dann", "nicht", "kein", "keine", "keinen", "ma
                          "oder", "aber", "dass", "weil", "denn", "dies", "diese", "dieser", "dieses", "dort", "hier",
                          "mich", "sein", "seine", "seiner", "ihre", "ihren", "ihrem", "unser", "unsere", "euch",
                          "wurde", "wurden", "hatte", "hatten", "habe", "soll", "sollen", "will", "wollen", "darf",
-                         "beim", "über", "unter", "nach", "durch", "gegen", "ohne", "drin", "raus", "rein", "halt",
-                         "ganz", "sehr", "mehr", "etwa", "dann", "jemand", "keiner", "niemand", "meisten", "manche"})
+                         "beim", "über", "unter", "nach", "durch", "gegen", "ohne", "drin", "raus", "rein",
+                         "ganz", "sehr", "mehr", "etwa", "jemand", "keiner", "niemand", "meisten", "manche"})
 _KIND_CUES = (
     (re.compile(r"\b(?:fehlt|fehlen|vollständig|unvollständig|ausgefüllt|unterschrieben|dabei)\b", re.I),
      ("check_formal", "check_content")),
