@@ -338,6 +338,21 @@ def test_a_branch_told_in_words_is_placed_on_the_step_it_names(client, clerk):
     assert sorted(b["goto_step"] or 0 for b in decision["branches"]) == [0, check + 1]
 
 
+def test_branches_read_with_the_steps_still_leave_the_decision_question(client, clerk):
+    """A branch told in passing is in the draft, but the clerk is still asked for the others (shown with it)."""
+    started = _start(client, clerk, retrieval=False)
+    body = _say(client, clerk, started["id"], "Der Antrag kommt per Post. Ich prüfe, ob alles dabei ist, wenn was "
+                                              "fehlt, fordere ich es nach. Dann schreibe ich den Bescheid und "
+                                              "schicke ihn raus. Zum Schluss lege ich alles ab.")
+    for _ in range(8):
+        if body["reply"]["slot"] == "decisions":
+            break
+        answer = "passt" if body["reply"]["slot"] in ("steps", "title") else "Dazu kann ich nichts sagen."
+        body = _say(client, clerk, started["id"], answer)
+    assert body["reply"]["slot"] == "decisions", body["reply"]
+    assert body["draft"]["decisions"] and "Schon eingetragen: nach Schritt" in body["reply"]["text"]
+
+
 REPLACED_OPENING = ("Der Antrag kommt per Post. Ich prüfe die Unterlagen. Die Gebühr zahlen die Leute an der Kasse. "
                     "Die Karte bestell ich bei der Druckerei. Zum Schluss kommt der Antrag in die Personalakte.")
 

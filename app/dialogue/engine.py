@@ -629,6 +629,8 @@ class Interviewer:
             notes.append(f"Eingetragen: {shown}." if shown else
                          f"Ich habe {counted(len(merged.decisions), 'decision')} eingetragen.")
         for name in slots:
+            if name == "decisions" and slot != "decisions":
+                continue  # branches read in passing: the question still comes, to add the ones not yet told
             if name == "steps" and opening:
                 state["steps_read_back"] = False  # told in passing: read back before the slot counts
                 continue
@@ -875,6 +877,9 @@ class Interviewer:
                         "beschreiben Sie den ganzen Ablauf der Reihe nach.")
         if slot == "decisions" and draft.steps:
             question += " Die Schritte im Entwurf: " + "; ".join(f"{s.n}. {s.label}" for s in draft.steps) + "."
+            if draft.decisions:
+                question += " Schon eingetragen: " + "; ".join(
+                    f"nach Schritt {d.after_step} „{d.question}“" for d in draft.decisions[:3]) + "."
         if slot == "org_unit" and state.get("template_decision") == "accepted":
             template = self._template(state)
             if template and template.org_unit:

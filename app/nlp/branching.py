@@ -12,7 +12,7 @@ back to a step, or jumps forward to the step it names; the other branch goes on 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.domain import Branch, Decision
 
@@ -35,7 +35,13 @@ _NOT_NAMING = frozenset({"wenn", "dann", "nicht", "kein", "keine", "keinen", "ma
                          "werden", "gibt", "gibt's", "gibts", "halt", "natürlich", "einfach", "direkt", "gleich",
                          "schon", "immer", "meistens", "sonst", "also", "eben", "nochmal", "wieder", "einen",
                          "einem", "einer", "eine", "noch", "auch", "alles", "nur", "erst", "sind", "ist", "muss",
-                         "müssen", "kann", "können", "bleibt", "kommt", "geht", "gehts", "geht's", "falls"})
+                         "müssen", "kann", "können", "bleibt", "kommt", "geht", "gehts", "geht's", "falls",
+                         # function words of four letters and more: they name nothing either
+                         "oder", "aber", "dass", "weil", "denn", "dies", "diese", "dieser", "dieses", "dort", "hier",
+                         "mich", "sein", "seine", "seiner", "ihre", "ihren", "ihrem", "unser", "unsere", "euch",
+                         "wurde", "wurden", "hatte", "hatten", "habe", "soll", "sollen", "will", "wollen", "darf",
+                         "beim", "über", "unter", "nach", "durch", "gegen", "ohne", "drin", "raus", "rein",
+                         "ganz", "sehr", "mehr", "etwa", "jemand", "keiner", "niemand", "meisten", "manche"})
 _KIND_CUES = (
     (re.compile(r"\b(?:fehlt|fehlen|vollständig|unvollständig|ausgefüllt|unterschrieben|dabei)\b", re.I),
      ("check_formal", "check_content")),
@@ -63,13 +69,22 @@ class _Telling:
     consequence: list[str]  # its clauses, in order
     otherwise: list[str]  # the clauses of its "sonst" branch
     later: list[str]  # clauses of the following sentences, until the next condition
+    also: list[str] = field(default_factory=list)  # "… und keine Befreiung braucht": more of the condition
 
 
-def _stems(text: str) -> set[str]:
-    """Crude content stems (first five letters), participles also by their infinitive."""
+def _content_words(text: str) -> set[str]:
+    """The words that may name a step, participles also by their infinitive."""
     words = [w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]{4,}", text)]
     words += [i for i in (participle_infinitive(w) for w in words) if i]
-    return {w[:5] for w in words if w not in _NOT_NAMING}
+    return {w for w in words if w not in _NOT_NAMING}
+
+
+def _shared(wanted: set[str], text: str) -> int:
+    """How many of the ``wanted`` words the text names: by stem, or as the head of a compound
+    ("Ausschuss" names the "Bauausschuss", "Kommission" the "Härtefallkommission")."""
+    have = _content_words(text)
+    stems = {w[:5] for w in have}
+    return sum(1 for w in wanted if w[:5] in stems or len(w) >= 5 and any(h.endswith(w) for h in have))
 
 
 def _tellings(text: str) -> list[_Telling]:
@@ -86,6 +101,9 @@ def _tellings(text: str) -> list[_Telling]:
                 if current is not None:
                     found.append(current)
                 current = _Telling(told, [], [], [])
+            elif current is not None and not current.consequence and not current.otherwise \
+                    and _continues_condition(clause):
+                current.also.append(told)
             elif clause.role == "else" and current is not None:
                 current.otherwise.append(told)
             elif current is not None and current.otherwise:
@@ -101,6 +119,14 @@ def _tellings(text: str) -> list[_Telling]:
         elif found and before:  # "Wenn kein aG drin ist, gibt's den nicht. … dann ist da Schluss."
             found[-1].later.extend(before)
     return [t for t in found if t.consequence or t.otherwise or t.later]
+
+
+def _continues_condition(clause: Clause) -> bool:
+    """"wenn es im Plan liegt und keine Befreiung braucht": a coordinated clause with its verb last
+    still belongs to the condition (a consequence puts its verb first: "und mache einen Termin")."""
+    tokens = [t for t in clause.tokens if t.text not in (",", ".")]
+    return clause.coordinated and len(tokens) > 2 and tokens[0].text.lower() in ("und", "oder") \
+        and tokens[-1].tag.endswith("(FIN)") and not tokens[1].tag.startswith(("VV", "VA", "VM"))
 
 
 def _has_verb(clause: Clause) -> bool:
@@ -129,11 +155,11 @@ def _named(text: str, steps: list[KnownStep], kinds: tuple[str, ...] = (), exclu
            earliest: bool = False) -> int | None:
     """The one step (1-based) that the words name best, by label first and the clerk's words second;
     among equals a step of ``kinds``, or with ``earliest`` the first of them."""
-    wanted = _stems(text)
+    wanted = _content_words(text)
     if not wanted:
         return None
     for source in ("label", "told"):
-        scores = [0 if i + 1 == exclude else len(wanted & _stems(getattr(step, source))) for i, step in enumerate(steps)]
+        scores = [0 if i + 1 == exclude else _shared(wanted, getattr(step, source)) for i, step in enumerate(steps)]
         best = max(scores, default=0)
         if not best:
             continue
@@ -154,7 +180,7 @@ def _cued_kinds(condition: str) -> tuple[str, ...]:
 
 
 # A negated clause names no step it leads to ("kommt gar nicht erst in die Kommission").
-NEGATED = re.compile(r"\b(?:nicht|kein\w*|nie)\b", re.IGNORECASE)
+NEGATED = re.compile(r"\b(?:nicht|nichts|nix|kein\w*|nie)\b", re.IGNORECASE)
 _AFTER_NAMED = re.compile(r"\bnach (?:dem|der|den)\s+([\wÄÖÜäöüß\-]+)", re.IGNORECASE)
 # A refusal ends the case unless the clerk names the step that writes it ("eine Absage, die schreib ich als Bescheid").
 _REFUSAL = re.compile(r"\b(?:absage|ablehnung|abgelehnt|ablehnen|lehn\w*\s+(?:\w+\s+){0,3}ab|"
@@ -181,14 +207,25 @@ def _action(clauses: list[str], steps: list[KnownStep], after: int) -> tuple[str
         if _LOOPS.search(clause):
             named = _named(clause, steps, earliest=True)
             return "loop", named if named is not None and named <= after else _loop_target(clause, steps, after)
-        if _ENDS.search(clause):
+        only = _ONLY.search(clause)
+        named = _named(only.group(1), steps, earliest=True, exclude=after) if only else None
+        if named is not None and named > after:  # "keine Auszahlung, nur den Bescheid"; "nur die Marke, fertig"
+            return "jump", named
+        if _ENDS.search(clause) or only:  # "bekommt nur den Brief": had it already, that's all
             return "end", None
-        refused = refused or bool(_REFUSAL.search(clause))
-        if not NEGATED.search(clause):
+        if _REFUSAL.search(clause):  # "eine Absage": named by its own words, not by a reading as a step
+            refused = True
+            named = None if NEGATED.search(clause) else _named(clause, steps, earliest=True, exclude=after)
+            if named is not None and named > after:
+                return "jump", named
+        elif not NEGATED.search(clause):
             named = _named(_said(clause), steps, earliest=True, exclude=after)
             if named is not None:
                 return ("loop" if named < after else "jump"), named
     return ("end", None) if refused else None
+
+
+_ONLY = re.compile(r"\bnur\s+(?:noch\s+)?(.+)$", re.IGNORECASE)
 
 
 def _loop_target(clause: str, steps: list[KnownStep], after: int) -> int:
@@ -206,6 +243,7 @@ def _decided_at(telling: _Telling, steps: list[KnownStep]) -> list[int]:
     """The step(s) the condition is about: named by it, cued by its verb ("zurückkommen": the waiting),
     or the last deciding step before the step the consequence names."""
     said = re.sub(r"^\W*(?:und\s+)?(?:wenn|falls|sofern|bei|ohne|wer)\b", "", telling.condition, flags=re.I)
+    said = " ".join([said, *telling.also])
     target = next((n for n in (_named(_said(c), steps, earliest=True) for c in telling.consequence
                                if not NEGATED.search(c)) if n), None)
     cues = _cued_kinds(telling.condition)
@@ -213,6 +251,9 @@ def _decided_at(telling: _Telling, steps: list[KnownStep]) -> list[int]:
     if cued:
         named = _named(said, [s if i + 1 in cued else KnownStep("") for i, s in enumerate(steps)])
         return [named] if named else cued
+    skipped = _skipped(telling.consequence, steps)
+    if skipped is not None and (target is None or skipped < target):
+        target = skipped  # decided before the steps the branch leaves out
     named = _named(said, steps, DECIDING_KINDS, exclude=target)
     if named is not None and steps[named - 1].kind != "receive" and (target is None or named < target):
         return [named]
@@ -227,12 +268,41 @@ def _decided_at(telling: _Telling, steps: list[KnownStep]) -> list[int]:
     return []
 
 
+def _skipped(clauses: list[str], steps: list[KnownStep]) -> int | None:
+    """The first step a negated consequence leaves out: "kommt gar nicht erst in die Kommission",
+    "brauch ich den Ausschuss nicht" (the decision is taken before it)."""
+    for clause in clauses:
+        if NEGATED.search(clause) and not _REFUSAL.search(clause):
+            named = _named(NEGATED.sub(" ", clause), steps, earliest=True)
+            if named is not None:
+                return named
+    return None
+
+
+def _unnamed_place(telling: _Telling, steps: list[KnownStep]) -> list[int]:
+    """Where a telling that names no step of its own is decided: a branch going back closes the cycle
+    after the last step ("hat er ne Wohnung, zieht er aus, sonst … geht von vorne los"); a branch that only
+    ends ("dann geb ich ihm die Adresse und das war's") is the outcome of the first check."""
+    count = len(steps)
+    if not count:
+        return []
+    told, otherwise = _action(telling.consequence, steps, count), _action(telling.otherwise, steps, count)
+    ends = told is not None and told[0] == "end"
+    if ends and otherwise is not None and otherwise[0] == "loop" and otherwise[1] is not None \
+            and otherwise[1] < count:
+        return [count]
+    if ends or (told is None and (_action(telling.later, steps, count) or ("",))[0] == "end"):
+        checks = [i + 1 for i, s in enumerate(steps) if s.kind in ("check_formal", "check_content")]
+        return checks[:1]
+    return []
+
+
 def place_decisions(text: str, steps: list[KnownStep]) -> list[Decision]:
     """Decisions for the conditional tellings of ``text`` on the known ``steps``."""
     count = len(steps)
     decisions: list[Decision] = []
     for telling in _tellings(text):
-        places = _decided_at(telling, steps)
+        places = _decided_at(telling, steps) or _unnamed_place(telling, steps)
         if not places:
             continue
         after = places[0]
@@ -261,6 +331,8 @@ def _add(decisions: list[Decision], after: int, told: str, goto: int | None, fol
         return
     condition = re.sub(r"^\W*(?:(?:ja|und|also|aber|nur)\W+)*(?:wenn|falls|sofern)\s+", "", _joined(told),
                        flags=re.I).strip() or "ja"
+    condition = re.sub(r"^(?:wenn|falls)'?s\s+", "es ", condition, flags=re.I)  # "wenn's ne Differenz gibt"
+    condition = re.sub(r"^wer\s+", "jemand ", condition, flags=re.I)  # "wer über der Grenze liegt"
     question = as_question(condition)[:300]
     asked = question.rstrip("?").lower() != condition.lower()  # a yes/no question: its branches are ja and nein
     decisions.append(Decision(after_step=after, question=question,

@@ -315,7 +315,8 @@ def _separated(verb: str) -> tuple[str, str]:
     return "", ""
 
 
-_AUX = {"ist", "sind", "hat", "haben", "wird", "werden", "kann", "können", "muss", "müssen", "gibt", "war", "waren"}
+_AUX = {"ist", "sind", "hat", "haben", "wird", "werden", "kann", "können", "muss", "müssen", "gibt", "war", "waren",
+        "will", "wollen", "soll", "sollen", "darf", "dürfen", "mag", "möchte", "möchten"}  # modals: no ending rule knows their forms
 _LOWER_FIRST = {"der", "die", "das", "den", "dem", "ein", "eine", "einer", "es", "er", "sie", "was", "jemand", "alles",
                 "alle", "man", "wir", "ich", "kein", "keine", "keiner", "nichts", "nix"}
 

@@ -1021,6 +1021,8 @@ class DescriptionReader:
                                               or words[0].text.lower() in ("'s", "s")) \
                     and named and len(words) > 1 and words[1].tag not in ("NN", "NE"):
                 thing = _object_head(named[-1].label)  # "wenn der gesund ist" after "guck mir den Baum an"
+                if thing and not _refers_to(words[0].text, thing):
+                    thing = None  # "wenn er sich nicht selbst helfen kann": a person, not the "Gespräch"
                 if thing:
                     if words[0].text.lower() in ("es", "'s", "s"):  # "wenn es unsere ist" after "Straße prüfen"
                         article = noun_article(thing) or article
@@ -1028,6 +1030,8 @@ class DescriptionReader:
             condition = re.sub(r"^'\s*s\s+", "", condition)
             condition = re.sub(r"\s+'\s*s\b", "'s", condition)  # "gibt ' s" → "gibt's"
             bare_answer = clause.words[1:2] in (["nicht"], ["ja"], ["nein"], ["doch"])  # "wenn nicht", "wenn ja"
+            if bare_answer and _other_answer(decisions, clause.words[1], first + 1):
+                continue  # "wenn nicht … Wenn ja …": the other way of the decision just told, not a new one
             asked = _yes_no_question(all_clauses[:index]) if negated_condition or bare_answer else None
             other = step_of_clause[otherwise[0]] + 1 if otherwise else (last + 2 if last + 1 < count else None)
             said, otherwise = condition[:300], "sonst"
@@ -1046,6 +1050,20 @@ class DescriptionReader:
             if all(d.after_step != first for d in decisions):
                 decisions.append(Decision(after_step=first, question=question[:300], branches=branches))
         return decisions
+
+
+def _other_answer(decisions: list[Decision], answer: str, goto: int) -> bool:
+    """A bare "wenn ja" after a decision told by a bare "wenn nicht" (or the reverse) answers the same question:
+    its step becomes that decision's other way."""
+    if not decisions:
+        return False
+    last = decisions[-1]
+    told = "ja" if answer in ("ja", "doch") else "nein"
+    conditions = [b.condition for b in last.branches]
+    if sorted(conditions) != ["ja", "nein"] or last.branches[0].condition == told or goto <= last.after_step:
+        return False
+    last.branches[1] = Branch(condition=told, goto_step=goto)
+    return True
 
 
 _WRITE_VERBS = {"schreiben", "erstellen", "verfassen", "tippen", "fertigmachen", "aufsetzen", "entwerfen", "machen"}
@@ -1078,6 +1096,17 @@ def _criterion(complement: Clause) -> str | None:
     else:
         return None
     return noun[:1].upper() + noun[1:]
+
+
+def _refers_to(pronoun: str, thing: str) -> bool:
+    """Whether a personal pronoun can stand for ``thing``: only when the noun's ending tells its gender
+    and it agrees ("wenn sie frei ist" after "Halle prüfen"); a demonstrative ("wenn der gesund ist")
+    points back to the thing named last."""
+    gender = {"er": "der", "sie": "die"}.get(pronoun.lower())
+    if pronoun.lower() not in ("er", "sie", "es", "'s", "s"):
+        return True
+    article = noun_article(thing)
+    return article is not None and (gender is None or article == gender)
 
 
 _CHECKING = ("prüfen", "kontrollieren", "abgleichen", "sichten", "durchsehen", "überprüfen", "vergleichen")

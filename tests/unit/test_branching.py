@@ -88,3 +88,84 @@ def test_conditions_become_yes_no_questions():
     assert as_question("alle Angehörigen zugestimmt haben") == "Haben alle Angehörigen zugestimmt?"
     assert as_question("Zahlt er nicht") == "Zahlt er nicht?"  # already a question's order
     assert as_question("bei über 1000 Euro") == "Bei über 1000 Euro?"  # no verb to move
+
+
+SPORT_STEPS = [
+    KnownStep("Antrag entgegennehmen", "der Verein schickt den Antrag", "receive"),
+    KnownStep("Mitgliederzahl prüfen", "ich schau ob die Mitgliederzahl stimmt", "check_formal"),
+    KnownStep("Vorlage für den Sportausschuss erstellen", "", "create_document"),
+    KnownStep("Über den Zuschuss beschließen", "", "decide"),
+    KnownStep("Zuschuss auszahlen", "", "payment"),
+    KnownStep("Bescheid schreiben", "", "create_document"),
+    KnownStep("Bescheid versenden", "", "send"),
+]
+
+
+def test_a_skipped_committee_puts_the_decision_before_it():
+    # "braucht den Ausschuss nicht" names the Sportausschuss step as a compound's head: decided at the check before
+    assert placed("Wenn der Verein klein ist und keinen Hallenbedarf hat, brauch ich den Ausschuss nicht, "
+                  "dann schreib ich gleich den Bescheid.", SPORT_STEPS) == [(2, [3, 6])]
+
+
+def test_a_condition_told_with_wer_reads_as_a_question_about_someone():
+    decisions = place_decisions("Wer keine Mitglieder nachweist, kommt gar nicht erst in den Ausschuss, der kriegt "
+                                "eine Absage, die schreib ich als Bescheid.", SPORT_STEPS)
+    assert [(d.after_step, sorted((b.goto_step or 0) for b in d.branches)) for d in decisions] == [(2, [3, 6])]
+    assert decisions[0].question.startswith("Weist jemand") or "jemand" in decisions[0].question
+
+
+def test_nothing_but_the_notice_skips_the_payment():
+    assert placed("Wenn der Ausschuss ablehnt, gibt's keine Auszahlung, nur den Bescheid.", SPORT_STEPS) \
+        == [(4, [5, 6])]
+
+
+def test_a_refusal_names_the_step_that_writes_it_by_its_own_words():
+    assert placed("Wenn die Zahl nicht stimmt, schreib ich gleich den Bescheid als Ablehnung.", SPORT_STEPS) \
+        == [(2, [3, 6])]
+
+
+def test_only_what_was_done_already_ends_the_branch():
+    steps = [KnownStep("Einladung versenden", "", "send"), KnownStep("Rückmeldung abwarten", "", "wait"),
+             KnownStep("Termin vereinbaren", "", "appointment"), KnownStep("Besuch durchführen", "", "appointment")]
+    assert placed("Wer keinen Termin will, bekommt halt nur die Einladung.", steps) == [(2, [0, 3])]
+
+
+def test_a_coordinated_condition_stays_one_condition():
+    decisions = place_decisions("Wenn der Verein gemeinnützig ist und keine Schulden hat, brauch ich den Ausschuss "
+                                "nicht, dann schreib ich gleich den Bescheid.", SPORT_STEPS)
+    assert decisions[0].after_step == 2
+    assert "Schulden" not in decisions[0].question  # the question asks the first part only
+
+
+def test_a_renewal_loop_after_the_last_step_goes_back_to_the_named_step():
+    steps = [KnownStep("Antrag aufnehmen", "", "receive"), KnownStep("Berechtigung prüfen", "", "check_formal"),
+             KnownStep("Zuweisungsverfügung schreiben", "", "create_document"),
+             KnownStep("Gebühr festsetzen", "", "calculate"), KnownStep("Gespräch zum Stand führen", "", "other")]
+    assert placed("Hat er was Eigenes gefunden, zieht er aus und gut, sonst gibt's eine neue Verfügung und alles "
+                  "geht von vorne los.", steps) == [(5, [0, 3])]
+
+
+def test_an_end_told_without_a_step_is_the_outcome_of_the_first_check():
+    steps = [KnownStep("Antrag aufnehmen", "", "receive"), KnownStep("Nachweis prüfen", "", "check_formal"),
+             KnownStep("Ausweis drucken", "", "print"), KnownStep("Ausweis aushändigen", "", "send")]
+    assert placed("Wenn das Kennzeichen fehlt, erklär ich das, und dann ist da Schluss.", steps) == [(2, [0, 3])]
+
+
+def test_function_words_name_no_step():
+    steps = [KnownStep("Antrag aufnehmen", "", "receive"), KnownStep("Nachweis prüfen", "", "check_formal"),
+             KnownStep("Bescheinigung zeigen lassen", "oder ich lass mir die Bescheinigung zeigen", "other"),
+             KnownStep("Ausweis drucken", "", "print")]
+    assert placed("Wenn kein Nachweis oder keine Bescheinigung da ist, ist da Schluss.", steps) == [(2, [0, 3])]
+
+
+def test_nothing_but_a_later_step_and_done_jumps_to_that_step():
+    steps = [KnownStep("Antrag aufnehmen", "", "receive"), KnownStep("Nachweis prüfen", "", "check_formal"),
+             KnownStep("Ausweis drucken", "", "print"), KnownStep("Gebühr kassieren", "", "payment"),
+             KnownStep("Jahresmarke einkleben", "", "other"), KnownStep("Ausweis aushändigen", "", "send")]
+    assert placed("Wenn es nur eine Verlängerung ist, druck ich nix neu, dann kommt nur die neue Marke rein und "
+                  "fertig.", steps) == [(2, [3, 5])]
+
+
+def test_a_condition_with_a_modal_verb_reads_as_a_question():
+    from app.nlp.clauses import as_question
+    assert as_question("jemand keinen Hausbesuch will") == "Will jemand keinen Hausbesuch?"

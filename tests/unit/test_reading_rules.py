@@ -516,3 +516,22 @@ def test_joined_objects_and_recipients_are_kept_together_with_the_purpose():
 
 def test_the_sender_named_first_is_not_what_arrives():
     assert labels("Der Notar schickt uns die Anfrage per Mail.") == ["Anfrage entgegennehmen"]
+
+
+def test_a_pronoun_for_a_person_is_not_replaced_by_the_thing_named_before():
+    # "er" is the applicant, not the "Gespräch" of the step before; an unknown gender keeps the pronoun
+    reading = read_description("Ich führe das Gespräch. Wenn er keine Wohnung hat, such ich einen Platz und "
+                               "schreib die Verfügung.")
+    assert reading.decisions[0].question == "Hat er keine Wohnung?"
+    reading = read_description("Ich prüfe das in Maps. Wenns passt, trag ich das Kind in die Liste ein, sonst "
+                               "schreib ich den Bescheid.")
+    assert reading.decisions[0].question == "Passt es?"
+
+
+def test_wenn_ja_after_wenn_nicht_is_the_other_way_of_the_same_decision():
+    reading = read_description("Zuerst nehme ich den Antrag an. Dann schau ich im Plan nach, ob die Hecke zu hoch "
+                               "ist. Wenn nicht, ruf ich die Nachbarn an und sag Bescheid. Wenn ja, fährt die "
+                               "Kollegin raus und misst nach. Dann schreib ich den Bescheid.")
+    [decision] = reading.decisions  # not a second decision asking "Ja?"
+    assert decision.question == "Ist die Hecke zu hoch?"
+    assert sorted((b.condition, b.goto_step) for b in decision.branches) == [("ja", 4), ("nein", 3)]
