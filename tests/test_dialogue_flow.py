@@ -196,7 +196,7 @@ def test_a_retold_account_replaces_the_read_back_steps_and_renames_nothing():
     retold = engine.reply(turn.draft, turn.state, "Ich ziehe die Liste der Spielplätze aus dem Kataster. Dann "
                           "vereinbare ich einen Termin mit dem Bauhof. Wir gehen das ganze Gelände ab: Geräte, Zäune, "
                           "Sand. Danach schreibe ich den Bericht und schicke ihn an das Bauamt.", answer_to="steps")
-    assert retold.draft.title == "Spielplatzkontrolle"
+    assert retold.draft.title == turn.draft.title == "Spielplatz kontrollieren"  # the name answer, as object + verb
     labels = [s.label for s in retold.draft.steps]
     assert len(labels) >= 4 and any("Bericht" in label for label in labels), labels
     assert labels[0] == "Liste der Spielplätze aus Kataster abrufen"
@@ -624,3 +624,14 @@ def test_a_yes_no_decision_told_again_replaces_the_first_telling():
         Branch(condition="zurückgezogen", goto_step=6), Branch(condition="sonst", goto_step=3)])
     merged = with_decisions([first], [other])[0]  # another way out of the same step is added to the gateway
     assert [b.condition for b in merged.branches] == ["ja", "nein", "zurückgezogen"]
+
+
+def test_a_nominal_name_is_stored_as_object_and_verb_and_the_clerks_name_is_said(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    interview = started["id"]
+    _say(client, clerk, interview, "Die Leute kommen mit dem Wahlschein, ich prüfe den Ausweis, dann gebe ich die "
+                                   "Unterlagen aus und trage das im Verzeichnis ein.")
+    body = _say(client, clerk, interview, "Wahlscheinausgabe", answer_to="title")
+    assert body["draft"]["title"] == "Wahlschein ausgeben"
+    assert "„Wahlschein ausgeben“" in body["reply"]["text"]
+    assert "„Wahlscheinausgabe“" in body["reply"]["text"]  # the clerk's own name stays visible

@@ -26,7 +26,7 @@ from app.nlp.orthography import normalise
 from app.nlp.step_kind import classify_step
 from app.nlp.steps import PP_KEEP, activities
 from app.nlp.tagger import tokenize
-from app.nlp.understanding_slots import opening_title
+from app.nlp.understanding_slots import opening_title, renamed_title_note
 from app.nlp.verbs import participle_infinitive
 
 from . import drafting, template_compare
@@ -606,6 +606,8 @@ class Interviewer:
                 self.llm.fallbacks.record(f"unstimmiges Ergebnis: {exc}")
                 state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
             merged, slots = merge(draft, rules_update)
+        if "title" in slots and slot == "title" and merged.title == rules_update.title:
+            notes.extend(filter(None, [renamed_title_note(text, merged.title)]))  # "Aktenaussonderung" → "Akten aussondern"
         if update.steps:
             notes.append(f"Ich habe {counted(len(merged.steps), 'step')} erkannt.")
         if update.decisions and update.steps:

@@ -12,6 +12,7 @@ import re
 
 from .gazetteer import Gazetteer, looks_like_actor
 from .tagger import tag, tokenize
+from .titles import verbal_title
 
 _OFFICIAL = re.compile(r"\b(?:offiziell|amtlich|eigentlich|richtig|korrekt)\b(?:\s+\w+){0,4}?\s+(?:heißt|ist|nennt)?\s*"
                        r"(?:das|es|der|die)?\s*(?:wohl|glaube? ich|ich glaube?|vermutlich|so was wie|sowas wie)?\s*"
@@ -57,8 +58,27 @@ _CLAUSE_WORDS = re.compile(r"\b(?:wir|ich|man|sagen|sagt|heißt|nennen|ist|sind|
 _NOT_A_NAME = re.compile(r"\b(?:nennt|nennen|heißt|ahnung|weiß|sagen|sagt)\b", re.IGNORECASE)
 
 
-def short_title(text: str) -> str | None:
-    """A short process name from an answer to "Wie nennen Sie den Ablauf?"."""
+def short_title(text: str, verbal: bool = True) -> str | None:
+    """A short process name from an answer to "Wie nennen Sie den Ablauf?", as object + infinitive where a
+    nominal name can be rewritten reliably ("Aktenaussonderung" → "Akten aussondern"); ``verbal=False``: the
+    name as the clerk said it."""
+    name = _told_title(text)
+    if name and verbal:
+        return _narrowed(verbal_title(name), _alternative_names(text)) or name
+    return name
+
+
+def renamed_title_note(text: str, title: str | None) -> str | None:
+    """Says so when the stored name is not the clerk's own wording, so the clerk's name stays visible."""
+    told = short_title(text, verbal=False)
+    if not told or not title or told == title:
+        return None
+    return (f"Ich nenne den Ablauf „{title}“ – so werden Abläufe im Katalog benannt (Gegenstand und Tätigkeit); "
+            f"Ihr Name dafür: „{told}“. Wenn Sie Ihren Namen behalten möchten, schreiben Sie „der Name soll "
+            f"{told} heißen“.")
+
+
+def _told_title(text: str) -> str | None:
     text = text.strip()
     for pattern in (_CHOICE, _OFFICIAL):
         for match in pattern.finditer(text):
@@ -70,7 +90,7 @@ def short_title(text: str) -> str | None:
                 return name[:300]
     first = _tidy(_SEGMENT.split(text, maxsplit=1)[0])
     if first and len(first.split()) <= 6 and not _NOT_A_NAME.search(first) and not _CLAUSE_WORDS.search(first):
-        return first[:300]
+        return _preferred_name(first, _alternative_names(text))[:300]
     for match in _NAME_CUES.finditer(text):
         name = _tidy(match.group("name"))
         if 0 < len(name.split()) <= 8 and not _NOT_A_NAME.search(name):
@@ -79,6 +99,51 @@ def short_title(text: str) -> str | None:
         return first[:300]
     nouns = _nouns(text)
     return nouns[0][:300] if nouns else (_tidy(text)[:80] or None)
+
+
+def _alternative_names(text: str) -> list[str]:
+    """Further names after the first ("X bzw. Y", "X / Y", "X, also Y"); no gloss in brackets, no remark,
+    no "-anzeige" variant, nothing in lower case."""
+    unbracketed = re.sub(r"\([^)]*\)?", " ", text)
+    parts = [p.strip() for p in _SEGMENT.split(unbracketed)[1:] if p and p.strip()]
+    return [_tidy(p) for p in parts if p[:1].isupper() and len(p.split()) <= 6 and not _CLAUSE_WORDS.search(p)
+            and not _NOT_A_NAME.search(p)]
+
+
+def _name_weight(name: str) -> int:
+    """How well a name describes a process: a nameable action, or an official "…verfahren" / "Antrag auf …"."""
+    words = name.split()
+    acting = verbal_title(name) is not None or _verb_form(words[-1])
+    official = bool(re.search(r"(?i)verfahren$", words[-1]) or re.match(r"(?i)antrag auf\b", name))
+    return 2 * acting + official
+
+
+def _verb_form(word: str) -> bool:
+    return word[:1].islower() and word.endswith("n")
+
+
+def _preferred_name(first: str, others: list[str]) -> str:
+    """Of two names for one process, the more descriptive one (the first unless another is clearly better).
+    "Osterfeuer / Brauchtumsfeuer anzeigen": the verb of the second serves both nouns."""
+    best = first
+    for other in others:
+        words = other.split()
+        if len(first.split()) == 1 and len(words) == 2 and _verb_form(words[1]) and words[0][:1].isupper():
+            return f"{first} {words[1]}"
+        if _name_weight(other) > _name_weight(best):
+            best = other
+    return best
+
+
+def _narrowed(verbal: str | None, others: list[str]) -> str | None:
+    """A compound alternative that ends in the object names that object more precisely:
+    "Rechnungsbearbeitung / Eingangsrechnungen" → "Eingangsrechnungen bearbeiten"."""
+    if not verbal:
+        return verbal
+    obj, verb = verbal.rsplit(" ", 1)
+    narrower = re.compile(r"[\wäöüß]{3,}" + re.escape(obj.lower()) + r"(?:e|en|n|s)?")
+    precise = next((o for o in others if narrower.fullmatch(o.lower())), None)
+    return f"{precise} {verb}" if precise else verbal
 
 
 _GREETING = re.compile(r"^\s*(?:hallo|hi|hey|servus|grüß gott|guten (?:tag|morgen)|moin|liebe\w*|sehr geehrte\w*)\b"
@@ -103,7 +168,7 @@ def opening_title(text: str) -> str | None:
     if match:
         name = _tidy(_TRAILING_PLACE.sub("", match.group("name")))
         if 0 < len(name.split()) <= 6 and not _NOT_A_NAME.search(name):
-            return name[:300]
+            return (verbal_title(name) or name)[:300]
     for head in re.split(r"[.:!?\n]|\s+[-–]\s+", body)[:3]:
         head = _tidy(_TRAILING_PLACE.sub("", head))
         words = head.split()
@@ -117,7 +182,7 @@ def opening_title(text: str) -> str | None:
         finite = [t for t in tokens if t.tag.endswith(("(FIN)", "(IMP)")) or t.tag.startswith(("VA", "VM"))]
         if finite or not any(t.tag in ("NN", "NE") for t in tokens):
             return None
-        return head[:300]
+        return (verbal_title(head) or head)[:300]
     return None
 
 

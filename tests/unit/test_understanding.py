@@ -159,3 +159,55 @@ def test_fallback_reasons_never_show_an_api_key():
     log.record("AuthenticationError: Error code: 401 - Incorrect API key provided: sk-live-abcdefgh1234. Bearer tok123")
     assert "sk-live" not in log.last["reason"] and "tok123" not in log.last["reason"]
     assert "401" in log.last["reason"]
+
+
+# -- process names as object + infinitive -------------------------------------------------------
+
+@pytest.mark.parametrize("name, verbal", [
+    ("Friedhofsgebührenerhebung", "Friedhofsgebühr erheben"),  # linking "en" marked by the morphology
+    ("Urkundenausstellung", "Urkunde ausstellen"),
+    ("Schöffen-Auswahl", None),  # "-wahl" is no action noun of the table
+    ("Sperrmüllabholung", "Sperrmüll abholen"),
+    ("Geburtsbeurkundung", "Geburt beurkunden"),  # linking "s" after "-ts"
+    ("Bücher-Ausleihe", "Bücher ausleihen"),
+    ("Wohnungslosenunterbringung", "Wohnungslose unterbringen"),  # a nominalised adjective as object
+    ("Gartenwasserzählerabnahme", "Gartenwasserzähler abnehmen"),
+    ("Gewerbeanmeldung", None),  # a registration keeps its established name
+    ("Ausgabe der Wahlscheine", "Wahlscheine ausgeben"),
+    ("Abnahme eines Bauwerks", "Bauwerk abnehmen"),  # genitive singular → base form
+    ("Bauverwaltung", None),  # names a body, not an act: no "walten"
+    ("Straßenbeleuchtung", None),
+    ("Ausnahme von der Satzung", None),
+    ("Anmeldung", None),  # no object to name
+    ("Hundesteuer anmelden", None),  # already a verb
+])
+def test_nominal_names_become_object_and_infinitive(name, verbal):
+    from app.nlp.titles import verbal_title
+
+    assert verbal_title(name) == verbal
+
+
+def test_title_answer_is_stored_verbally_and_the_told_name_is_kept():
+    from app.nlp.understanding_slots import renamed_title_note, short_title
+
+    assert short_title("Wahlscheinausgabe") == "Wahlschein ausgeben"
+    assert short_title("Wahlscheinausgabe", verbal=False) == "Wahlscheinausgabe"
+    note = renamed_title_note("Wahlscheinausgabe", "Wahlschein ausgeben")
+    assert "„Wahlschein ausgeben“" in note and "„Wahlscheinausgabe“" in note
+    assert renamed_title_note("Wahlschein ausgeben", "Wahlschein ausgeben") is None
+
+
+@pytest.mark.parametrize("answer, title", [
+    ("Grabpflege, offiziell Pflege von Grabstätten", "Grabstätten pflegen"),
+    ("Zuschussstelle bzw. Antrag auf Vereinszuschuss", "Antrag auf Vereinszuschuss"),  # the official form
+    ("Ordnungswidrigkeiten / Bußgeldverfahren", "Bußgeldverfahren"),
+    ("Urkundenausstellung bzw. Kopien", "Urkunde ausstellen"),  # the action name is the better one
+    ("Maibaum / Brauchtumsfest anmelden", "Maibaum anmelden"),  # the verb serves both nouns
+    ("Rechnungsprüfung / Schlussrechnungen", "Schlussrechnungen prüfen"),  # the second names the object
+    ("Straßenfest (Musik, selten Feuerwerk)", "Straßenfest"),  # a gloss in brackets is no second name
+    ("Sammelstelle / Ausnahme von der Gebühr", "Sammelstelle"),
+])
+def test_of_two_names_the_more_descriptive_one(answer, title):
+    from app.nlp.understanding_slots import short_title
+
+    assert short_title(answer) == title
