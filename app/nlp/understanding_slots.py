@@ -209,6 +209,12 @@ _VISIT = re.compile(r"^(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+)?(?:" + _PERSON.p
 _NOT_A_TRIGGER = re.compile(r"(?i)ja|nein|na|also|hm+|keine?|nichts|immer|unterschiedlich|verschieden")
 
 
+# After a comma, how often, by which channel, or from when: a remark on the trigger, not the trigger
+# ("Anfrage eines Maklers, seltener von Banken", "Antrag auf Zuschuss, kommt per Post").
+_SIDE_REMARK = (r"meistens|meist|seltener|selten|manchmal|oft|öfter|fast immer|fast nie|gelegentlich|ab und zu|"
+                r"teilweise|per|kommt|kommen|soll|sollte|muss|also|ab|dann")
+
+
 def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
     """What starts the process: the first clause naming it, or from what was said before."""
     source = text
@@ -217,7 +223,7 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
         if earlier is not None:
             source = earlier
     first = re.split(r"(?<!\d)(?<!\bbzw)(?<!\bca)(?<!\bggf)[.]|[;!?…]|,\s+(?:das|aber|und übrigens|übrigens|hab|habe|"
-                     r"wie|meistens|meist)\b", source, maxsplit=1)[0]  # "bis 31. März" is one clause
+                     r"wie|" + _SIDE_REMARK + r")\b", source, maxsplit=1)[0]  # "bis 31. März" is one clause
     clause = _tidy(first)
     pronoun = re.match(r"(?i)(?:der|die|das|er|sie)\s+(?:kommt|kommen|geht|gehen|landet|landen|wird|werden)\b", clause)
     earlier = next((m for m in reversed(history) if _TRIGGER_NOUN.search(m)), None) if pronoun else None
@@ -236,7 +242,16 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
         match = _TRIGGER_NOUN.search(source)
         if match:
             return _tidy(match.group(0))[:2000]
-    return clause[:2000] or None
+    return _full_articles(clause)[:2000] or None
+
+
+_SPOKEN_ARTICLE = {"ne": "eine", "nen": "einen", "nem": "einem", "ner": "einer"}
+
+
+def _full_articles(clause: str) -> str:
+    """"beantragt nen Wahlschein" → "beantragt einen Wahlschein": the profile is written German."""
+    return re.sub(r"(?<=\s)(ne|nen|nem|ner)(?=\s+[\wÄÖÜäöüß])", lambda m: _SPOKEN_ARTICLE[m.group(1).lower()]
+                  if m.group(1).islower() else m.group(1), clause)
 
 
 def org_unit_name(text: str, gazetteer: Gazetteer | None = None) -> str | None:

@@ -211,3 +211,24 @@ def test_of_two_names_the_more_descriptive_one(answer, title):
     from app.nlp.understanding_slots import short_title
 
     assert short_title(answer) == title
+
+
+@pytest.mark.parametrize("answer, trigger", [
+    ("meistens ne anzeige", "Anzeige"),  # spoken, in lower case: still the trigger
+    ("Anfrage eines Maklers, manchmal auch von Erben", "Anfrage eines Maklers"),  # a side remark on who else
+    ("Antrag auf Zuschuss, kommt per Post oder online", "Antrag auf Zuschuss"),  # the channel is no trigger
+    ("Meldung vom Hausmeister, fast immer per Telefon", "Meldung vom Hausmeister"),
+    ("Nachbar meldet nen umgestürzten Baum", "Nachbar meldet einen umgestürzten Baum"),  # written articles
+    ("Antrag des Vereins bis 30. April", "Antrag des Vereins bis 30. April"),  # a date is no sentence end
+])
+def test_trigger_answers_keep_the_trigger_without_remarks(answer, trigger):
+    from app.nlp.understanding_slots import trigger_clause
+
+    assert trigger_clause(answer) == trigger
+
+
+def test_spoken_lower_case_german_is_german():
+    from app.nlp.language import guess
+
+    assert guess("meistens ne rechnung") == "de"
+    assert guess("qwertz asdf yxcv") == "unknown"
