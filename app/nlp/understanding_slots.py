@@ -245,6 +245,21 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
     return _full_articles(clause)[:2000] or None
 
 
+# The result as the catalogue states it: what was done, in the participle ("Bescheid versandt"), where the
+# clerk tells the state in spoken words ("Bescheid ist raus", "er hat seinen Ausweis in der Hand").
+_SENT = re.compile(r"(?i)\b(?:ist|sind)\s+(?:jetzt\s+|dann\s+|auch\s+)?raus\b(?=\s*(?:[,.;]|und\b|oder\b|$))")
+_IN_HAND = re.compile(r"(?i)(?P<lead>^|,\s*|\bund\s+)(?:[\wÄÖÜäöüß]+\s+){0,2}?(?:hat|haben)\s+(?:den|die|das|"
+                      r"seinen|seine|sein|ihren|ihre|ihr)\s+(?P<what>[\wÄÖÜäöüß\-]+)\s+in der hand\b")
+
+
+def result_statement(answer: str) -> str:
+    """The result in the catalogue's words: "Bescheid ist raus" → "Bescheid versandt", "die Person hat den
+    Parkausweis in der Hand" → "Parkausweis ausgehändigt"; anything else as said."""
+    stated = _SENT.sub("versandt", answer)
+    stated = _IN_HAND.sub(lambda m: f"{m.group('lead')}{m.group('what')} ausgehändigt", stated)
+    return stated[:1].upper() + stated[1:] if stated else stated
+
+
 _SPOKEN_ARTICLE = {"ne": "eine", "nen": "einen", "nem": "einem", "ner": "einer"}
 
 

@@ -232,3 +232,17 @@ def test_spoken_lower_case_german_is_german():
 
     assert guess("meistens ne rechnung") == "de"
     assert guess("qwertz asdf yxcv") == "unknown"
+
+
+@pytest.mark.parametrize("answer, result", [
+    ("Genehmigung ist raus", "Genehmigung versandt"),
+    ("Die Absagen sind raus und der Vertrag liegt in der Akte", "Die Absagen versandt und der Vertrag liegt in der Akte"),
+    ("Der Bürger hat seinen Ausweis in der Hand", "Ausweis ausgehändigt"),
+    ("Daten sind erfasst, sie haben ihre Urkunde in der Hand", "Daten sind erfasst, Urkunde ausgehändigt"),
+    ("Zähler ist raus aus dem Keller und neu eingebaut", "Zähler ist raus aus dem Keller und neu eingebaut"),  # not sent
+    ("Der Antrag ist bewilligt", "Der Antrag ist bewilligt"),  # said in written words already
+])
+def test_results_are_stated_as_what_was_done(answer, result):
+    from app.nlp.understanding_slots import result_statement
+
+    assert result_statement(answer) == result
