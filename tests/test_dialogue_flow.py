@@ -635,3 +635,18 @@ def test_a_nominal_name_is_stored_as_object_and_verb_and_the_clerks_name_is_said
     assert body["draft"]["title"] == "Wahlschein ausgeben"
     assert "„Wahlschein ausgeben“" in body["reply"]["text"]
     assert "„Wahlscheinausgabe“" in body["reply"]["text"]  # the clerk's own name stays visible
+
+
+def test_keeping_the_own_name_answers_no_open_question():
+    from app.dialogue.engine import Interviewer
+
+    engine = Interviewer()
+    turn = engine.start()
+    turn = engine.reply(turn.draft, turn.state, "Der Verein schickt den Antrag, ich prüfe die Unterlagen, dann "
+                                                "erstelle ich den Bescheid und zahle den Zuschuss aus.")
+    turn = engine.reply(turn.draft, turn.state, "Zuschussbewilligung", answer_to="title")
+    assert turn.draft.title == "Zuschuss bewilligen" and "„Zuschussbewilligung“" in turn.reply.text
+    asked = turn.reply.slot
+    kept = engine.reply(turn.draft, turn.state, "Der Name soll Zuschussbewilligung heißen.")
+    assert kept.draft.title == "Zuschussbewilligung"
+    assert kept.reply.slot == asked and kept.draft.trigger == turn.draft.trigger  # the question stays open

@@ -32,7 +32,7 @@ from app.nlp.verbs import participle_infinitive
 from . import drafting, template_compare
 from .drafting import PLACEHOLDER_TITLE
 from .corrections import find_corrections, without_corrections
-from .field_changes import confirmation, find_field_changes
+from .field_changes import confirmation, find_field_changes, only_changes
 from .questions import LABELS, ORDER, QUESTIONS
 from .reading import LLMReader, ReadContext, RuleReader, combine, implicit_decisions, merge, with_decisions
 from .understanding import clean_answer, says_none, says_nothing
@@ -203,7 +203,11 @@ class Interviewer:
             if "trigger" not in state["filled"]:
                 state["filled"].append("trigger")
             return self._ask(draft, state, prefix=" ".join(notes))
+        before = len(notes)
         draft = self._apply_field_changes(draft, state, text, slot, notes)
+        if len(notes) > before and slot not in ("confirm", None) and state.get("phase") != "done" \
+                and only_changes(text, draft):  # "der Name soll … heißen" changes the name and answers no question
+            return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
         before = len(notes)
         draft = self._apply_replacement(draft, text, notes)
         if len(notes) > before:  # the sentences that replaced something answer no question
