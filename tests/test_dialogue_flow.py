@@ -196,7 +196,7 @@ def test_a_retold_account_replaces_the_read_back_steps_and_renames_nothing():
     retold = engine.reply(turn.draft, turn.state, "Ich ziehe die Liste der Spielplätze aus dem Kataster. Dann "
                           "vereinbare ich einen Termin mit dem Bauhof. Wir gehen das ganze Gelände ab: Geräte, Zäune, "
                           "Sand. Danach schreibe ich den Bericht und schicke ihn an das Bauamt.", answer_to="steps")
-    assert retold.draft.title == "Spielplatzkontrolle"
+    assert retold.draft.title == turn.draft.title == "Spielplatz kontrollieren"  # the name answer, as object + verb
     labels = [s.label for s in retold.draft.steps]
     assert len(labels) >= 4 and any("Bericht" in label for label in labels), labels
     assert labels[0] == "Liste der Spielplätze aus Kataster abrufen"
@@ -661,3 +661,29 @@ def test_one_of_several_recipients_can_be_struck_without_the_step():
     assert _without_participant("Ordnungsamt Bauhof und Polizei informieren",
                                 "den Bauhof informier ich gar nicht") == "Ordnungsamt Polizei informieren"
     assert _without_participant("Bescheid versenden", "den Bescheid schick ich nicht mehr") is None
+
+
+def test_a_nominal_name_is_stored_as_object_and_verb_and_the_clerks_name_is_said(client, clerk):
+    started = _start(client, clerk, retrieval=False)
+    interview = started["id"]
+    _say(client, clerk, interview, "Die Leute kommen mit dem Wahlschein, ich prüfe den Ausweis, dann gebe ich die "
+                                   "Unterlagen aus und trage das im Verzeichnis ein.")
+    body = _say(client, clerk, interview, "Wahlscheinausgabe", answer_to="title")
+    assert body["draft"]["title"] == "Wahlschein ausgeben"
+    assert "„Wahlschein ausgeben“" in body["reply"]["text"]
+    assert "„Wahlscheinausgabe“" in body["reply"]["text"]  # the clerk's own name stays visible
+
+
+def test_keeping_the_own_name_answers_no_open_question():
+    from app.dialogue.engine import Interviewer
+
+    engine = Interviewer()
+    turn = engine.start()
+    turn = engine.reply(turn.draft, turn.state, "Der Verein schickt den Antrag, ich prüfe die Unterlagen, dann "
+                                                "erstelle ich den Bescheid und zahle den Zuschuss aus.")
+    turn = engine.reply(turn.draft, turn.state, "Zuschussbewilligung", answer_to="title")
+    assert turn.draft.title == "Zuschuss bewilligen" and "„Zuschussbewilligung“" in turn.reply.text
+    asked = turn.reply.slot
+    kept = engine.reply(turn.draft, turn.state, "Der Name soll Zuschussbewilligung heißen.")
+    assert kept.draft.title == "Zuschussbewilligung"
+    assert kept.reply.slot == asked and kept.draft.trigger == turn.draft.trigger  # the question stays open

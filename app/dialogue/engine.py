@@ -26,13 +26,13 @@ from app.nlp.orthography import normalise
 from app.nlp.step_kind import classify_step
 from app.nlp.steps import PP_KEEP, activities
 from app.nlp.tagger import tag, tokenize
-from app.nlp.understanding_slots import opening_title
+from app.nlp.understanding_slots import opening_title, renamed_title_note
 from app.nlp.verbs import participle_infinitive
 
 from . import drafting, template_compare
 from .drafting import PLACEHOLDER_TITLE
 from .corrections import find_corrections, without_corrections
-from .field_changes import confirmation, find_field_changes
+from .field_changes import confirmation, find_field_changes, only_changes
 from .questions import LABELS, ORDER, QUESTIONS
 from .reading import LLMReader, ReadContext, RuleReader, combine, implicit_decisions, merge, with_decisions
 from .understanding import clean_answer, says_none, says_nothing
@@ -207,7 +207,11 @@ class Interviewer:
             if "trigger" not in state["filled"]:
                 state["filled"].append("trigger")
             return self._ask(draft, state, prefix=" ".join(notes))
+        before = len(notes)
         draft = self._apply_field_changes(draft, state, text, slot, notes)
+        if len(notes) > before and slot not in ("confirm", None) and state.get("phase") != "done" \
+                and only_changes(text, draft):  # "der Name soll … heißen" changes the name and answers no question
+            return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
         before = len(notes)
         draft = self._apply_replacement(draft, text, notes)
         if len(notes) > before:  # the sentences that replaced something answer no question
@@ -619,6 +623,8 @@ class Interviewer:
                 self.llm.fallbacks.record(f"unstimmiges Ergebnis: {exc}")
                 state["llm_fallbacks"] = state.get("llm_fallbacks", 0) + 1
             merged, slots = merge(draft, rules_update)
+        if "title" in slots and slot == "title" and merged.title == rules_update.title:
+            notes.extend(filter(None, [renamed_title_note(text, merged.title)]))  # "Aktenaussonderung" → "Akten aussondern"
         if update.steps:
             notes.append(f"Ich habe {counted(len(merged.steps), 'step')} erkannt.")
         if update.decisions and update.steps:

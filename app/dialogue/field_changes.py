@@ -113,3 +113,9 @@ def confirmation(field: str, value: Any) -> str:
     elif field == "steps":
         value = "; ".join(f"{s.n}. {s.label}" for s in value)
     return FIELD_NAMES[field].format(value)
+
+
+def only_changes(text: str, draft: ProcessProfile) -> bool:
+    """Every sentence of the message changes a field ("Der Name soll … heißen."): it answers no question."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
+    return bool(sentences) and all(find_field_changes(s, draft) for s in sentences)

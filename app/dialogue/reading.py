@@ -21,7 +21,8 @@ from app.nlp.decisions import parse_decisions
 from app.nlp.gazetteer import Gazetteer
 from app.nlp.steps import Activity, read_description
 from app.nlp.understanding_slots import (named_products, negated_mentions, opening_title, org_unit_name,
-                                         participant_names, short_title, trigger_clause, without_negated)
+                                         participant_names, result_statement, short_title, trigger_clause,
+                                         without_negated)
 
 from .drafting import PLACEHOLDER_TITLE
 from .llm import DraftUpdate, StepUpdate, merge
@@ -102,6 +103,8 @@ class RuleReader:
             update.title = draft.title if kept else short_title(text)
         elif slot == "trigger" and not nothing and not _NO_TRIGGER.search(text):
             update.trigger = trigger_clause(text, context.history)
+        elif slot == "result" and not nothing:
+            update.result = result_statement(clean_answer(text))[:2000] or None
         elif slot in _TEXT_SLOTS and not nothing:
             setattr(update, slot, clean_answer(text)[:2000] or None)
         elif slot == "participants" and not nothing:

@@ -6,7 +6,9 @@ import re
 
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
-_GERMAN = frozenset(w.lower() for w in STOPWORDS_GERMAN) | {"ja", "nein", "bitte", "danke", "genau", "passt"}
+# Spoken forms the stop-word list lacks: "meistens ne beschwerde" is German typed in lower case.
+_COLLOQUIAL = {"ne", "nen", "nem", "ner", "nix", "meistens", "meist", "halt", "mal", "oft", "nee", "nö"}
+_GERMAN = frozenset(w.lower() for w in STOPWORDS_GERMAN) | {"ja", "nein", "bitte", "danke", "genau", "passt"} | _COLLOQUIAL
 _ENGLISH = frozenset(w.lower() for w in STOPWORDS_EN) - _GERMAN
 _WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+")
 

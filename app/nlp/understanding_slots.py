@@ -12,6 +12,7 @@ import re
 
 from .gazetteer import Gazetteer, looks_like_actor
 from .tagger import tag, tokenize
+from .titles import verbal_title
 
 _OFFICIAL = re.compile(r"\b(?:offiziell|amtlich|eigentlich|richtig|korrekt)\b(?:\s+\w+){0,4}?\s+(?:heißt|ist|nennt)?\s*"
                        r"(?:das|es|der|die)?\s*(?:wohl|glaube? ich|ich glaube?|vermutlich|so was wie|sowas wie)?\s*"
@@ -57,8 +58,27 @@ _CLAUSE_WORDS = re.compile(r"\b(?:wir|ich|man|sagen|sagt|heißt|nennen|ist|sind|
 _NOT_A_NAME = re.compile(r"\b(?:nennt|nennen|heißt|ahnung|weiß|sagen|sagt)\b", re.IGNORECASE)
 
 
-def short_title(text: str) -> str | None:
-    """A short process name from an answer to "Wie nennen Sie den Ablauf?"."""
+def short_title(text: str, verbal: bool = True) -> str | None:
+    """A short process name from an answer to "Wie nennen Sie den Ablauf?", as object + infinitive where a
+    nominal name can be rewritten reliably ("Aktenaussonderung" → "Akten aussondern"); ``verbal=False``: the
+    name as the clerk said it."""
+    name = _told_title(text)
+    if name and verbal:
+        return _narrowed(verbal_title(name), _alternative_names(text)) or name
+    return name
+
+
+def renamed_title_note(text: str, title: str | None) -> str | None:
+    """Says so when the stored name is not the clerk's own wording, so the clerk's name stays visible."""
+    told = short_title(text, verbal=False)
+    if not told or not title or told == title:
+        return None
+    return (f"Ich nenne den Ablauf „{title}“ – so werden Abläufe im Katalog benannt (Gegenstand und Tätigkeit); "
+            f"Ihr Name dafür: „{told}“. Wenn Sie Ihren Namen behalten möchten, schreiben Sie „der Name soll "
+            f"{told} heißen“.")
+
+
+def _told_title(text: str) -> str | None:
     text = text.strip()
     for pattern in (_CHOICE, _OFFICIAL):
         for match in pattern.finditer(text):
@@ -70,7 +90,7 @@ def short_title(text: str) -> str | None:
                 return name[:300]
     first = _tidy(_SEGMENT.split(text, maxsplit=1)[0])
     if first and len(first.split()) <= 6 and not _NOT_A_NAME.search(first) and not _CLAUSE_WORDS.search(first):
-        return first[:300]
+        return _preferred_name(first, _alternative_names(text))[:300]
     for match in _NAME_CUES.finditer(text):
         name = _tidy(match.group("name"))
         if 0 < len(name.split()) <= 8 and not _NOT_A_NAME.search(name):
@@ -79,6 +99,51 @@ def short_title(text: str) -> str | None:
         return first[:300]
     nouns = _nouns(text)
     return nouns[0][:300] if nouns else (_tidy(text)[:80] or None)
+
+
+def _alternative_names(text: str) -> list[str]:
+    """Further names after the first ("X bzw. Y", "X / Y", "X, also Y"); no gloss in brackets, no remark,
+    no "-anzeige" variant, nothing in lower case."""
+    unbracketed = re.sub(r"\([^)]*\)?", " ", text)
+    parts = [p.strip() for p in _SEGMENT.split(unbracketed)[1:] if p and p.strip()]
+    return [_tidy(p) for p in parts if p[:1].isupper() and len(p.split()) <= 6 and not _CLAUSE_WORDS.search(p)
+            and not _NOT_A_NAME.search(p)]
+
+
+def _name_weight(name: str) -> int:
+    """How well a name describes a process: a nameable action, or an official "…verfahren" / "Antrag auf …"."""
+    words = name.split()
+    acting = verbal_title(name) is not None or _verb_form(words[-1])
+    official = bool(re.search(r"(?i)verfahren$", words[-1]) or re.match(r"(?i)antrag auf\b", name))
+    return 2 * acting + official
+
+
+def _verb_form(word: str) -> bool:
+    return word[:1].islower() and word.endswith("n")
+
+
+def _preferred_name(first: str, others: list[str]) -> str:
+    """Of two names for one process, the more descriptive one (the first unless another is clearly better).
+    "Osterfeuer / Brauchtumsfeuer anzeigen": the verb of the second serves both nouns."""
+    best = first
+    for other in others:
+        words = other.split()
+        if len(first.split()) == 1 and len(words) == 2 and _verb_form(words[1]) and words[0][:1].isupper():
+            return f"{first} {words[1]}"
+        if _name_weight(other) > _name_weight(best):
+            best = other
+    return best
+
+
+def _narrowed(verbal: str | None, others: list[str]) -> str | None:
+    """A compound alternative that ends in the object names that object more precisely:
+    "Rechnungsbearbeitung / Eingangsrechnungen" → "Eingangsrechnungen bearbeiten"."""
+    if not verbal:
+        return verbal
+    obj, verb = verbal.rsplit(" ", 1)
+    narrower = re.compile(r"[\wäöüß]{3,}" + re.escape(obj.lower()) + r"(?:e|en|n|s)?")
+    precise = next((o for o in others if narrower.fullmatch(o.lower())), None)
+    return f"{precise} {verb}" if precise else verbal
 
 
 _GREETING = re.compile(r"^\s*(?:hallo|hi|hey|servus|grüß gott|guten (?:tag|morgen)|moin|liebe\w*|sehr geehrte\w*)\b"
@@ -103,7 +168,7 @@ def opening_title(text: str) -> str | None:
     if match:
         name = _tidy(_TRAILING_PLACE.sub("", match.group("name")))
         if 0 < len(name.split()) <= 6 and not _NOT_A_NAME.search(name):
-            return name[:300]
+            return (verbal_title(name) or name)[:300]
     for head in re.split(r"[.:!?\n]|\s+[-–]\s+", body)[:3]:
         head = _tidy(_TRAILING_PLACE.sub("", head))
         words = head.split()
@@ -117,7 +182,7 @@ def opening_title(text: str) -> str | None:
         finite = [t for t in tokens if t.tag.endswith(("(FIN)", "(IMP)")) or t.tag.startswith(("VA", "VM"))]
         if finite or not any(t.tag in ("NN", "NE") for t in tokens):
             return None
-        return head[:300]
+        return (verbal_title(head) or head)[:300]
     return None
 
 
@@ -144,6 +209,12 @@ _VISIT = re.compile(r"^(?:ein(?:e|en)?\s+|der\s+|die\s+|das\s+)?(?:" + _PERSON.p
 _NOT_A_TRIGGER = re.compile(r"(?i)ja|nein|na|also|hm+|keine?|nichts|immer|unterschiedlich|verschieden")
 
 
+# After a comma, how often, by which channel, or from when: a remark on the trigger, not the trigger
+# ("Anfrage eines Maklers, seltener von Banken", "Antrag auf Zuschuss, kommt per Post").
+_SIDE_REMARK = (r"meistens|meist|seltener|selten|manchmal|oft|öfter|fast immer|fast nie|gelegentlich|ab und zu|"
+                r"teilweise|per|kommt|kommen|soll|sollte|muss|also|ab|dann")
+
+
 def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
     """What starts the process: the first clause naming it, or from what was said before."""
     source = text
@@ -152,7 +223,7 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
         if earlier is not None:
             source = earlier
     first = re.split(r"(?<!\d)(?<!\bbzw)(?<!\bca)(?<!\bggf)[.]|[;!?…]|,\s+(?:das|aber|und übrigens|übrigens|hab|habe|"
-                     r"wie|meistens|meist)\b", source, maxsplit=1)[0]  # "bis 31. März" is one clause
+                     r"wie|" + _SIDE_REMARK + r")\b", source, maxsplit=1)[0]  # "bis 31. März" is one clause
     clause = _tidy(first)
     pronoun = re.match(r"(?i)(?:der|die|das|er|sie)\s+(?:kommt|kommen|geht|gehen|landet|landen|wird|werden)\b", clause)
     earlier = next((m for m in reversed(history) if _TRIGGER_NOUN.search(m)), None) if pronoun else None
@@ -171,7 +242,31 @@ def trigger_clause(text: str, history: tuple[str, ...] = ()) -> str | None:
         match = _TRIGGER_NOUN.search(source)
         if match:
             return _tidy(match.group(0))[:2000]
-    return clause[:2000] or None
+    return _full_articles(clause)[:2000] or None
+
+
+# The result as the catalogue states it: what was done, in the participle ("Bescheid versandt"), where the
+# clerk tells the state in spoken words ("Bescheid ist raus", "er hat seinen Ausweis in der Hand").
+_SENT = re.compile(r"(?i)\b(?:ist|sind)\s+(?:jetzt\s+|dann\s+|auch\s+)?raus\b(?=\s*(?:[,.;]|und\b|oder\b|$))")
+_IN_HAND = re.compile(r"(?i)(?P<lead>^|,\s*|\bund\s+)(?:[\wÄÖÜäöüß]+\s+){0,2}?(?:hat|haben)\s+(?:den|die|das|"
+                      r"seinen|seine|sein|ihren|ihre|ihr)\s+(?P<what>[\wÄÖÜäöüß\-]+)\s+in der hand\b")
+
+
+def result_statement(answer: str) -> str:
+    """The result in the catalogue's words: "Bescheid ist raus" → "Bescheid versandt", "die Person hat den
+    Parkausweis in der Hand" → "Parkausweis ausgehändigt"; anything else as said."""
+    stated = _SENT.sub("versandt", answer)
+    stated = _IN_HAND.sub(lambda m: f"{m.group('lead')}{m.group('what')} ausgehändigt", stated)
+    return stated[:1].upper() + stated[1:] if stated else stated
+
+
+_SPOKEN_ARTICLE = {"ne": "eine", "nen": "einen", "nem": "einem", "ner": "einer"}
+
+
+def _full_articles(clause: str) -> str:
+    """"beantragt nen Wahlschein" → "beantragt einen Wahlschein": the profile is written German."""
+    return re.sub(r"(?<=\s)(ne|nen|nem|ner)(?=\s+[\wÄÖÜäöüß])", lambda m: _SPOKEN_ARTICLE[m.group(1).lower()]
+                  if m.group(1).islower() else m.group(1), clause)
 
 
 def org_unit_name(text: str, gazetteer: Gazetteer | None = None) -> str | None:

@@ -185,7 +185,7 @@ def test_title_answers_prefer_a_short_official_name():
                        "Informationsstände auf öffentlichen Verkehrsflächen nach dem Straßengesetz") == \
         "Sondernutzungserlaubnis für Informationsstände"
     assert short_title("bei uns heißt das Fundbüro, offiziell glaub ich Annahme von Fundsachen oder so ähnlich") == \
-        "Annahme von Fundsachen"
+        "Fundsachen annehmen"  # the official name, as object + infinitive
 
 
 def test_renaming_with_draus_and_no_judgement_as_a_name():

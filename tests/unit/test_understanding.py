@@ -159,3 +159,90 @@ def test_fallback_reasons_never_show_an_api_key():
     log.record("AuthenticationError: Error code: 401 - Incorrect API key provided: sk-live-abcdefgh1234. Bearer tok123")
     assert "sk-live" not in log.last["reason"] and "tok123" not in log.last["reason"]
     assert "401" in log.last["reason"]
+
+
+# -- process names as object + infinitive -------------------------------------------------------
+
+@pytest.mark.parametrize("name, verbal", [
+    ("Friedhofsgebührenerhebung", "Friedhofsgebühr erheben"),  # linking "en" marked by the morphology
+    ("Urkundenausstellung", "Urkunde ausstellen"),
+    ("Schöffen-Auswahl", None),  # "-wahl" is no action noun of the table
+    ("Sperrmüllabholung", "Sperrmüll abholen"),
+    ("Geburtsbeurkundung", "Geburt beurkunden"),  # linking "s" after "-ts"
+    ("Bücher-Ausleihe", "Bücher ausleihen"),
+    ("Wohnungslosenunterbringung", "Wohnungslose unterbringen"),  # a nominalised adjective as object
+    ("Gartenwasserzählerabnahme", "Gartenwasserzähler abnehmen"),
+    ("Gewerbeanmeldung", None),  # a registration keeps its established name
+    ("Ausgabe der Wahlscheine", "Wahlscheine ausgeben"),
+    ("Abnahme eines Bauwerks", "Bauwerk abnehmen"),  # genitive singular → base form
+    ("Bauverwaltung", None),  # names a body, not an act: no "walten"
+    ("Straßenbeleuchtung", None),
+    ("Ausnahme von der Satzung", None),
+    ("Anmeldung", None),  # no object to name
+    ("Hundesteuer anmelden", None),  # already a verb
+])
+def test_nominal_names_become_object_and_infinitive(name, verbal):
+    from app.nlp.titles import verbal_title
+
+    assert verbal_title(name) == verbal
+
+
+def test_title_answer_is_stored_verbally_and_the_told_name_is_kept():
+    from app.nlp.understanding_slots import renamed_title_note, short_title
+
+    assert short_title("Wahlscheinausgabe") == "Wahlschein ausgeben"
+    assert short_title("Wahlscheinausgabe", verbal=False) == "Wahlscheinausgabe"
+    note = renamed_title_note("Wahlscheinausgabe", "Wahlschein ausgeben")
+    assert "„Wahlschein ausgeben“" in note and "„Wahlscheinausgabe“" in note
+    assert renamed_title_note("Wahlschein ausgeben", "Wahlschein ausgeben") is None
+
+
+@pytest.mark.parametrize("answer, title", [
+    ("Grabpflege, offiziell Pflege von Grabstätten", "Grabstätten pflegen"),
+    ("Zuschussstelle bzw. Antrag auf Vereinszuschuss", "Antrag auf Vereinszuschuss"),  # the official form
+    ("Ordnungswidrigkeiten / Bußgeldverfahren", "Bußgeldverfahren"),
+    ("Urkundenausstellung bzw. Kopien", "Urkunde ausstellen"),  # the action name is the better one
+    ("Maibaum / Brauchtumsfest anmelden", "Maibaum anmelden"),  # the verb serves both nouns
+    ("Rechnungsprüfung / Schlussrechnungen", "Schlussrechnungen prüfen"),  # the second names the object
+    ("Straßenfest (Musik, selten Feuerwerk)", "Straßenfest"),  # a gloss in brackets is no second name
+    ("Sammelstelle / Ausnahme von der Gebühr", "Sammelstelle"),
+])
+def test_of_two_names_the_more_descriptive_one(answer, title):
+    from app.nlp.understanding_slots import short_title
+
+    assert short_title(answer) == title
+
+
+@pytest.mark.parametrize("answer, trigger", [
+    ("meistens ne anzeige", "Anzeige"),  # spoken, in lower case: still the trigger
+    ("Anfrage eines Maklers, manchmal auch von Erben", "Anfrage eines Maklers"),  # a side remark on who else
+    ("Antrag auf Zuschuss, kommt per Post oder online", "Antrag auf Zuschuss"),  # the channel is no trigger
+    ("Meldung vom Hausmeister, fast immer per Telefon", "Meldung vom Hausmeister"),
+    ("Nachbar meldet nen umgestürzten Baum", "Nachbar meldet einen umgestürzten Baum"),  # written articles
+    ("Antrag des Vereins bis 30. April", "Antrag des Vereins bis 30. April"),  # a date is no sentence end
+])
+def test_trigger_answers_keep_the_trigger_without_remarks(answer, trigger):
+    from app.nlp.understanding_slots import trigger_clause
+
+    assert trigger_clause(answer) == trigger
+
+
+def test_spoken_lower_case_german_is_german():
+    from app.nlp.language import guess
+
+    assert guess("meistens ne rechnung") == "de"
+    assert guess("qwertz asdf yxcv") == "unknown"
+
+
+@pytest.mark.parametrize("answer, result", [
+    ("Genehmigung ist raus", "Genehmigung versandt"),
+    ("Die Absagen sind raus und der Vertrag liegt in der Akte", "Die Absagen versandt und der Vertrag liegt in der Akte"),
+    ("Der Bürger hat seinen Ausweis in der Hand", "Ausweis ausgehändigt"),
+    ("Daten sind erfasst, sie haben ihre Urkunde in der Hand", "Daten sind erfasst, Urkunde ausgehändigt"),
+    ("Zähler ist raus aus dem Keller und neu eingebaut", "Zähler ist raus aus dem Keller und neu eingebaut"),  # not sent
+    ("Der Antrag ist bewilligt", "Der Antrag ist bewilligt"),  # said in written words already
+])
+def test_results_are_stated_as_what_was_done(answer, result):
+    from app.nlp.understanding_slots import result_statement
+
+    assert result_statement(answer) == result
