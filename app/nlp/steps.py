@@ -412,11 +412,18 @@ _ASKS_FOR = re.compile(r"\b(?:mail\w*|e-mail|schreib\w*|anschreib\w*|brief|ruf\w
                        re.IGNORECASE)
 
 
+# "A bzw. B" is "A oder B" for the reading; the abbreviation's full stop ends no sentence or clause.
+_BZW = re.compile(r"\bbzw\b\.?", re.IGNORECASE)
+_HOW_OFTEN = {"sehr", "oft", "manchmal", "meistens", "meist", "häufig", "öfter", "öfters", "immer", "mal", "auch",
+              "halt", "eben", "ja", "gern", "gerne", "dann", "aber", "leider", "regelmäßig", "ständig"}
+
+
 def _told_missing(clause: Clause, before: Clause | None) -> str | None:
     """What is missing, when the clause says something is: "wenn die Vollmacht fehlt" → "Vollmacht",
     "Fehlt was" → "Unterlagen", "wenn nicht" after "ob alles da ist" → "Unterlagen"."""
     words = [t.text.lower() for t in clause.tokens]
-    verb_first = clause.role == "main" and words[:1] in (["fehlt"], ["fehlen"])
+    start = next((i for i, w in enumerate(words) if w not in _HOW_OFTEN), len(words))
+    verb_first = clause.role == "main" and words[start:start + 1] in (["fehlt"], ["fehlen"])  # "oft fehlt die X"
     negated_check = clause.role in ("condition", "else") and words[:2] in (["wenn", "nicht"], ["falls", "nicht"]) \
         and before is not None and before.role == "complement" and bool(set(before.words) & _COMPLETE)
     if not (verb_first or negated_check or (clause.role == "condition" and _MISSING.search(clause.text))):
@@ -557,7 +564,7 @@ class DescriptionReader:
 
     def read(self, text: str) -> Reading:
         reading = Reading()
-        protected, system_names = _protect_systems(text, self.gazetteer)
+        protected, system_names = _protect_systems(_BZW.sub("oder", text), self.gazetteer)
         all_clauses: list[Clause] = []
         for number, sentence in enumerate(sentences(protected)):
             tokens = retag(tag(normalise(tokenize(sentence)) + ["."]))

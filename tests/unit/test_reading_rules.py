@@ -535,3 +535,12 @@ def test_wenn_ja_after_wenn_nicht_is_the_other_way_of_the_same_decision():
     [decision] = reading.decisions  # not a second decision asking "Ja?"
     assert decision.question == "Ist die Hecke zu hoch?"
     assert sorted((b.condition, b.goto_step) for b in decision.branches) == [("ja", 4), ("nein", 3)]
+
+
+def test_something_often_missing_is_requested():
+    assert labels("Ich prüfe den Antrag, oft fehlt die Vollmacht, dann schreib ich ne Mail.") == [
+        "Antrag prüfen", "Fehlende Vollmacht per E-Mail nachfordern"]
+
+
+def test_bzw_joins_like_oder_and_ends_no_sentence():
+    assert "bzw" not in " ".join(labels("Ich schreib den Eltern bzw. dem Vormund einen Brief und leg ihn ab."))
