@@ -25,7 +25,7 @@ COMPLEMENT = {"ob", "wie", "wo", "wieviel", "wieviele", "welche", "welcher", "we
 UNTIL = {"bis"}
 SUBJECT_PRONOUNS = {"ich", "wir", "man", "er", "sie", "es", "du", "ihr"}
 OBJECT_PRONOUNS = {"ihn", "sie", "es", "den", "die", "das", "diesen", "diese", "dieses", "dem", "denen", "ihm",
-                   "ihnen", "alles", "beides", "die", "dann"}
+                   "ihnen", "alles", "beides", "die", "dann", "s"}  # "s": "trag ich's ein"
 _CLAUSE_PUNCT = {",", ";", ":", "–", "—", "(", ")"}
 _SENTENCE_PUNCT = {".", "!", "?"}
 _ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-–•*])\s+")

@@ -959,6 +959,7 @@ class DescriptionReader:
         if any(is_verb(tokens, i) or t.tag.startswith(("VA", "VM")) for i, t in enumerate(tokens)):
             return None
         text = self._restore(" ".join(t.text for t in tokens), system_names)
+        routine_kind = None
         filed = _FILED.search(text)
         if filed and re.match(r"(?i)ablage", filed.group(0)):
             label = f"Vorgang im {filed.group(1)} ablegen" if not self.context else f"{self.context} im {filed.group(1)} ablegen"
@@ -968,6 +969,8 @@ class DescriptionReader:
             # "Dann Dankschreiben und Zuwendungsbestätigung raus": sent
             sent = [t.text for t in tokens[:-1] if t.tag in ("NN", "NE", "KON") or t.text.lower() in ("per", "mit")]
             label = " ".join([*" ".join(sent).strip(" und oder").split(), "versenden"])
+        elif (telegraphic := self._telegraphic(tokens, system_names)) is not None:
+            label, routine_kind = telegraphic  # "dann Umlaufmappe ans Fachamt", "Beleg in den Ordner", "Zahllauf …"
         elif listed and any(t.tag in ("NN", "NE") for t in tokens) and not _FIGURE.search(text) \
                 and not set(t.text.lower() for t in tokens) & _NEGATION and not _GREETING.match(text) \
                 and len(tokens) >= 2 or (listed and len(tokens) == 1 and tokens[0].tag == "NN" and len(tokens[0].text) > 12):
@@ -976,9 +979,35 @@ class DescriptionReader:
         else:
             return None
         label = label[:1].upper() + label[1:]
-        kind = classify_step(label, text)
+        kind = routine_kind or classify_step(label, text)
         return Activity(label=label[:300], kind=kind, actor=None, it_system=None,
                         media_break=bool(_PAPER.search(text)), text=text)
+
+    def _telegraphic(self, tokens: list[Token], system_names: dict[str, str]) -> tuple[str, str | None] | None:
+        """A step told in note style, without a verb: "X an Y" goes to Y, "X in den Ordner" is filed,
+        "X in die Liste" is entered, a routine ("Zahllauf") is carried out."""
+        words = {t.text.lower() for t in tokens}
+        if _FIGURE.search(" ".join(t.text for t in tokens)) or words & _NEGATION:
+            return None
+        phrases = _phrases(tokens, set(), system_names)
+        if len(phrases) == 1 and phrases[0].preposition is None and phrases[0].head.lower() in _ROUTINES \
+                and _ROUTINES[phrases[0].head.lower()][1] == "durchführen":
+            thing, verb, kind = _ROUTINES[phrases[0].head.lower()]
+            return " ".join([*thing, verb]), kind
+        if len(phrases) != 2 or phrases[0].preposition is not None or phrases[1].preposition is None \
+                or _is_person(phrases[0]) or _circumstance(phrases[0]) or phrases[0].start > 1:
+            return None
+        thing, place = phrases
+        if place.preposition in ("an", "ans", "zum", "zur") and (looks_like_actor(place.head) or _is_person(place)):
+            verb = "versenden"
+        elif place.preposition in ("in", "ins") and _ARCHIVE_NOUNS.search(place.head):
+            verb = "ablegen"
+        elif place.preposition in ("in", "ins") and (_LIST_PLACE.search(place.head) or place.head in system_names.values()):
+            verb = "erfassen"
+        else:
+            return None
+        preposition = {"ans": "an", "ins": "in"}.get(place.preposition, place.preposition)
+        return " ".join([*thing.words, preposition, *place.words, verb]), None
 
     @staticmethod
     def _restore(text: str, system_names: dict[str, str]) -> str:

@@ -544,3 +544,13 @@ def test_something_often_missing_is_requested():
 
 def test_bzw_joins_like_oder_and_ends_no_sentence():
     assert "bzw" not in " ".join(labels("Ich schreib den Eltern bzw. dem Vormund einen Brief und leg ihn ab."))
+
+
+def test_note_style_steps_without_a_verb():
+    assert labels("Dann Laufzettel ans Bauamt. Zahllauf freitags. Beleg in den Ordner, fertig.") == [
+        "Laufzettel an Bauamt versenden", "Zahllauf durchführen", "Beleg in Ordner ablegen"]
+
+
+def test_an_abbreviated_es_is_the_thing_named_before():
+    assert labels("Ich kriege die Anzeige per Mail. Zum Schluss trag ich's in die Liste ein.")[-1] == \
+        "Anzeige in Liste erfassen"
