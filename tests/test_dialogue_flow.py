@@ -687,3 +687,53 @@ def test_keeping_the_own_name_answers_no_open_question():
     kept = engine.reply(turn.draft, turn.state, "Der Name soll Zuschussbewilligung heißen.")
     assert kept.draft.title == "Zuschussbewilligung"
     assert kept.reply.slot == asked and kept.draft.trigger == turn.draft.trigger  # the question stays open
+
+
+def _engine_after(opening):
+    from app.dialogue.engine import Interviewer
+
+    engine = Interviewer()
+    turn = engine.start()
+    return engine, engine.reply(turn.draft, turn.state, opening)
+
+
+_DOG = ("Hundeanmeldung: die Leute melden ihren Hund per Formular an, ich prüf ob alles da ist, wenn was fehlt "
+        "ruf ich an, dann leg ich den Hund in OK.VORFAHREN an und schick den Bescheid raus.")
+
+
+def test_a_step_told_while_the_title_is_asked_is_no_title_and_comes_before_the_decision():
+    engine, turn = _engine_after(_DOG)
+    [decision] = turn.draft.decisions
+    checked = decision.after_step
+    told = engine.reply(turn.draft, turn.state, "nach dem Prüfen ruf ich noch beim Halter an ob die Rasse stimmt")
+    assert told.draft.title == turn.draft.title and told.reply.slot == "title"  # the question stays open
+    assert told.draft.steps[checked].label == "Beim Halter anrufen"  # right after the check …
+    assert told.draft.decisions[0].after_step == checked + 1  # … and before the decision, so it is on the way
+
+
+def test_what_the_office_calls_it_renames_and_answers_no_other_question():
+    engine, turn = _engine_after(_DOG)
+    turn = engine.reply(turn.draft, turn.state, "passt")
+    asked = turn.reply.slot
+    told = engine.reply(turn.draft, turn.state, "der Ablauf heißt bei uns einfach Hundesteuer-Anmeldung")
+    assert told.draft.title == "Hundesteuer-Anmeldung" and told.reply.slot == asked
+    assert told.draft.trigger == turn.draft.trigger
+
+
+def test_figures_and_a_result_told_as_the_systems_answer_are_no_systems():
+    engine, turn = _engine_after(_DOG)
+    told = engine.reply(turn.draft, turn.state, "wir haben so ca. 300 Anmeldungen im Jahr, pro Antrag brauch ich "
+                                                "ne halbe Stunde, am Ende hat der Halter seinen Steuerbescheid",
+                        answer_to="it_systems")
+    assert told.draft.it_systems == [] or all(s in ("OK.VORFAHREN",) for s in told.draft.it_systems)
+    assert told.draft.case_volume_per_year == 300 and told.draft.minutes_per_case == 30
+
+
+def test_a_confirming_word_is_not_part_of_the_trigger_and_a_later_account_renames_nothing():
+    engine, turn = _engine_after(_DOG)
+    title = turn.draft.title
+    told = engine.reply(turn.draft, turn.state, "Passt, die Anmeldung kommt meistens per Post", answer_to="trigger")
+    assert told.draft.trigger and not told.draft.trigger.lower().startswith("passt")
+    again = engine.reply(told.draft, told.state, "also vor der Wahl kommen die Leute und ich prüf die Daten",
+                         answer_to="steps")
+    assert again.draft.title == title

@@ -79,7 +79,14 @@ def insert_steps(profile: ProcessProfile, position: int, new: list[Step]) -> Pro
     before = profile.steps[: position - 1]
     after = profile.steps[position - 1:]
     steps = [s.model_copy(update={"n": i + 1}) for i, s in enumerate([*before, *new, *after])]
-    return _remap(profile, mapping, steps)
+    inserted = _remap(profile, mapping, steps)
+    if position == 1 or not new:
+        return inserted
+    # "nach dem Prüfen ruf ich noch an": a step told right after one that is decided on comes before the
+    # decision, so the decision moves behind it and the new step lies on the way, not beside it
+    decisions = [d.model_copy(update={"after_step": position + shift - 1}) if d.after_step == position - 1 else d
+                 for d in inserted.decisions]
+    return inserted.model_copy(update={"decisions": decisions})
 
 
 def swap_steps(profile: ProcessProfile, a: int, b: int) -> ProcessProfile:

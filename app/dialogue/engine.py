@@ -219,7 +219,13 @@ class Interviewer:
             if not rest and slot not in ("confirm", None) and state.get("phase") != "done":
                 return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
             text = rest or text
+        before = len(notes)
         draft = self._apply_additions(draft, state, text, slot, notes)
+        if len(notes) > before and slot not in ("confirm", None) and state.get("phase") != "done":
+            rest = " ".join(part for part in re.split(r"(?<=[.!?])\s+", text) if not _ADDITION.search(part)).strip()
+            if not rest:  # "nach dem Prüfen ruf ich noch beim Halter an" adds a step and answers no question
+                return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
+            text = rest
         if slot == "confirm" or state.get("phase") == "done":
             if notes:
                 state["phase"] = "confirm"
@@ -298,7 +304,7 @@ class Interviewer:
         if not draft.steps or slot in ("steps", "decisions", "confirm_template", "compare_template") \
                 or state.get("phase") == "opening" or not _ADDITION.search(text):
             return draft
-        told = [a for a in activities(text, self.gazetteer)
+        told = [a for a in activities(_ANCHOR.sub(" ", text), self.gazetteer)  # "nach dem Prüfen" names no step
                 if not any(_same_step(a.label, s.label) for s in draft.steps)]
         for activity in told[:2]:
             new = drafting.steps_from([activity])

@@ -13,6 +13,10 @@ _TARGET = r"(?<=titel )bitte\s+|(?<=name )bitte\s+|(?:ändern|umbenennen|umände
 _RENAME = re.compile(r"\b(?:name[n]?|titel|bezeichnung|prozessname|den prozess|den ablauf)\b[^.!?:]{0,40}?(?:"
                      + _TARGET + r")[„\"]?(?P<value>[^„\"“.!?,]+?)[“\"]?\s*(?:heißen|sein|lauten|nennen)?\s*(?:[.!?,]|$)",
                      re.IGNORECASE)
+# "das heißt bei uns einfach Hundeanmeldung": what the office calls it
+_CALLED = re.compile(r"\b(?:(?:das|der|die|er|es)\s+heißt\s+bei\s+uns|(?:der ablauf|der prozess|das ganze)\s+heißt"
+                     r"(?:\s+bei\s+uns)?)\s+(?:(?:einfach|intern|eigentlich|nur)\s+)*"
+                     r"[„\"]?(?P<value>[^„\"“.!?,]+?)[“\"]?\s*(?:[.!?,]|$)", re.IGNORECASE)
 _RENAME_SHORT = re.compile(r"\b(?:nenn|nennen sie)\s+(?:den prozess|den ablauf|das|ihn|es)\s+(?:lieber\s+|doch\s+)?"
                            r"[„\"]?(?P<value>[^„\"“.!?,]+)", re.IGNORECASE)
 # "der Titel ist zu lang, mach einfach Bürgerhaus vermieten draus"
@@ -46,10 +50,10 @@ def find_field_changes(text: str, draft: ProcessProfile) -> dict[str, Any]:
     """Field → new value for the changes the message asks for."""
     changes: dict[str, Any] = {}
     match = _RENAME_INTO.search(text) if _NAMES_TITLE.search(text) else None
-    match = match or _RENAME.search(text) or _RENAME_SHORT.search(text)
+    match = match or _RENAME.search(text) or _RENAME_SHORT.search(text) or _CALLED.search(text)
     if match:
         value = re.sub(r"\s+(?:bitte|heißen|sein|lauten)$", "", match.group("value").strip(" .!?"))
-        value = re.sub(r"(?i)^(?:bei uns|hier|intern|einfach|eigentlich)\s+", "", value)  # "heißt bei uns …"
+        value = re.sub(r"(?i)^(?:(?:bei uns|hier|intern|einfach|eigentlich|nur)\s+)+", "", value)  # "heißt bei uns …"
         if 0 < len(value.split()) <= 10 and not _JUDGEMENT.match(value):
             changes["title"] = value[:1].upper() + value[1:300]
     match = _UNIT.search(text)
@@ -100,11 +104,11 @@ def find_field_changes(text: str, draft: ProcessProfile) -> dict[str, Any]:
 
 
 FIELD_NAMES = {"title": "Der Ablauf heißt jetzt „{}“.", "org_unit": "Zuständig ist jetzt: {}.",
-               "result": "Ergebnis geändert: {}.", "it_systems": "IT-Systeme ergänzt: {}.",
+               "result": "Ergebnis jetzt: {}.", "it_systems": "IT-Systeme ergänzt: {}.",
                "participants": "Beteiligte: {}.", "legal_basis": "Rechtsgrundlage jetzt: {}.",
                "steps": "Schritte angepasst: {}.",
-               "case_volume_per_year": "Fallzahl geändert: {} im Jahr.",
-               "minutes_per_case": "Bearbeitungszeit geändert: {:g} Minuten pro Fall."}
+               "case_volume_per_year": "Fallzahl jetzt: {} im Jahr.",
+               "minutes_per_case": "Bearbeitungszeit jetzt: {:g} Minuten pro Fall."}
 
 
 def confirmation(field: str, value: Any) -> str:

@@ -41,6 +41,13 @@ _NO_TRIGGER = re.compile(r"^\W*(?:nee|nein|nö)\b(?!\s*,?\s*(?:der|die|das|ein|e
                          r"\bhaben wir\s+(?:noch\s+|leider\s+|bisher\s+)*(?:nicht|kein\w*)\b", re.IGNORECASE)
 
 
+_LEADING_YES = re.compile(r"(?i)^\W*(?:passt|ja|jo|genau|stimmt|richtig)\s*[,;:.!-]+\s*")
+# Minutes told in passing count as time per case only when said so: "pro Antrag brauch ich ne halbe Stunde".
+_PER_CASE = re.compile(r"\b(?:pro|je)\s+(?:fall|antrag|anmeldung|vorgang|bescheid|akte|stück|person|kunde)\b|"
+                       r"\bbrauch\w*\s+ich\b|\bdauert\b")
+_TIME_UNIT = re.compile(r"\b(?:minute|minuten|min|stunde|stunden|std|viertelstunde|arbeitstag\w*|tag|tage)\b")
+
+
 @dataclass
 class ReadContext:
     """What the reader needs to know about the conversation."""
@@ -102,7 +109,7 @@ class RuleReader:
             kept = _KEEPS_NAME.match(text) and draft.title and draft.title != PLACEHOLDER_TITLE
             update.title = draft.title if kept else short_title(text)
         elif slot == "trigger" and not nothing and not _NO_TRIGGER.search(text):
-            update.trigger = trigger_clause(text, context.history)
+            update.trigger = trigger_clause(_LEADING_YES.sub("", text), context.history)  # "Passt, die Anmeldung …"
         elif slot == "result" and not nothing:
             update.result = result_statement(clean_answer(text))[:2000] or None
         elif slot in _TEXT_SLOTS and not nothing:
@@ -115,7 +122,8 @@ class RuleReader:
         elif slot == "org_unit" and not nothing:
             update.org_unit = org_unit_name(text, self.gazetteer) or found.org_unit
 
-        if found.title and update.title is None and "title" not in (context.slot or ""):
+        if found.title and update.title is None and "title" not in (context.slot or "") \
+                and (not draft.title or draft.title == PLACEHOLDER_TITLE):  # a later account renames nothing
             update.title = found.title
         if context.opening and update.title is None:
             update.title = opening_title(text)  # "Hausnummern vergeben. Meistens kommt …"
@@ -132,8 +140,8 @@ class RuleReader:
         if found.case_volume_per_year is not None:
             update.case_volume_per_year = found.case_volume_per_year
         lowered = text.lower()
-        if found.minutes_per_case is not None and (slot == "processing_time" or "pro fall" in lowered
-                                                    or "je fall" in lowered):
+        if found.minutes_per_case is not None and (slot == "processing_time" or (
+                _PER_CASE.search(lowered) and _TIME_UNIT.search(lowered))):
             update.minutes_per_case = found.minutes_per_case
         if found.org_unit and update.org_unit is None and (context.opening or not draft.org_unit):
             update.org_unit = found.org_unit

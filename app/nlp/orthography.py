@@ -85,6 +85,11 @@ _CLIPPED_VERBS = frozenset({"druck", "zähl", "schick", "trag", "ruf", "prüf", 
 _NOUN_SUFFIX = re.compile(r"(?:ung|heit|keit|schaft|tion|ität|nis|ment|ismus|ling)(?:en|s)?$")
 
 
+def is_common_noun(word: str) -> bool:
+    """A listed German noun or a compound ending in one ("steuerbescheid")."""
+    return _is_noun(word, nouns())
+
+
 def _is_noun(word: str, known: frozenset[str]) -> bool:
     """A listed noun, a compound ending in one ("sichtkontrolle"), or a noun by its suffix ("abholung");
     never a clipped verb form the clerk typed ("druck mir das aus", "zähl das Geld")."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from . import orthography
 from .gazetteer import Gazetteer, looks_like_actor
 from .tagger import tag, tokenize
 from .titles import verbal_title
@@ -411,6 +412,19 @@ _PRODUCT_NAMED = (
 )
 
 
+_SOFTWARE_NOUN = re.compile(r"(?i)(?:register|portal|programm|verfahren|datenbank|kataster|system|software)$")
+
+
+def _ordinary_noun(word: str) -> bool:
+    """A German noun of everyday language ("Jahr", "Steuerbescheid", "Hundemarke"), not a product's name; names
+    with digits, dots or inner capitals ("OK.FIS", "WinOWiG", "CIP-KD") never are."""
+    if not re.search(r"[A-Za-zÄÖÜäöüß]", word) or word.lower() in ("ende", "anfang", "schluss"):
+        return True  # "300", "am Ende"
+    if re.search(r"\d|\.|[a-z][A-Z]|^[A-ZÄÖÜ]{2,}|-[A-ZÄÖÜ]", word) or _SOFTWARE_NOUN.search(word):
+        return False  # "OK.FIS", "WinOWiG", "das Melderegister"
+    return orthography.is_common_noun(word.lower())
+
+
 def named_products(text: str) -> list[str]:
     """Names of software in an answer to "Mit welchen Programmen arbeiten Sie?" that no list knows yet:
     "das Melderegister halt, und Outlook", "Finanzsoftware ist CIP-KD", "das Schadensportal vom KSA"."""
@@ -428,7 +442,8 @@ def named_products(text: str) -> list[str]:
         candidates = [w for w in words if w and (w[:1].isupper() or any(c.isdigit() for c in w) or
                                                  re.search(r"[a-z][A-Z]", w)) and w.lower() not in _GENERIC_WORDS]
         candidates = [w for w in candidates if w.lower() not in ("ich", "wir", "das", "die", "der", "für", "bei",
-                                                                  "mit", "vom", "von", "den", "im", "in")]
+                                                                  "mit", "vom", "von", "den", "im", "in")
+                      and not _ordinary_noun(w)]
         if candidates:
             names.append(candidates[-1])
     return [n for n in dict.fromkeys(names) if len(n) > 1][:10]
