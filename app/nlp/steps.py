@@ -920,7 +920,10 @@ class DescriptionReader:
         core = " ".join([*(obj.words if obj else []), verb_text]).strip()
         manner = [t.text.lower() for t in tokens if t.tag in ("ADJD", "ADJ(D)") and _MANNER.match(t.text)
                   and t.text.lower() not in verb_text]
+        if object_words and object_words[0].lower() in PP_KEEP and verb_text in ("versenden", "weiterleiten"):
+            object_words = [*(self.document or self.context or "Unterlagen").split(), *object_words]  # "das geht per Post raus"
         label = " ".join([*object_words, *manner[:1], verb_text]).strip()
+        label = re.sub(r"(?i)\b(\w+)(\s+\1\b)+", r"\1", label)  # "per per Post"
         label = self._restore(label, system_names)
         label = label[:1].upper() + label[1:]
         raw = self._restore(clause.text, system_names)

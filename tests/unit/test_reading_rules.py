@@ -554,3 +554,8 @@ def test_note_style_steps_without_a_verb():
 def test_an_abbreviated_es_is_the_thing_named_before():
     assert labels("Ich kriege die Anzeige per Mail. Zum Schluss trag ich's in die Liste ein.")[-1] == \
         "Anzeige in Liste erfassen"
+
+
+def test_what_goes_out_without_a_name_is_named_and_no_word_doubles():
+    assert labels("Das geht per Post raus.") == ["Unterlagen per Post versenden"]
+    assert labels("Ich schick das dann per per Post raus") == ["Unterlagen per Post versenden"]

@@ -246,3 +246,9 @@ def test_results_are_stated_as_what_was_done(answer, result):
     from app.nlp.understanding_slots import result_statement
 
     assert result_statement(answer) == result
+
+
+def test_nobody_else_is_an_answer_that_there_is_none():
+    from app.dialogue.understanding import says_none
+    assert says_none("nix weiter") and says_none("nein, sonst niemand") and says_none("nur ich")
+    assert not says_none("das Bauamt")
