@@ -17,6 +17,7 @@ from typing import Protocol
 
 from app.domain import Branch, Decision, ProcessProfile, Step
 from app.nlp.branching import KnownStep, branch_step, place_decisions
+from app.nlp.clauses import as_question
 from app.nlp.decisions import parse_decisions
 from app.nlp.gazetteer import Gazetteer
 from app.nlp.steps import Activity, read_description
@@ -195,7 +196,7 @@ def with_branch_steps(draft: ProcessProfile, text: str, gazetteer: Gazetteer) ->
         draft = insert_steps(draft, found.position, [step])
         moved = lambda n: n if n is None or n < found.position else n + 1  # noqa: E731 - numbering after insertion
         condition = _branch_condition(found.condition)
-        decision = Decision(after_step=moved(found.after), question=f"{condition[0].upper()}{condition[1:]}?"[:300],
+        decision = Decision(after_step=moved(found.after), question=as_question(condition)[:300],
                             branches=[Branch(condition=condition[:300], goto_step=found.position),
                                       Branch(condition="sonst", goto_step=moved(found.otherwise))])
         draft = draft.model_copy(update={"decisions": with_decisions(draft.decisions, [decision])})

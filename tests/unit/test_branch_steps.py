@@ -42,3 +42,9 @@ def test_known_step_end_or_loop_inserts_nothing():
                  "Wenn die Einteilung passt, versenden wir die Berufungen."):
         draft, notes = with_branch_steps(_draft(), text, Gazetteer())
         assert len(draft.steps) == len(_LABELS) and not notes, text
+
+
+def test_decision_asks_the_condition_as_a_question():
+    draft, _ = with_branch_steps(_draft(), "Wenn nicht genug Freiwillige da sind, verpflichten wir Kolleginnen "
+                                           "aus der Verwaltung, bevor die Berufungen rausgehen.", Gazetteer())
+    assert any(d.question == "Sind nicht genug Freiwillige da?" for d in draft.decisions)
