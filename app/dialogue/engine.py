@@ -18,7 +18,7 @@ from app.domain import InterviewMessage, ProcessProfile, SearchResult, Step
 from app.domain.comparison import label_similarity
 from app.domain.wording import counted
 from app.nlp.branching import NEGATED
-from app.nlp.decisions import says_no_decisions
+from app.nlp.decisions import parse_decisions, says_no_decisions
 from app.nlp.figures import case_volume_per_year, minutes_per_case
 from app.nlp.gazetteer import Gazetteer, is_generic_system
 from app.nlp.language import guess
@@ -34,7 +34,8 @@ from .drafting import PLACEHOLDER_TITLE
 from .corrections import find_corrections, without_corrections
 from .field_changes import confirmation, find_field_changes, only_changes
 from .questions import LABELS, ORDER, QUESTIONS
-from .reading import LLMReader, ReadContext, RuleReader, combine, implicit_decisions, merge, with_decisions
+from .reading import (LLMReader, ReadContext, RuleReader, combine, implicit_decisions, merge, with_branch_steps,
+                      with_decisions)
 from .understanding import clean_answer, says_none, says_nothing
 
 MAX_TEXT = 4000
@@ -640,6 +641,11 @@ class Interviewer:
             shown = "; ".join(f"nach Schritt {d.after_step} „{d.question}“" for d in new[:3])
             notes.append(f"Eingetragen: {shown}." if shown else
                          f"Ich habe {counted(len(merged.decisions), 'decision')} eingetragen.")
+        if slot == "decisions" and merged.steps and not says_no_decisions(text) \
+                and not parse_decisions(text, len(merged.steps)):
+            merged, added = with_branch_steps(merged, text, self.gazetteer)  # "…, frag ich beim Ordnungsamt nach"
+            notes.extend(added)
+            slots = [*slots, "decisions"] if added and "decisions" not in slots else slots
         for name in slots:
             if name == "decisions" and slot != "decisions":
                 continue  # branches read in passing: the question still comes, to add the ones not yet told

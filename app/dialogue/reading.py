@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.domain import Decision, ProcessProfile
-from app.nlp.branching import KnownStep, place_decisions
+from app.domain import Branch, Decision, ProcessProfile, Step
+from app.nlp.branching import KnownStep, branch_step, place_decisions
+from app.nlp.clauses import as_question
 from app.nlp.decisions import parse_decisions
 from app.nlp.gazetteer import Gazetteer
 from app.nlp.steps import Activity, read_description
@@ -24,7 +25,7 @@ from app.nlp.understanding_slots import (named_products, negated_mentions, openi
                                          participant_names, result_statement, short_title, trigger_clause,
                                          without_negated)
 
-from .drafting import PLACEHOLDER_TITLE
+from .drafting import PLACEHOLDER_TITLE, insert_steps
 from .llm import DraftUpdate, StepUpdate, merge
 from .understanding import clean_answer, facts, says_nothing, split_list
 
@@ -183,6 +184,39 @@ def implicit_decisions(text: str, draft: ProcessProfile, gazetteer: Gazetteer) -
     "wenn was fehlt, fordere ich es nach", "ohne Verstöße ist nach dem Bericht Schluss"."""
     known = [KnownStep(s.label, s.description or "", s.kind) for s in draft.steps]
     return place_decisions(text, known)
+
+
+def with_branch_steps(draft: ProcessProfile, text: str, gazetteer: Gazetteer) -> tuple[ProcessProfile, list[str]]:
+    """The draft with the steps the clerk names only as a decision's consequence ("falls das Mandat widerrufen
+    ist, sperr ich es") inserted, each with its decision; and a German note per insertion. A consequence that
+    is a known step, an end or a loop inserts nothing: the decision reader handles it."""
+    notes: list[str] = []
+    for _ in range(3):
+        known = [KnownStep(s.label, s.description or "", s.kind) for s in draft.steps]
+        found = branch_step(text, known)
+        activities = read_description(found.words, gazetteer).activities if found else []
+        if found is None or not activities:
+            break
+        activity = activities[0]
+        step = Step(n=found.position, label=activity.label[:300], kind=activity.kind, actor=activity.actor,
+                    it_system=activity.it_system, media_break=activity.media_break,
+                    description=found.words[:4000])
+        draft = insert_steps(draft, found.position, [step])
+        moved = lambda n: n if n is None or n < found.position else n + 1  # noqa: E731 - numbering after insertion
+        condition = _branch_condition(found.condition)
+        decision = Decision(after_step=moved(found.after), question=as_question(condition)[:300],
+                            branches=[Branch(condition=condition[:300], goto_step=found.position),
+                                      Branch(condition="sonst", goto_step=moved(found.otherwise))])
+        draft = draft.model_copy(update={"decisions": with_decisions(draft.decisions, [decision])})
+        notes.append(f"Ergänzt: Schritt {found.position} „{step.label}“, dahin geht es, wenn {condition}.")
+    return draft, notes
+
+
+def _branch_condition(told: str) -> str:
+    """"Wenn nicht genug Freiwillige da sind" → "nicht genug Freiwillige da sind"."""
+    condition = re.sub(r"^\W*(?:(?:ja|und|also|aber|nur)\W+)*(?:wenn|falls|sofern)\s+", "", told, flags=re.I)
+    condition = re.sub(r"^(?:wenn|falls)'?s\s+", "es ", condition, flags=re.I)  # "wenn's ne Differenz gibt"
+    return condition.strip(" ,.") or "ja"
 
 
 class LLMReader:

@@ -338,3 +338,104 @@ def _add(decisions: list[Decision], after: int, told: str, goto: int | None, fol
     decisions.append(Decision(after_step=after, question=question,
                               branches=[Branch(condition="ja" if asked else condition[:300], goto_step=goto),
                                         Branch(condition="nein" if asked else "sonst", goto_step=following)]))
+
+
+@dataclass(frozen=True)
+class BranchStep:
+    """A step the clerk names only as a decision's consequence ("wenn der Hund ein Listenhund ist, frag
+    ich beim Ordnungsamt nach"): where it goes, the decision leading to it and the other branch."""
+
+    position: int  # the number the new step gets
+    after: int  # the step the condition is about, in the draft's numbering before the insertion
+    condition: str
+    words: str  # the clerk's words for the new step
+    otherwise: int | None  # the other branch, in the numbering before the insertion
+
+
+_BEFORE = re.compile(r"^\W*(?:und\s+)?(?:bevor|ehe)\b", re.IGNORECASE)
+
+
+def _before_step(clauses: list[str], steps: list[KnownStep]) -> tuple[int | None, list[str]]:
+    """The first step a "bevor die Berufungen rausgehen" clause names (the new step comes before anything
+    about the Berufungen), and the clauses without it."""
+    for index, clause in enumerate(clauses):
+        if _BEFORE.match(clause):
+            named = _named(_BEFORE.sub("", clause), steps, earliest=True)  # the first step about it
+            return named, clauses[:index] + clauses[index + 1:]
+    return None, clauses
+
+
+def _doing(clauses: list[str]) -> str | None:
+    """The first clause that tells an activity: asides ("und das ist eigentlich immer so", "also Listenhund")
+    are passed over."""
+    for clause in clauses:
+        activities = [] if NEGATED.search(clause) else read_description(clause).activities
+        if activities and activities[0].told_object and len(activities[0].label.split()) > 1:
+            return clause  # a bare verb ("Klären", "Suchen") is too little for a step of its own
+    return None
+
+
+# "sonst wird's ja wieder gezogen": a reason given with "ja", not another branch.
+_REASON = re.compile(r"^\W*(?:sonst|ansonsten|andernfalls)\b.*\bja\b", re.IGNORECASE)
+
+
+_STILL = re.compile(r"\b(?:trotzdem|danach|anschließend|hinterher)\b", re.IGNORECASE)
+
+
+def _still_done(clauses: list[str], steps: list[KnownStep]) -> int | None:
+    """"Ins Portal trag ich's trotzdem noch ein": the known step that still follows the new one."""
+    for clause in clauses:
+        if _STILL.search(clause) and not NEGATED.search(clause):
+            named = _named(clause, steps, earliest=True)
+            if named is not None and named > 1:
+                return named
+    return None
+
+
+def _known(clause: str, steps: list[KnownStep], after: int) -> bool:
+    """The clause tells a step the draft has, an end or a way on; a step before the decision counts only when
+    the clause says it goes back ("ruf … beim Bereitschaftsdienst an" is no return to "Anruf entgegennehmen")."""
+    action = _action([clause], steps, after)
+    return action is not None and (action[0] != "loop" or bool(_LOOPS.search(clause)))
+
+
+def _ends_or_loops(clauses: list[str], steps: list[KnownStep], after: int) -> bool:
+    """"… und das war's", "… und wir fangen von vorn an": the telling is an end or a loop, not a new step."""
+    for clause in clauses:
+        action = (_action([clause], steps, after) or ("",))[0]
+        if action == "end" or action == "loop" and _LOOPS.search(clause):
+            return True
+    return False
+
+
+def branch_step(text: str, steps: list[KnownStep]) -> BranchStep | None:
+    """The first conditional telling whose consequence is an activity the draft does not have yet;
+    None when the consequence names a known step, an end or a loop (those are decisions as they are).
+    The decision sits at the step the condition is about, else at the first check; "bevor die Berufungen
+    rausgehen" puts the new step before the step it names."""
+    count = len(steps)
+    checks = [i + 1 for i, s in enumerate(steps) if s.kind in ("check_formal", "check_content")]
+    for telling in _tellings(text):
+        before, clauses = _before_step(telling.consequence, steps)
+        before_later, later = _before_step(telling.later, steps)
+        before = before if before is not None else before_later
+        doing = _doing(clauses)
+        if doing is None:
+            continue
+        places = _decided_at(telling, steps)
+        if not places and before is None:
+            before = _still_done(later, steps)
+        places = places or ([] if before is not None else checks[:1])
+        after = places[0] if places else None
+        if before is not None and (after is None or after >= before):
+            after = before - 1
+        if not after or _known(doing, steps, after) or _ends_or_loops(clauses + later, steps, after):
+            continue  # a known step, an end or a loop: the decision reader places it
+        otherwise = [c for c in telling.otherwise if not _REASON.search(c)]
+        other = _action(otherwise, steps, after) if otherwise else None
+        position = before if before is not None else after + 1
+        following = before if before is not None else after + 1  # the step the new one comes before
+        target = other[1] if other is not None else (following if following <= count else None)
+        return BranchStep(position=position, after=after, condition=telling.condition, words=doing,
+                          otherwise=target)
+    return None
