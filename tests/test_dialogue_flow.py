@@ -317,18 +317,24 @@ def test_a_step_named_by_the_clerks_own_words_gets_its_actor(client, clerk):
     assert f"Schritt {told[0]['n']}" in after["reply"]["text"]
 
 
+def _until_decisions_asked(client, clerk, interview_id, body):
+    """Answer every other question briefly until the decision question comes."""
+    for _ in range(8):
+        if body["reply"]["slot"] == "decisions":
+            break
+        answer = "passt" if body["reply"]["slot"] in ("steps", "title") else "Dazu kann ich nichts sagen."
+        body = _say(client, clerk, interview_id, answer)
+    assert body["reply"]["slot"] == "decisions", body["reply"]
+    return body
+
+
 def test_a_branch_told_in_words_is_placed_on_the_step_it_names(client, clerk):
     """Asked for branches, the clerk names no step number: the check it is about gets the decision."""
     started = _start(client, clerk, retrieval=False)
     body = _say(client, clerk, started["id"], "Der Antrag kommt per Post. Ich prüfe, ob alles dabei ist. Dann "
                                               "schreibe ich den Bescheid und schicke ihn raus. Zum Schluss lege "
                                               "ich alles ab.")
-    for _ in range(8):
-        if body["reply"]["slot"] == "decisions":
-            break
-        answer = "passt" if body["reply"]["slot"] in ("steps", "title") else "Dazu kann ich nichts sagen."
-        body = _say(client, clerk, started["id"], answer)
-    assert body["reply"]["slot"] == "decisions", body["reply"]
+    body = _until_decisions_asked(client, clerk, started["id"], body)
     labels = {s["n"]: s["label"] for s in body["draft"]["steps"]}
     check = next(n for n, label in labels.items() if "prüfen" in label)
     after = _say(client, clerk, started["id"], "Wenn was fehlt, ist der Fall für mich erledigt, die müssen "
@@ -344,12 +350,7 @@ def test_branches_read_with_the_steps_still_leave_the_decision_question(client, 
     body = _say(client, clerk, started["id"], "Der Antrag kommt per Post. Ich prüfe, ob alles dabei ist, wenn was "
                                               "fehlt, fordere ich es nach. Dann schreibe ich den Bescheid und "
                                               "schicke ihn raus. Zum Schluss lege ich alles ab.")
-    for _ in range(8):
-        if body["reply"]["slot"] == "decisions":
-            break
-        answer = "passt" if body["reply"]["slot"] in ("steps", "title") else "Dazu kann ich nichts sagen."
-        body = _say(client, clerk, started["id"], answer)
-    assert body["reply"]["slot"] == "decisions", body["reply"]
+    body = _until_decisions_asked(client, clerk, started["id"], body)
     assert body["draft"]["decisions"] and "Schon eingetragen: nach Schritt" in body["reply"]["text"]
 
 
@@ -675,12 +676,8 @@ def test_a_nominal_name_is_stored_as_object_and_verb_and_the_clerks_name_is_said
 
 
 def test_keeping_the_own_name_answers_no_open_question():
-    from app.dialogue.engine import Interviewer
-
-    engine = Interviewer()
-    turn = engine.start()
-    turn = engine.reply(turn.draft, turn.state, "Der Verein schickt den Antrag, ich prüfe die Unterlagen, dann "
-                                                "erstelle ich den Bescheid und zahle den Zuschuss aus.")
+    engine, turn = _engine_after("Der Verein schickt den Antrag, ich prüfe die Unterlagen, dann erstelle ich den "
+                                 "Bescheid und zahle den Zuschuss aus.")
     turn = engine.reply(turn.draft, turn.state, "Zuschussbewilligung", answer_to="title")
     assert turn.draft.title == "Zuschuss bewilligen" and "„Zuschussbewilligung“" in turn.reply.text
     asked = turn.reply.slot
