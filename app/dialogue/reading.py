@@ -208,7 +208,9 @@ def with_branch_steps(draft: ProcessProfile, text: str, gazetteer: Gazetteer) ->
                             branches=[Branch(condition=condition[:300], goto_step=found.position),
                                       Branch(condition="sonst", goto_step=moved(found.otherwise))])
         draft = draft.model_copy(update={"decisions": with_decisions(draft.decisions, [decision])})
-        notes.append(f"Ergänzt: Schritt {found.position} „{step.label}“, dahin geht es, wenn {condition}.")
+        when = f" {condition}" if re.match(r"(?i)(?:bei|im|in|ab|nach|vor|ohne|mit)\b", condition) \
+            else f", wenn {condition}"  # "dahin geht es bei Gefahr", "…, wenn nicht genug da sind"
+        notes.append(f"Ergänzt: Schritt {found.position} „{step.label}“, dahin geht es{when}.")
     return draft, notes
 
 
