@@ -561,6 +561,7 @@ class DescriptionReader:
         self.case: str | None = None  # what came in first ("Antrag"): what is granted or refused
         self.document: str | None = None  # the document made last ("Auskunft"): what goes out when nothing is named
         self.named_document: str | None = None  # a document the clause before named ("in eine Sammelvorlage")
+        self.customer = False  # the clause before told what the customer does: "… oder er füllt das Formular aus"
 
     def read(self, text: str) -> Reading:
         reading = Reading()
@@ -587,6 +588,7 @@ class DescriptionReader:
                 else None
             if not clause.coordinated:
                 self.acting = None
+                self.customer = False
             activity = self._activity(clause, complement, system_names)
             self.named_document = next((t.text for t in reversed(clause.tokens) if t.tag == "NN"
                                         and _DOCUMENT_HEADS.search(t.text)), None)  # for "die schreib ich in Word"
@@ -736,6 +738,12 @@ class DescriptionReader:
                 bare = [p for p in bare if p is not subject]
                 if looks_like_actor(subject.head):
                     actor = _text(subject.words)
+        if own_subject is None and clause.coordinated and self.customer and not person_subject \
+                and not any(_is_person(p) or looks_like_actor(p.head) for p in bare if p.start < verb):
+            person_subject = customer_acts = True  # "die Leute kommen vorbei oder schreiben per Formular"
+        self.customer = own_subject is None and (person_subject or customer_acts or (
+            base in _SEND_VERBS | {"schicken", "bringen", "vorbeibringen"}
+            and any(t.text.lower() in ("uns", "mir") for t in tokens)))  # "schickt der uns nen Antrag"
         told = [p for p in bare if not _circumstance(p)] or bare  # "schicken Anfang des Jahres eine Liste"
         if moves and len(told) > 1 and told[0].start < verb < told[1].start \
                 and any(t.text.lower() in ("uns", "mir") for t in tokens):

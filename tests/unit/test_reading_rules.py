@@ -559,3 +559,10 @@ def test_an_abbreviated_es_is_the_thing_named_before():
 def test_what_goes_out_without_a_name_is_named_and_no_word_doubles():
     assert labels("Das geht per Post raus.") == ["Unterlagen per Post versenden"]
     assert labels("Ich schick das dann per per Post raus") == ["Unterlagen per Post versenden"]
+
+
+def test_what_the_customer_does_next_in_the_same_breath_is_no_step_either():
+    assert labels("Der Halter schickt uns den Antrag per Mail oder er füllt das Formular im Bürgerbüro aus.") == [
+        "Antrag entgegennehmen"]
+    assert labels("Die Leute kommen vorbei oder schreiben per Online-Formular, ich prüf die Daten.") == [
+        "Meldung entgegennehmen", "Daten prüfen"]
