@@ -734,3 +734,13 @@ def test_a_confirming_word_is_not_part_of_the_trigger_and_a_later_account_rename
     again = engine.reply(told.draft, told.state, "also vor der Wahl kommen die Leute und ich prüf die Daten",
                          answer_to="steps")
     assert again.draft.title == title
+
+
+def test_nobody_else_is_taken_and_figures_name_no_unit():
+    engine, turn = _engine_after(_DOG)
+    told = engine.reply(turn.draft, turn.state, "nix weiter", answer_to="participants")
+    assert told.reply.slot != "participants" and "participants" in told.state["declined"]
+    unit = engine.reply(told.draft, told.state, "so 40 Anträge im Jahr kommen da", answer_to="org_unit")
+    assert unit.draft.org_unit is None and unit.draft.case_volume_per_year == 40
+    named = engine.reply(unit.draft, unit.state, "Zuständig sind wir im Steueramt, Sachgebiet Hundesteuer.")
+    assert named.draft.org_unit == "Steueramt, Sachgebiet Hundesteuer"

@@ -665,6 +665,8 @@ class Interviewer:
             state.setdefault("declined", [])
             if slot not in state["declined"]:
                 state["declined"].append(slot)
+            if slot not in filled and slot != "decisions":
+                filled.append(slot)  # "nix weiter": answered, there is none; not asked again
         if slot == "decisions" and "decisions" not in filled:
             if says_no_decisions(text) or nothing:
                 filled.append("decisions")

@@ -33,6 +33,7 @@ _INSTEAD = re.compile(r"\bnicht\s+(?:mehr\s+)?(?P<old>\d[\d.]*|[\wÄÖÜäöüß
                       re.IGNORECASE)
 _UNIT = re.compile(r"\b(?:zuständig\s+(?:ist|sind)|zuständige\s+stelle\s+ist|bei\s+der\s+stelle\s+(?:bitte\s+)?|"
                    r"als\s+stelle\s+(?:bitte\s+)?)\s*(?:doch|eigentlich|aber|jetzt)?\s*(?:das|die|der|unser(?:e)?)?\s*"
+                   r"(?:(?:wir|ich)\s+(?:hier\s+)?(?:im|in\s+der|beim|bei\s+der)\s+)?"
                    r"(?P<value>[A-ZÄÖÜ][\wäöüß\-]+(?:(?:\s+|,\s*)(?!eintragen|bitte)[A-ZÄÖÜ][\wäöüß\-]+){0,3})",
                    re.IGNORECASE)
 # "setz bitte noch den Landkreis als Beteiligten dazu", "das Jugendamt ist auch beteiligt"

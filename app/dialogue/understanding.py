@@ -55,10 +55,10 @@ def clean_answer(text: str) -> str:
 
 
 _OPENING_FILLER = re.compile(r"^(?:(?:so|jein|na|naja|tja|äh|ähm|plus|also|und)\b[,\s]+)+", re.IGNORECASE)
-_NONE = re.compile(r"^(?:(?:nein|nee|nö|ne|also|hm)\W+)?(?:(?:eigentlich|so|da|wirklich|gar|also|bei uns|hier|"
+_NONE = re.compile(r"^(?:(?:nein|nee|nö|ne|also|hm)\W+)?(?:sonst\s+(?:ist|sind)\s+)?(?:(?:eigentlich|so|da|wirklich|gar|also|bei uns|hier|"
                    r"eher)\s+)*(?:nein|nee|nö|nicht|nichts|nix|keine?s?|gibt es nicht|gibt's nicht|gibts nicht|"
                    r"entfällt|-|haben wir nicht|brauchen wir nicht|niemand|keiner|sonst niemand|sonst keiner|"
-                   r"nur ich|nur wir)(?:\s+(?:weiter|mehr|sonst|dazu))?\W*$", re.IGNORECASE)  # "nix weiter"
+                   r"nur ich|nur wir)(?:\s+(?:weiter|mehr|sonst|dazu|beteiligt|dabei))?\W*$", re.IGNORECASE)  # "nix weiter"
 
 
 def says_none(text: str) -> bool:

@@ -271,7 +271,11 @@ def _full_articles(clause: str) -> str:
 
 
 def org_unit_name(text: str, gazetteer: Gazetteer | None = None) -> str | None:
-    """The unit's name from an answer ("ordnungsamt, … und übrigens …" → "Ordnungsamt")."""
+    """The unit's name from an answer ("ordnungsamt, … und übrigens …" → "Ordnungsamt"); figures name no unit
+    ("so 40 Anträge im Jahr kommen da")."""
+    if re.search(r"\d|\b(?:im|pro)\s+(?:jahr|monat|woche)\b|\bminuten\b|\bstunden?\b", text, re.IGNORECASE) \
+            and not any(looks_like_actor(w.strip(",.;:")) for w in text.split()):
+        return None
     refined = _refined_unit(text)
     if refined:
         return refined
