@@ -210,19 +210,19 @@ class Interviewer:
             return self._ask(draft, state, prefix=" ".join(notes))
         before = len(notes)
         draft = self._apply_field_changes(draft, state, text, slot, notes)
-        if len(notes) > before and slot not in ("confirm", None) and state.get("phase") != "done" \
-                and only_changes(text, draft):  # "der Name soll … heißen" changes the name and answers no question
+        # "der Name soll … heißen" changes the name and answers no question
+        if len(notes) > before and _question_open(slot, state) and only_changes(text, draft):
             return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
         before = len(notes)
         draft = self._apply_replacement(draft, text, notes)
         if len(notes) > before:  # the sentences that replaced something answer no question
             rest = " ".join(_before_change(part) for part in re.split(r"(?<=[.!?])\s+", text)).strip()
-            if not rest and slot not in ("confirm", None) and state.get("phase") != "done":
+            if not rest and _question_open(slot, state):
                 return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
             text = rest or text
         before = len(notes)
         draft = self._apply_additions(draft, state, text, slot, notes)
-        if len(notes) > before and slot not in ("confirm", None) and state.get("phase") != "done":
+        if len(notes) > before and _question_open(slot, state):
             rest = " ".join(part for part in re.split(r"(?<=[.!?])\s+", text) if not _ADDITION.search(part)).strip()
             if not rest:  # "nach dem Prüfen ruf ich noch beim Halter an" adds a step and answers no question
                 return self._ask(draft, state, prefix=" ".join(notes), keep_slot=slot)
@@ -915,6 +915,12 @@ class Interviewer:
             return draft
         steps = [s if s.actor else s.model_copy(update={"actor": draft.org_unit}) for s in draft.steps]
         return draft.model_copy(update={"steps": steps})
+
+
+def _question_open(slot: str | None, state: dict[str, Any]) -> bool:
+    """A question is waiting for its answer (not the summary, not a finished interview): a message that only
+    changed the draft leaves it open."""
+    return slot not in ("confirm", None) and state.get("phase") != "done"
 
 
 def has_value(draft: ProcessProfile, slot: str) -> bool:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.domain import Branch, Decision, ProcessProfile, Step
+from app.domain import Branch, Decision, ProcessProfile
 from app.nlp.branching import KnownStep, branch_step, place_decisions
 from app.nlp.clauses import as_question
 from app.nlp.decisions import parse_decisions
@@ -25,7 +25,7 @@ from app.nlp.understanding_slots import (named_products, negated_mentions, openi
                                          participant_names, result_statement, short_title, trigger_clause,
                                          without_negated)
 
-from .drafting import PLACEHOLDER_TITLE, insert_steps
+from .drafting import PLACEHOLDER_TITLE, insert_steps, steps_from
 from .llm import DraftUpdate, StepUpdate, merge
 from .understanding import clean_answer, facts, says_nothing, split_list
 
@@ -182,8 +182,13 @@ def with_decisions(known: list[Decision], told: list[Decision]) -> list[Decision
 def implicit_decisions(text: str, draft: ProcessProfile, gazetteer: Gazetteer) -> list[Decision]:
     """Decisions told without step numbers, placed on the draft's steps (``app.nlp.branching``):
     "wenn was fehlt, fordere ich es nach", "ohne Verstöße ist nach dem Bericht Schluss"."""
-    known = [KnownStep(s.label, s.description or "", s.kind) for s in draft.steps]
+    known = _known_steps(draft)
     return place_decisions(text, known)
+
+
+def _known_steps(draft: ProcessProfile) -> list[KnownStep]:
+    """The draft's steps as the decision reader sees them: label, the clerk's words, building block."""
+    return [KnownStep(s.label, s.description or "", s.kind) for s in draft.steps]
 
 
 def with_branch_steps(draft: ProcessProfile, text: str, gazetteer: Gazetteer) -> tuple[ProcessProfile, list[str]]:
@@ -192,15 +197,13 @@ def with_branch_steps(draft: ProcessProfile, text: str, gazetteer: Gazetteer) ->
     is a known step, an end or a loop inserts nothing: the decision reader handles it."""
     notes: list[str] = []
     for _ in range(3):
-        known = [KnownStep(s.label, s.description or "", s.kind) for s in draft.steps]
+        known = _known_steps(draft)
         found = branch_step(text, known)
         activities = read_description(found.words, gazetteer).activities if found else []
         if found is None or not activities:
             break
-        activity = activities[0]
-        step = Step(n=found.position, label=activity.label[:300], kind=activity.kind, actor=activity.actor,
-                    it_system=activity.it_system, media_break=activity.media_break,
-                    description=found.words[:4000])
+        step = steps_from(activities[:1], start=found.position)[0].model_copy(
+            update={"description": found.words[:4000]})  # the clerk's whole consequence, not the first clause
         draft = insert_steps(draft, found.position, [step])
         moved = lambda n: n if n is None or n < found.position else n + 1  # noqa: E731 - numbering after insertion
         condition = _branch_condition(found.condition)
